@@ -1,0 +1,198 @@
+/* cmd-generate.c — `xmppcut generate`: the records of a stage of the plan,
+ * as a master-file snippet or as an nsupdate script. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "dname.h"
+#include "nsupdate.h"
+#include "stage.h"
+
+enum { OPT_SERVER = 2000, OPT_TSIG_KEY, OPT_ZONE };
+
+struct gen_opts {
+	int have_stage;
+	enum stage stage;
+	int nsupdate;
+	const char *server;
+	const char *tsig_key;
+	char **zones;
+	size_t nzones;
+};
+
+static const struct option gen_longopts[] = {
+	{ "stage", required_argument, NULL, 's' },
+	{ "format", required_argument, NULL, 'f' },
+	{ "server", required_argument, NULL, OPT_SERVER },
+	{ "tsig-key", required_argument, NULL, OPT_TSIG_KEY },
+	{ "zone", required_argument, NULL, OPT_ZONE },
+	{ NULL, 0, NULL, 0 }
+};
+
+static int
+gen_opt(void *arg, int opt, const char *optarg)
+{
+	struct gen_opts *o = arg;
+	const char *why;
+
+	switch (opt) {
+	case 's':
+		if (stage_parse(optarg, &o->stage) == -1)
+			return cmd_usage_error("generate", "--stage %s: expected "
+			    "pre, cutover, final or rollback", optarg);
+		o->have_stage = 1;
+		return 0;
+	case 'f':
+		if (strcmp(optarg, "zone") == 0)
+			o->nsupdate = 0;
+		else if (strcmp(optarg, "nsupdate") == 0)
+			o->nsupdate = 1;
+		else
+			return cmd_usage_error("generate", "--format %s: "
+			    "expected zone or nsupdate", optarg);
+		return 0;
+	case OPT_SERVER:
+		o->server = optarg;
+		return 0;
+	case OPT_TSIG_KEY:
+		o->tsig_key = optarg;
+		return 0;
+	case OPT_ZONE:
+		if (dname_check(optarg, &why) == -1)
+			return cmd_usage_error("generate", "--zone %s: %s",
+			    optarg, why);
+		o->zones = xreallocarray(o->zones, o->nzones + 1,
+		    sizeof *o->zones);
+		o->zones[o->nzones++] = dname_normalize(optarg);
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+static char *
+zone_snippet(const struct plan *p, enum stage s, const struct rrlist *l)
+{
+	struct buf b = { 0 };
+	const char *zone = NULL;
+	char *desc = stage_describe(p, s), *line;
+
+	buf_addf(&b, "; xmppcut generate --stage %s --format zone\n; %s.\n",
+	    stage_name(s), desc);
+	free(desc);
+	for (size_t i = 0; i < l->n; i++) {
+		if (zone == NULL || strcmp(zone, l->v[i].zone) != 0) {
+			zone = l->v[i].zone;
+			buf_addf(&b, ";\n; in zone %s.\n", zone);
+		}
+		line = rr_format(&l->v[i]);
+		buf_addf(&b, "%s\n", line);
+		free(line);
+	}
+	return buf_take(&b);
+}
+
+static json_t *
+records_json(const struct rrlist *l)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < l->n; i++)
+		json_array_append_new(a, json_pack("{s:s, s:s, s:I, s:s, s:s}",
+		    "zone", l->v[i].zone, "owner", l->v[i].owner,
+		    "ttl", (json_int_t)l->v[i].ttl,
+		    "type", rrtype_name(l->v[i].type),
+		    "rdata", l->v[i].rdata));
+	return a;
+}
+
+static void
+generate(struct report *r, const struct plan *p, const struct gen_opts *o)
+{
+	struct nsupdate_opts no = { o->server, o->tsig_key, o->zones,
+	    o->nzones };
+	struct rrlist recs = { 0 };
+	char *cause = NULL, *text;
+
+	if (plan_count_role(p, stage_role(o->stage)) == 0) {
+		findings_add_at(report_findings(r), SEV_ERROR, "plan-invalid",
+		    p->path, 0, NULL, "the plan has no old gateway, so stage "
+		    "%s has nothing to publish", stage_name(o->stage));
+		report_set_unknown(r);
+		return;
+	}
+	if (stage_records(p, o->stage, o->zones, o->nzones, &recs,
+	    &cause) == -1 || (text = o->nsupdate ?
+	    nsupdate_script(p, o->stage, &no, &cause) :
+	    zone_snippet(p, o->stage, &recs)) == NULL) {
+		findings_add_at(report_findings(r), SEV_ERROR, "plan-invalid",
+		    p->path, 0, NULL, "%s", cause);
+		report_set_unknown(r);
+		free(cause);
+		rrlist_free(&recs);
+		return;
+	}
+	report_set(r, "stage", json_string(stage_name(o->stage)));
+	report_set(r, "format", json_string(o->nsupdate ? "nsupdate" :
+	    "zone"));
+	report_set(r, "records", records_json(&recs));
+	report_set(r, o->nsupdate ? "script" : "zone", json_string(text));
+	report_text(r, "%s", text);
+	free(text);
+	rrlist_free(&recs);
+}
+
+static int
+cmd_generate_exec(struct globals *g, int argc, char **argv)
+{
+	struct gen_opts o;
+	struct cmd_opts co = { "s:f:", gen_longopts, gen_opt, &o };
+	struct report *r;
+	struct plan *p;
+	int first, status;
+
+	memset(&o, 0, sizeof o);
+	first = cmd_parse(&cmd_generate_entry, g, argc, argv, &co);
+	if (first >= 0 && first < argc)
+		first = cmd_usage_error("generate", "unexpected argument '%s'",
+		    argv[first]);
+	else if (first >= 0 && !o.have_stage)
+		first = cmd_usage_error("generate", "--stage is required");
+	else if (first >= 0 && !o.nsupdate && (o.server || o.tsig_key))
+		first = cmd_usage_error("generate", "--server and --tsig-key "
+		    "go with --format nsupdate");
+	if (first < 0) {
+		status = cmd_parse_status(first);
+		goto out;
+	}
+	r = report_new("generate");
+	report_text_is_data(r);	/* stdout may feed nsupdate: findings
+				 * go to stderr */
+	if ((p = cmd_load_plan(g, r)) != NULL)
+		generate(r, p, &o);
+	status = report_emit(r, g->json, g->quiet);
+	plan_free(p);
+	report_free(r);
+out:
+	for (size_t i = 0; i < o.nzones; i++)
+		free(o.zones[i]);
+	free(o.zones);
+	return status;
+}
+
+const struct cmd_entry cmd_generate_entry = {
+	"generate",
+	"--stage pre|cutover|final|rollback [--format zone|nsupdate]",
+	"records for a stage of the plan, as zone snippet or nsupdate script",
+	"  -s, --stage STAGE          pre, cutover, final or rollback\n"
+	"  -f, --format FORMAT        zone (master-file snippet, the default)\n"
+	"                             or nsupdate (RFC 2136 script)\n"
+	"      --server ADDR[@PORT]   nsupdate: the server to send to\n"
+	"                             (default: the zone's SOA primary)\n"
+	"      --tsig-key FILE        nsupdate: sign with this TSIG key\n"
+	"                             (BIND key file, or ALG:NAME:SECRET)\n"
+	"      --zone ZONE            a zone apex, where a gateway host's zone\n"
+	"                             is not a plan domain or its parent\n"
+	"                             (repeatable)\n",
+	cmd_generate_exec,
+};

@@ -1,0 +1,70 @@
+/* cmd.h — the command table, global options and the per-command option
+ * parser. One command, one cmd-NAME.c file, one table entry. */
+#ifndef XMPPCUT_CMD_H
+#define XMPPCUT_CMD_H
+
+#include <getopt.h>
+#include <stddef.h>
+
+#include "plan.h"
+#include "report.h"
+
+/* Global options (DESIGN.md), parsed before and after the command word. */
+struct globals {
+	const char *plan_path;
+	int plan_given;
+	int json;
+	int quiet;
+	int verbose;
+	const char *resolver;		/* ADDR[@PORT] or NULL */
+	char **stubs;			/* ZONE=ADDR[@PORT] */
+	size_t nstubs;
+	const char *trust_anchor;
+	const char *ca;
+	unsigned timeout;		/* seconds */
+	unsigned jobs;
+};
+
+#define DEFAULT_TIMEOUT 10
+#define DEFAULT_JOBS 32
+
+struct cmd_entry {
+	const char *name;
+	const char *args;	/* synopsis after the name */
+	const char *summary;	/* one line for the command list */
+	const char *help;	/* the command's options, one per line */
+	int (*exec)(struct globals *g, int argc, char **argv);
+};
+
+/* A command's own options: short letters, long options (zero-terminated)
+ * and the function called for each; the function returns 0, or -1 after
+ * printing a usage error with cmd_usage_error(). */
+struct cmd_opts {
+	const char *shortopts;
+	const struct option *longopts;
+	int (*fn)(void *arg, int opt, const char *optarg);
+	void *arg;
+};
+
+/* Parse argv (argv[0] is the command word) with the command's options and
+ * the global ones. Returns the index of the first operand, -1 on a usage
+ * error (printed), or -2 when -h was given (help printed, exit 0). */
+int cmd_parse(const struct cmd_entry *e, struct globals *g, int argc,
+    char **argv, const struct cmd_opts *o);
+
+/* Print "xmppcut: CMD: message" and a hint to stderr; returns -1. */
+int cmd_usage_error(const char *cmd, const char *fmt, ...) PRINTFLIKE(2, 3);
+
+/* Exit status for the return value of cmd_parse() below 0. */
+int cmd_parse_status(int rc);
+
+/* Load the plan for a command; on failure the findings go into the report
+ * and it is marked unknown (exit 3). */
+struct plan *cmd_load_plan(struct globals *g, struct report *r);
+
+const struct cmd_entry *cmd_find(const char *name, char **cause);
+int cmd_main(int argc, char **argv);
+
+extern const struct cmd_entry cmd_generate_entry;
+
+#endif

@@ -1,0 +1,42 @@
+/* log.c — diagnostics on stderr. */
+#include "log.h"
+
+#include <stdio.h>
+
+static int level = 1;
+
+void
+log_set_level(int l)
+{
+	level = l;
+}
+
+int
+log_level(void)
+{
+	return level;
+}
+
+static void
+vlog(int min, const char *prefix, const char *fmt, va_list ap)
+{
+	if (level < min)
+		return;
+	fprintf(stderr, "xmppcut: %s", prefix);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+#define LOGFN(name, min, prefix)                 \
+	void name(const char *fmt, ...)          \
+	{                                        \
+		va_list ap;                      \
+		va_start(ap, fmt);               \
+		vlog(min, prefix, fmt, ap);      \
+		va_end(ap);                      \
+	}
+
+LOGFN(log_error, 0, "")
+LOGFN(log_warn, 1, "warning: ")
+LOGFN(log_info, 2, "")
+LOGFN(log_debug, 3, "debug: ")

@@ -1,0 +1,395 @@
+/* nsupdate.c — RFC 2136 update scripts for nsupdate(1).
+ *
+ * A stage replaces, in each zone, the RRsets it manages: both SRV RRsets of
+ * every plan domain (so _xmpps-server disappears when the new gateways have
+ * no direct TLS), and A, AAAA (and TLSA when a cert is given) of the stage's
+ * gateway hosts. Every message carries value-dependent prerequisites
+ * (RFC 2136 §2.4.2) on what the previous stage left in that zone: the SRV
+ * RRsets exactly as the previous stage wrote them (or their absence), and,
+ * when the previous stage published the same hosts, their addresses. The
+ * server refuses a message whose prerequisites fail and changes nothing.
+ *
+ * Zones that hold only gateway hosts are sent first, so that new targets
+ * resolve before any SRV names them. */
+#include "nsupdate.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+#define KEY_FILE_MAX 65536
+
+static int
+str_in(char *const *v, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+str_push(char ***v, size_t *n, const char *s)
+{
+	if (str_in(*v, *n, s))
+		return;
+	*v = xreallocarray(*v, *n + 1, sizeof **v);
+	(*v)[(*n)++] = xstrdup(s);
+}
+
+static int
+strp_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+str_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Prerequisites on one RRset: exactly the previous stage's records, or
+ * nothing at all when it had none. */
+static size_t
+prereq_rrset(struct buf *b, const struct rrlist *prev, const char *owner,
+    enum rrtype type)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < prev->n; i++) {
+		const struct rr *r = &prev->v[i];
+
+		if (r->type == type && strcmp(r->owner, owner) == 0) {
+			buf_addf(b, "prereq yxrrset %s. IN %s %s\n", owner,
+			    rrtype_name(type), r->rdata);
+			n++;
+		}
+	}
+	if (n == 0)
+		buf_addf(b, "prereq nxrrset %s. IN %s\n", owner,
+		    rrtype_name(type));
+	return n + 1;
+}
+
+static void
+replace_rrset(struct buf *b, const struct rrlist *cur, const char *owner,
+    enum rrtype type)
+{
+	buf_addf(b, "update delete %s. IN %s\n", owner, rrtype_name(type));
+	for (size_t i = 0; i < cur->n; i++) {
+		const struct rr *r = &cur->v[i];
+
+		if (r->type == type && strcmp(r->owner, owner) == 0)
+			buf_addf(b, "update add %s. %u IN %s %s\n", owner,
+			    r->ttl, rrtype_name(type), r->rdata);
+	}
+}
+
+struct msg_ctx {
+	const struct plan *p;
+	const struct nsupdate_opts *o;
+	enum stage s;
+	const struct rrlist *cur, *prev;
+};
+
+static const char *
+zone_of(const struct msg_ctx *m, const char *name)
+{
+	return stage_zone_of(m->p, m->o->zones, m->o->nzones, name);
+}
+
+static void
+message(struct buf *b, const struct msg_ctx *m, const char *zone)
+{
+	const struct plan *p = m->p;
+	enum role role = stage_role(m->s);
+	int same_hosts = role == stage_role(stage_previous(m->s));
+	struct buf pre = { 0 }, upd = { 0 };
+	char **domains = NULL, **hosts = NULL, *owner;
+	size_t nd = 0, nh = 0, nprereq = 0;
+
+	for (size_t i = 0; i < p->ndomains; i++)
+		if (strcmp(zone_of(m, p->domains[i]), zone) == 0)
+			str_push(&domains, &nd, p->domains[i]);
+	for (size_t i = 0; i < p->ngateways; i++)
+		if (p->gateways[i].role == role &&
+		    strcmp(zone_of(m, p->gateways[i].host), zone) == 0)
+			str_push(&hosts, &nh, p->gateways[i].host);
+	qsort(domains, nd, sizeof *domains, strp_cmp);
+	qsort(hosts, nh, sizeof *hosts, strp_cmp);
+
+	for (size_t i = 0; i < nd; i++) {
+		for (int svc = 0; svc < 2; svc++) {
+			owner = xasprintf("%s._tcp.%s", svc == 0 ?
+			    "_xmpp-server" : "_xmpps-server", domains[i]);
+			nprereq += prereq_rrset(&pre, m->prev, owner, RR_SRV);
+			replace_rrset(&upd, m->cur, owner, RR_SRV);
+			free(owner);
+		}
+	}
+	for (size_t i = 0; i < nh; i++) {
+		const struct gateway *g = NULL;
+
+		for (size_t k = 0; k < p->ngateways; k++)
+			if (strcmp(p->gateways[k].host, hosts[i]) == 0)
+				g = &p->gateways[k];
+		for (enum rrtype t = RR_A; t <= RR_AAAA; t++) {
+			if (same_hosts)
+				nprereq += prereq_rrset(&pre, m->prev,
+				    hosts[i], t);
+			replace_rrset(&upd, m->cur, hosts[i], t);
+		}
+		for (int k = 0; g->cert != NULL && k < 2; k++) {
+			unsigned port = k == 0 ? g->port : g->direct_tls_port;
+
+			if (port == 0)
+				continue;
+			owner = xasprintf("_%u._tcp.%s", port, g->host);
+			replace_rrset(&upd, m->cur, owner, RR_TLSA);
+			free(owner);
+		}
+	}
+
+	buf_addf(b, ";\n; zone %s.\n", zone);
+	if (nprereq > 0)
+		buf_addf(b, "; refused unless the zone holds what stage %s "
+		    "left\n", stage_name(stage_previous(m->s)));
+	else
+		buf_addf(b, "; no record of stage %s lives in this zone to "
+		    "guard on: this message only sets the %s gateways' "
+		    "host records to the plan's\n",
+		    stage_name(stage_previous(m->s)), role_name(role));
+	buf_addf(b, "zone %s.\n", zone);
+	if (pre.len > 0)
+		buf_add(b, pre.s);
+	buf_add(b, upd.s);
+	buf_add(b, "send\n");
+	buf_free(&pre);
+	buf_free(&upd);
+	str_free(domains, nd);
+	str_free(hosts, nh);
+}
+
+static int
+server_line(struct buf *b, const char *server, char **cause)
+{
+	unsigned port = 53;
+	char *host;
+
+	if (parse_hostport(server, '@', &host, &port) == -1) {
+		*cause = xasprintf("--server %s: expected ADDR[@PORT]",
+		    server);
+		return -1;
+	}
+	buf_addf(b, "server %s %u\n", host, port);
+	free(host);
+	return 0;
+}
+
+char *
+nsupdate_script(const struct plan *p, enum stage s,
+    const struct nsupdate_opts *o, char **cause)
+{
+	struct rrlist cur = { 0 }, prev = { 0 };
+	struct msg_ctx m = { p, o, s, &cur, &prev };
+	struct buf b = { 0 };
+	char **zones = NULL, *desc, *key;
+	size_t nz = 0, nfirst;
+
+	if (stage_records(p, s, o->zones, o->nzones, &cur, cause) == -1 ||
+	    stage_records(p, stage_previous(s), o->zones, o->nzones, &prev,
+	    cause) == -1)
+		goto fail;
+
+	desc = stage_describe(p, s);
+	buf_addf(&b, "; xmppcut generate --stage %s --format nsupdate\n"
+	    "; %s.\n"
+	    "; One message per zone; each carries prerequisites, so the server"
+	    "\n; refuses it and changes nothing unless the zone holds what "
+	    "stage %s left.\n", stage_name(s), desc, stage_name(
+	    stage_previous(s)));
+	free(desc);
+	if (o->server != NULL && server_line(&b, o->server, cause) == -1)
+		goto fail;
+	if (o->tsig_file != NULL) {
+		if ((key = nsupdate_tsig_key(o->tsig_file, cause)) == NULL)
+			goto fail;
+		buf_addf(&b, "key %s\n", key);
+		free(key);
+	}
+
+	/* Zones with only gateway hosts first, then the domains' zones. */
+	for (size_t i = 0; i < p->ngateways; i++)
+		if (p->gateways[i].role == stage_role(s))
+			str_push(&zones, &nz, zone_of(&m, p->gateways[i].host));
+	for (size_t i = 0; i < p->ndomains; i++) {
+		size_t k;
+
+		for (k = 0; k < nz; k++)
+			if (strcmp(zones[k], zone_of(&m, p->domains[i])) == 0)
+				break;
+		if (k < nz) {	/* a domain's zone: goes to the second part */
+			free(zones[k]);
+			memmove(zones + k, zones + k + 1,
+			    (nz - k - 1) * sizeof *zones);
+			nz--;
+		}
+	}
+	nfirst = nz;
+	for (size_t i = 0; i < p->ndomains; i++)
+		str_push(&zones, &nz, zone_of(&m, p->domains[i]));
+	qsort(zones, nfirst, sizeof *zones, strp_cmp);
+	qsort(zones + nfirst, nz - nfirst, sizeof *zones, strp_cmp);
+	for (size_t i = 0; i < nz; i++)
+		message(&b, &m, zones[i]);
+
+	str_free(zones, nz);
+	rrlist_free(&cur);
+	rrlist_free(&prev);
+	return buf_take(&b);
+fail:
+	str_free(zones, nz);
+	rrlist_free(&cur);
+	rrlist_free(&prev);
+	buf_free(&b);
+	return NULL;
+}
+
+/* TSIG key files. */
+
+struct tok {
+	const char *p;
+};
+
+/* Next token of a BIND configuration fragment: a quoted string, one of
+ * "{};", or a word. Comments (#, //, C-style) are skipped. Returns a newly
+ * allocated token or NULL at the end or on an unterminated string. */
+static char *
+next_token(struct tok *t)
+{
+	const char *s;
+
+	for (;;) {
+		while (isspace((unsigned char)*t->p))
+			t->p++;
+		if (*t->p == '#' || (t->p[0] == '/' && t->p[1] == '/')) {
+			t->p += strcspn(t->p, "\n");
+			continue;
+		}
+		if (t->p[0] == '/' && t->p[1] == '*') {
+			const char *e = strstr(t->p + 2, "*/");
+
+			if (e == NULL)
+				return NULL;
+			t->p = e + 2;
+			continue;
+		}
+		break;
+	}
+	if (*t->p == '\0')
+		return NULL;
+	if (*t->p == '"') {
+		s = ++t->p;
+		while (*t->p != '\0' && *t->p != '"')
+			t->p++;
+		if (*t->p == '\0')
+			return NULL;
+		return xstrndup(s, (size_t)(t->p++ - s));
+	}
+	if (strchr("{};", *t->p) != NULL)
+		return xstrndup(t->p++, 1);
+	s = t->p;
+	while (*t->p != '\0' && !isspace((unsigned char)*t->p) &&
+	    strchr("{};\"", *t->p) == NULL)
+		t->p++;
+	return xstrndup(s, (size_t)(t->p - s));
+}
+
+static int
+key_word_ok(const char *s, const char *extra)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && strchr(extra, *s) == NULL)
+			return 0;
+	return 1;
+}
+
+static char *
+key_result(const char *alg, const char *name, const char *secret,
+    const char *path, char **cause)
+{
+	if (alg == NULL || name == NULL || secret == NULL) {
+		*cause = xasprintf("%s: expected key \"NAME\" { algorithm ALG; "
+		    "secret \"BASE64\"; }; or ALG:NAME:SECRET", path);
+		return NULL;
+	}
+	if (!key_word_ok(alg, "-") || !key_word_ok(name, "-._") ||
+	    !key_word_ok(secret, "+/=")) {
+		*cause = xasprintf("%s: malformed key algorithm, name or "
+		    "secret", path);
+		return NULL;
+	}
+	return xasprintf("%s:%s %s", alg, name, secret);
+}
+
+char *
+nsupdate_tsig_key(const char *path, char **cause)
+{
+	char *data, *t = NULL, *name = NULL, *alg = NULL, *secret = NULL;
+	char *out = NULL, **slot;
+	struct tok tk;
+
+	if ((data = file_read(path, KEY_FILE_MAX, NULL, cause)) == NULL)
+		return NULL;
+	tk.p = data;
+	if ((t = next_token(&tk)) != NULL && strcmp(t, "key") != 0) {
+		/* One line ALG:NAME:SECRET */
+		char *a = t, *n = strchr(a, ':'), *sec;
+
+		if (n != NULL && (sec = strchr(n + 1, ':')) != NULL) {
+			*n++ = '\0';
+			*sec++ = '\0';
+			out = key_result(a, n, sec, path, cause);
+		} else
+			out = key_result(NULL, NULL, NULL, path, cause);
+		goto done;
+	}
+	free(t);
+	name = next_token(&tk);
+	if ((t = next_token(&tk)) == NULL || strcmp(t, "{") != 0)
+		goto bad;
+	for (;;) {
+		free(t);
+		if ((t = next_token(&tk)) == NULL)
+			goto bad;
+		if (strcmp(t, "}") == 0)
+			break;
+		slot = strcmp(t, "algorithm") == 0 ? &alg :
+		    strcmp(t, "secret") == 0 ? &secret : NULL;
+		free(t);
+		if ((t = next_token(&tk)) == NULL || slot == NULL ||
+		    *slot != NULL)
+			goto bad;
+		*slot = t;
+		if ((t = next_token(&tk)) == NULL || strcmp(t, ";") != 0)
+			goto bad;
+	}
+	out = key_result(alg, name, secret, path, cause);
+	goto done;
+bad:
+	out = key_result(NULL, NULL, NULL, path, cause);
+done:
+	free(t);
+	free(name);
+	free(alg);
+	free(secret);
+	free(data);
+	return out;
+}

@@ -1,0 +1,52 @@
+/* report.h — the one writer of stdout.
+ *
+ * A command fills a report (findings, observations as a JSON tree, text
+ * for text mode) and report_emit() prints it as text or as one JSON
+ * document and gives the exit status (Nagios plugin convention). */
+#ifndef XMPPCUT_REPORT_H
+#define XMPPCUT_REPORT_H
+
+#include <jansson.h>
+#include <stdio.h>
+
+#include "finding.h"
+
+enum {
+	XC_EXIT_OK = 0,
+	XC_EXIT_WARNING = 1,
+	XC_EXIT_CRITICAL = 2,
+	XC_EXIT_UNKNOWN = 3,
+};
+
+struct report;
+
+/* Newly allocated; free with report_free(). */
+struct report *report_new(const char *command);
+void report_free(struct report *r);
+
+/* The findings list of this report; append to it directly. */
+struct findings *report_findings(struct report *r);
+
+/* The tool could not do its job (bad plan, unreadable file): exit 3. */
+void report_set_unknown(struct report *r);
+int report_is_unknown(const struct report *r);
+
+/* Attach an observation to the JSON document under key (steals value). */
+void report_set(struct report *r, const char *key, json_t *value);
+
+/* Text mode: append to the text printed on stdout before the findings. */
+void report_text(struct report *r, const char *fmt, ...) PRINTFLIKE(2, 3);
+
+/* Text mode: the text is data for another program (a zone snippet, an
+ * nsupdate script): findings and the summary go to stderr instead. */
+void report_text_is_data(struct report *r);
+
+/* Print the report (JSON when json is set, else text) and return the
+ * exit status. quiet drops info findings and the summary in text mode. */
+int report_emit(struct report *r, int json, int quiet);
+
+/* The exit status the report stands for, without printing it. */
+int report_status(const struct report *r);
+const char *report_status_name(int status);
+
+#endif

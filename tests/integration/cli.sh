@@ -1,0 +1,64 @@
+#!/bin/bash
+# The command line: help, version, usage errors, exit codes, global options
+# before and after the command word, --help and the man page agreeing.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+need jq
+plan=$top_srcdir/zones/example.conf
+man=$top_srcdir/doc/xmppcut.1
+
+expect_status 0 "--help" "$XMPPCUT" --help
+check "--help prints usage on stdout" grep -q '^usage: xmppcut' "$T/out"
+check "--help prints nothing on stderr" test ! -s "$T/err"
+expect_status 0 "-h" "$XMPPCUT" -h
+expect_status 0 "--version" "$XMPPCUT" --version
+check "--version names the tool" grep -Eq '^xmppcut [0-9]+\.[0-9]+' "$T/out"
+expect_status 3 "no command" "$XMPPCUT"
+check "no command: usage on stderr" grep -q '^usage:' "$T/err"
+expect_status 3 "unknown command" "$XMPPCUT" frobnicate
+check "unknown command is named" grep -q "unknown command 'frobnicate'" "$T/err"
+expect_status 3 "ambiguous prefix" "$XMPPCUT" c
+check "ambiguous prefix lists the candidates" grep -q "could be cert, check" "$T/err"
+expect_status 3 "bad global option" "$XMPPCUT" --frobnicate generate
+expect_status 3 "--timeout 0 is refused" "$XMPPCUT" --timeout 0 generate --stage pre
+expect_status 3 "--jobs x is refused" "$XMPPCUT" -j x generate --stage pre
+expect_status 0 "generate --help" "$XMPPCUT" generate --help
+check "generate --help shows its options" grep -q -- '--tsig-key' "$T/out"
+expect_status 3 "generate without --stage" "$XMPPCUT" -c "$plan" generate
+expect_status 3 "generate --stage middle" "$XMPPCUT" -c "$plan" generate --stage middle
+expect_status 3 "generate --format xml" "$XMPPCUT" -c "$plan" generate --stage pre --format xml
+expect_status 3 "generate with an operand" "$XMPPCUT" -c "$plan" generate --stage pre extra
+expect_status 3 "generate --server without nsupdate" "$XMPPCUT" -c "$plan" generate --stage pre --server 127.0.0.1
+expect_status 3 "generate --server with a bad port" "$XMPPCUT" -c "$plan" generate --stage pre -f nsupdate --server 127.0.0.1@0
+expect_status 3 "generate --zone with a bad name" "$XMPPCUT" -c "$plan" generate --stage pre --zone 'a b'
+expect_status 0 "a unique prefix runs the command" "$XMPPCUT" -c "$plan" gen --stage pre
+expect_status 0 "global options after the command word" "$XMPPCUT" generate --stage cutover -c "$plan" --json
+json_ok "JSON: command, version, summary" '.command == "generate" and (.version|type) == "string" and .summary.exit == 0 and .summary.status == "OK"'
+json_ok "JSON: the cutover records" '.stage == "cutover" and (.records | length) == 8 and ([.records[] | select(.type == "SRV")] | length) == 4'
+json_ok "JSON: the zone snippet" '.zone | startswith("; xmppcut generate --stage cutover")'
+expect_status 3 "a missing plan is exit 3" "$XMPPCUT" -c "$T/none.conf" generate --stage pre
+check "a missing plan: plan-invalid on stderr, stdout empty" \
+    sh -c "grep -q 'plan-invalid' '$T/err' && test ! -s '$T/out'"
+expect_status 3 "a missing plan, JSON" "$XMPPCUT" -c "$T/none.conf" --json generate --stage pre
+json_ok "JSON: plan-invalid and UNKNOWN" '.findings[0].id == "plan-invalid" and .summary.status == "UNKNOWN" and .summary.exit == 3'
+mkdir "$T/cwd"
+cp "$plan" "$T/cwd/xmppcut.conf"
+cp "$top_srcdir/zones/edge.example.com.pem" "$T/cwd/"
+( cd "$T/cwd" && "$XMPPCUT" generate --stage final >/dev/null 2>&1 )
+check "the plan defaults to ./xmppcut.conf" test $? -eq 0
+for cmd in lint cert check probe monitor diff; do
+	expect_status 3 "$cmd: not built yet is exit 3" "$XMPPCUT" "$cmd"
+done
+expect_status 3 "pre with no old gateway" "$XMPPCUT" -c "$top_srcdir/tests/plans/good-indented.conf" generate --stage pre
+check "pre with no old gateway: explained" grep -q 'no old gateway' "$T/err"
+
+# --help and the man page name the same options.
+"$XMPPCUT" --help >"$T/help"
+"$XMPPCUT" generate --help >>"$T/help"
+grep -o -- '--[a-z][a-z-]*' "$T/help" | sort -u >"$T/help-opts"
+grep -o -- 'Fl -[a-z][a-z-]*' "$man" | sed 's/^Fl -/--/' | sort -u >"$T/man-opts"
+same_file "--help and xmppcut(1) name the same long options" "$T/help-opts" "$T/man-opts"
+for cmd in generate lint cert check probe monitor diff; do
+	check "xmppcut(1) documents $cmd" grep -q "^\.It Cm $cmd" "$man"
+done
+
+done_testing

@@ -1,0 +1,162 @@
+# tests/lib.sh — shared by the shell tests: sourced, never run.
+#
+# Each test gets a private folder ($T), servers it starts are stopped by
+# PID when it exits (trap), and a missing tool makes it SKIP (exit 77).
+
+set -u
+
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+: "${XMPPCUT:=$top_builddir/xmppcut}"
+export TZ=UTC LC_ALL=C
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/xmppcut-test.XXXXXX")
+PIDS=""
+FAILED=0
+CHECKS=0
+
+cleanup() {
+	for pid in $PIDS; do
+		kill "$pid" 2>/dev/null
+	done
+	for pid in $PIDS; do
+		# give a server a moment, then be firm
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -9 "$pid" 2>/dev/null
+	done
+	if [ "$FAILED" -eq 0 ] && [ -z "${KEEP:-}" ]; then
+		rm -rf "$T"
+	else
+		echo "# test files kept in $T"
+	fi
+}
+trap cleanup 0
+trap 'exit 1' 1 2 15
+
+skip() {
+	echo "SKIP: $*"
+	exit 77
+}
+
+need() {
+	for tool in "$@"; do
+		command -v "$tool" >/dev/null 2>&1 || skip "$tool is not installed"
+	done
+}
+
+ok() {
+	CHECKS=$((CHECKS + 1))
+	echo "ok $CHECKS - $*"
+}
+
+not_ok() {
+	CHECKS=$((CHECKS + 1))
+	FAILED=$((FAILED + 1))
+	echo "not ok $CHECKS - $*"
+}
+
+# check DESCRIPTION COMMAND...: passes when the command succeeds.
+check() {
+	local desc=$1
+	shift
+	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+
+# expect_status N DESCRIPTION COMMAND...: runs the command with stdout in
+# $T/out and stderr in $T/err and checks its exit status.
+expect_status() {
+	local want=$1 desc=$2 got
+	shift 2
+	"$@" >"$T/out" 2>"$T/err"
+	got=$?
+	if [ "$got" -eq "$want" ]; then
+		ok "$desc (exit $got)"
+	else
+		not_ok "$desc: exit $got, expected $want"
+		sed 's/^/#   out: /' "$T/out" | head -20
+		sed 's/^/#   err: /' "$T/err" | head -20
+	fi
+}
+
+# same_file DESCRIPTION EXPECTED ACTUAL
+same_file() {
+	if cmp -s "$2" "$3"; then
+		ok "$1"
+	else
+		not_ok "$1"
+		diff -u "$2" "$3" | sed 's/^/#   /' | head -40
+	fi
+}
+
+# JSON assertions on $T/out with jq: json_ok DESCRIPTION JQ-FILTER
+json_ok() {
+	if jq -e "$2" "$T/out" >/dev/null 2>&1; then
+		ok "$1"
+	else
+		not_ok "$1 (jq: $2)"
+		head -c 2000 "$T/out" | sed 's/^/#   /'
+	fi
+}
+
+# finding_ids: the sorted, unique finding ids of the JSON report in $T/out
+finding_ids() {
+	jq -r '[.findings[].id] | unique | join(" ")' "$T/out"
+}
+
+done_testing() {
+	echo "1..$CHECKS"
+	[ "$FAILED" -eq 0 ] || { echo "# $FAILED of $CHECKS checks failed"; exit 1; }
+	exit 0
+}
+
+# free_port [ADDR]: a TCP and UDP port nobody listens on right now.
+free_port() {
+	for _ in $(seq 1 50); do
+		p=$(( (RANDOM << 15 | RANDOM) % 30000 + 20000 ))
+		if ! ss -Hltun 2>/dev/null | awk '{print $5}' |
+		    grep -q ":$p\$"; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# wait_dns ADDR PORT ZONE: wait until the server answers for ZONE (5 s).
+wait_dns() {
+	for _ in $(seq 1 50); do
+		if dig +time=1 +tries=1 @"$1" -p "$2" "$3" SOA +short 2>/dev/null |
+		    grep -q .; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "# no DNS answer from $1@$2 for $3"
+	return 1
+}
+
+# start_bg NAME COMMAND...: start a server in the background, log in
+# $T/NAME.log, remember its PID for cleanup.
+start_bg() {
+	local name=$1
+	shift
+	"$@" >"$T/$name.log" 2>&1 &
+	PIDS="$PIDS $!"
+	eval "PID_$name=$!"
+}
+
+# stop_bg NAME: stop one server started by start_bg.
+stop_bg() {
+	eval "pid=\${PID_$1:-}"
+	[ -n "$pid" ] || return 0
+	kill "$pid" 2>/dev/null
+	for _ in $(seq 1 30); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill -9 "$pid" 2>/dev/null
+	return 0
+}
