@@ -24,6 +24,12 @@ run $x -c "$plan" generate --stage cutover
 say "   The same change as an nsupdate script: each message is refused unless the zone holds what 'pre' left"
 run $x -c "$plan" generate --stage cutover --format nsupdate --server 192.0.2.53
 
+say "   Before publishing: lint the cutover records against the plan, check the new gateway's certificate"
+$x -c "$plan" generate --stage cutover >"${TMPDIR:-/tmp}/xmppcut-demo-cutover.zone"
+run $x -c "$plan" lint --stage cutover --origin example.com "${TMPDIR:-/tmp}/xmppcut-demo-cutover.zone"
+run $x -c "$plan" cert || echo "(exit $?: the example certificate is self-signed — a real one comes from a CA partners trust)"
+rm -f "${TMPDIR:-/tmp}/xmppcut-demo-cutover.zone"
+
 say "3. final — once the new gateway works, raise the TTLs"
 run $x -c "$plan" generate --stage final
 

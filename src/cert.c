@@ -1,21 +1,31 @@
-/* cert.c — X.509 certificates: loading, facts, identity and chain checks. */
+/* cert.c — X.509 certificates: loading, facts, identity and chain checks,
+ * TLSA matching. */
 #include "cert.h"
 
+#include <arpa/inet.h>
+#include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
+#include "dname.h"
 #include "util.h"
 
 /* The largest certificate file we read: a long chain is a few KiB. */
 #define CERT_FILE_MAX (1024 * 1024)
+#define OID_SRV "1.3.6.1.5.5.7.8.7"
+#define OID_XMPPADDR "1.3.6.1.5.5.7.8.5"
 
 struct cert {
 	X509 *leaf;
-	STACK_OF(X509) *chain;	/* intermediates, maybe empty */
+	STACK_OF(X509) *chain;	/* the certificates after the leaf */
 };
 
 static char *
@@ -24,45 +34,72 @@ ssl_cause(const char *what)
 	unsigned long e = ERR_get_error();
 	char buf[256];
 
+	ERR_clear_error();
 	if (e == 0)
 		return xstrdup(what);
 	ERR_error_string_n(e, buf, sizeof buf);
-	ERR_clear_error();
 	return xasprintf("%s (%s)", what, buf);
 }
 
 struct cert *
-cert_load_file(const char *path, char **cause)
+cert_load_pem(const char *data, size_t len, const char *name, char **cause)
 {
-	struct cert *c = NULL;
-	size_t len;
-	char *data, *why;
-	BIO *bio = NULL;
+	struct cert *c;
+	BIO *bio;
 	X509 *x;
+	char *why;
 
-	if ((data = file_read(path, CERT_FILE_MAX, &len, cause)) == NULL)
+	if (len > CERT_FILE_MAX ||
+	    (bio = BIO_new_mem_buf(data, (int)len)) == NULL) {
+		*cause = xasprintf("%s: too large", name);
 		return NULL;
-	bio = BIO_new_mem_buf(data, (int)len);
-	if (bio == NULL) {
-		*cause = ssl_cause("out of memory");
-		goto out;
 	}
 	c = xcalloc(1, sizeof *c);
 	c->chain = sk_X509_new_null();
 	if ((c->leaf = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL) {
 		why = ssl_cause("no PEM certificate");
-		*cause = xasprintf("%s: %s", path, why);
+		*cause = xasprintf("%s: %s", name, why);
 		free(why);
 		cert_free(c);
-		c = NULL;
-		goto out;
+		BIO_free(bio);
+		return NULL;
 	}
 	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
 		sk_X509_push(c->chain, x);
-	ERR_clear_error();	/* the end of the file ends the loop */
-out:
+	ERR_clear_error();	/* the end of the data ends the loop */
 	BIO_free(bio);
+	return c;
+}
+
+struct cert *
+cert_load_file(const char *path, char **cause)
+{
+	struct cert *c;
+	size_t len;
+	char *data;
+
+	if ((data = file_read(path, CERT_FILE_MAX, &len, cause)) == NULL)
+		return NULL;
+	c = cert_load_pem(data, len, path, cause);
 	free(data);
+	return c;
+}
+
+struct cert *
+cert_load_der(const unsigned char *der, size_t len, char **cause)
+{
+	const unsigned char *p = der;
+	struct cert *c;
+	X509 *x;
+
+	if (len > CERT_FILE_MAX || (x = d2i_X509(NULL, &p, (long)len)) ==
+	    NULL) {
+		*cause = ssl_cause("not a DER certificate");
+		return NULL;
+	}
+	c = xcalloc(1, sizeof *c);
+	c->leaf = x;
+	c->chain = sk_X509_new_null();
 	return c;
 }
 
@@ -76,19 +113,593 @@ cert_free(struct cert *c)
 	free(c);
 }
 
+static int
+digest(const EVP_MD *md, const unsigned char *in, size_t len,
+    unsigned char *out, unsigned *outlen)
+{
+	return EVP_Digest(in, len, out, outlen, md, NULL) == 1 ? 0 : -1;
+}
+
+static void
+hex(const unsigned char *in, size_t len, char *out)
+{
+	for (size_t i = 0; i < len; i++)
+		snprintf(out + 2 * i, 3, "%02x", in[i]);
+	out[2 * len] = '\0';
+}
+
 void
 cert_spki_sha256(const struct cert *c, char out[65])
 {
 	unsigned char *der = NULL, md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
+	unsigned mdlen = 0;
 	int len;
 
 	out[0] = '\0';
 	len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(c->leaf), &der);
 	if (len <= 0)
 		return;
-	if (EVP_Digest(der, (size_t)len, md, &mdlen, EVP_sha256(), NULL) == 1)
-		for (unsigned i = 0; i < mdlen && i < 32; i++)
-			snprintf(out + 2 * i, 3, "%02x", md[i]);
+	if (digest(EVP_sha256(), der, (size_t)len, md, &mdlen) == 0 &&
+	    mdlen == 32)
+		hex(md, 32, out);
 	OPENSSL_free(der);
+}
+
+const char *
+cert_id_name(enum cert_id id)
+{
+	switch (id) {
+	case CERT_ID_DNS:
+		return "DNS-ID";
+	case CERT_ID_SRV:
+		return "SRV-ID";
+	case CERT_ID_XMPPADDR:
+		return "XmppAddr";
+	case CERT_ID_CN:
+		return "CN";
+	default:
+		return "none";
+	}
+}
+
+int
+cert_dns_id_matches(const char *pattern, const char *name)
+{
+	const char *rest;
+
+	if (strcasecmp(pattern, name) == 0)
+		return 1;
+	if (strncmp(pattern, "*.", 2) != 0)
+		return 0;
+	/* "*" is the whole left-most label and stands for one label; the
+	 * rest must have at least two labels (no "*.com"). */
+	rest = strchr(name, '.');
+	if (rest == NULL || strchr(pattern + 2, '.') == NULL ||
+	    rest == name)
+		return 0;
+	return strcasecmp(pattern + 2, rest + 1) == 0;
+}
+
+/* An ASN1 string as a C string, lowercased, without a trailing dot; NULL
+ * when it holds a NUL byte (a forged name) or is empty. */
+static char *
+asn1_name(const ASN1_STRING *s)
+{
+	const unsigned char *d = ASN1_STRING_get0_data(s);
+	int len = ASN1_STRING_length(s);
+	char *raw, *out;
+
+	if (d == NULL || len <= 0 || memchr(d, '\0', (size_t)len) != NULL)
+		return NULL;
+	raw = xstrndup((const char *)d, (size_t)len);
+	out = dname_normalize(raw);
+	free(raw);
+	return out;
+}
+
+static int
+oid_is(const ASN1_OBJECT *o, const char *oid)
+{
+	char buf[64];
+
+	return OBJ_obj2txt(buf, sizeof buf, o, 1) > 0 &&
+	    strcmp(buf, oid) == 0;
+}
+
+/* The value of an otherName of the given OID and ASN.1 type, or NULL. */
+static char *
+othername_value(const GENERAL_NAME *g, const char *oid, int type)
+{
+	const OTHERNAME *on;
+
+	if (g->type != GEN_OTHERNAME)
+		return NULL;
+	on = g->d.otherName;
+	if (!oid_is(on->type_id, oid) || on->value == NULL ||
+	    on->value->type != type)
+		return NULL;
+	return asn1_name(on->value->value.asn1_string);
+}
+
+/* Call fn for each XMPP-relevant identity of the leaf (DNS-ID, SRV-ID,
+ * XmppAddr); stops when fn returns non-zero and returns that. */
+static int
+each_identity(X509 *x, int (*fn)(void *, enum cert_id, const char *),
+    void *arg)
+{
+	GENERAL_NAMES *gens;
+	int r = 0;
+
+	gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	for (int i = 0; r == 0 && i < sk_GENERAL_NAME_num(gens); i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+		enum cert_id id = CERT_ID_NONE;
+		char *v = NULL;
+
+		if (g->type == GEN_DNS) {
+			v = asn1_name(g->d.dNSName);
+			id = CERT_ID_DNS;
+		} else if ((v = othername_value(g, OID_SRV,
+		    V_ASN1_IA5STRING)) != NULL)
+			id = CERT_ID_SRV;
+		else if ((v = othername_value(g, OID_XMPPADDR,
+		    V_ASN1_UTF8STRING)) != NULL)
+			id = CERT_ID_XMPPADDR;
+		if (v != NULL)
+			r = fn(arg, id, v);
+		free(v);
+	}
+	GENERAL_NAMES_free(gens);
+	return r;
+}
+
+struct match_arg {
+	const char *domain;
+	enum cert_id found;
+	char *matched;
+};
+
+static int
+match_one(void *arg, enum cert_id id, const char *v)
+{
+	struct match_arg *m = arg;
+	int hit = 0;
+
+	switch (id) {
+	case CERT_ID_DNS:
+		hit = cert_dns_id_matches(v, m->domain);
+		break;
+	case CERT_ID_SRV:
+		/* _xmpp-server.DOMAIN (RFC 6120 §13.7.1.2.1); XEP-0368 direct
+		 * TLS gateways may present _xmpps-server.DOMAIN */
+		if (strncmp(v, "_xmpp-server.", 13) == 0)
+			hit = strcmp(v + 13, m->domain) == 0;
+		else if (strncmp(v, "_xmpps-server.", 14) == 0)
+			hit = strcmp(v + 14, m->domain) == 0;
+		break;
+	case CERT_ID_XMPPADDR:
+		hit = strcmp(v, m->domain) == 0;
+		break;
+	default:
+		break;
+	}
+	if (hit) {
+		m->found = id;
+		m->matched = xstrdup(v);
+	}
+	return hit;
+}
+
+static int
+any_identity(void *arg, enum cert_id id, const char *v)
+{
+	(void)arg;
+	(void)id;
+	(void)v;
+	return 1;
+}
+
+/* The subject's last CN, normalised, or NULL. */
+static char *
+subject_cn(X509 *x)
+{
+	X509_NAME *n = X509_get_subject_name(x);
+	int i = -1, last = -1;
+
+	while ((i = X509_NAME_get_index_by_NID(n, NID_commonName, i)) >= 0)
+		last = i;
+	if (last < 0)
+		return NULL;
+	return asn1_name(X509_NAME_ENTRY_get_data(X509_NAME_get_entry(n,
+	    last)));
+}
+
+enum cert_id
+cert_match(const struct cert *c, const char *domain, char **matched)
+{
+	struct match_arg m = { domain, CERT_ID_NONE, NULL };
+	char *cn;
+
+	if (each_identity(c->leaf, match_one, &m) == 0 &&
+	    each_identity(c->leaf, any_identity, NULL) == 0 &&
+	    (cn = subject_cn(c->leaf)) != NULL) {
+		/* CN only when there is no DNS-ID, SRV-ID or XmppAddr */
+		if (cert_dns_id_matches(cn, domain)) {
+			m.found = CERT_ID_CN;
+			m.matched = cn;
+			cn = NULL;
+		}
+		free(cn);
+	}
+	if (matched != NULL)
+		*matched = m.matched;
+	else
+		free(m.matched);
+	return m.found;
+}
+
+/* Facts. */
+
+static char *
+name_string(const X509_NAME *n)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *data, *out;
+	long len;
+
+	X509_NAME_print_ex(b, n, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+	len = BIO_get_mem_data(b, &data);
+	out = xstrndup(data, len > 0 ? (size_t)len : 0);
+	BIO_free(b);
+	return out;
+}
+
+static time_t
+asn1_time(const ASN1_TIME *t)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof tm);
+	if (ASN1_TIME_to_tm(t, &tm) != 1)
+		return 0;
+	return timegm(&tm);
+}
+
+static json_t *
+iso_time(time_t t)
+{
+	char buf[32];
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_string(buf);
+}
+
+long long
+cert_seconds_left(const struct cert *c, time_t now)
+{
+	return (long long)asn1_time(X509_get0_notAfter(c->leaf)) -
+	    (long long)now;
+}
+
+static void
+push_str(json_t *o, const char *key, const char *v)
+{
+	json_t *a = json_object_get(o, key);
+
+	if (a == NULL) {
+		a = json_array();
+		json_object_set_new(o, key, a);
+	}
+	json_array_append_new(a, json_string(v));
+}
+
+static json_t *
+sans_json(X509 *x)
+{
+	GENERAL_NAMES *gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL,
+	    NULL);
+	json_t *o = json_object();
+	char ip[INET6_ADDRSTRLEN], *v;
+
+	for (int i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+		const ASN1_OCTET_STRING *os;
+
+		switch (g->type) {
+		case GEN_DNS:
+			if ((v = asn1_name(g->d.dNSName)) != NULL)
+				push_str(o, "dns", v);
+			free(v);
+			break;
+		case GEN_IPADD:
+			os = g->d.iPAddress;
+			if (os->length == 4 || os->length == 16) {
+				inet_ntop(os->length == 4 ? AF_INET : AF_INET6,
+				    os->data, ip, sizeof ip);
+				push_str(o, "ip", ip);
+			}
+			break;
+		case GEN_URI:
+			if ((v = asn1_name(g->d.uniformResourceIdentifier)))
+				push_str(o, "uri", v);
+			free(v);
+			break;
+		case GEN_EMAIL:
+			if ((v = asn1_name(g->d.rfc822Name)) != NULL)
+				push_str(o, "email", v);
+			free(v);
+			break;
+		case GEN_OTHERNAME:
+			if ((v = othername_value(g, OID_SRV,
+			    V_ASN1_IA5STRING)) != NULL)
+				push_str(o, "srv", v);
+			else if ((v = othername_value(g, OID_XMPPADDR,
+			    V_ASN1_UTF8STRING)) != NULL)
+				push_str(o, "xmppaddr", v);
+			else
+				push_str(o, "other", "(unknown otherName)");
+			free(v);
+			break;
+		default:
+			break;
+		}
+	}
+	GENERAL_NAMES_free(gens);
+	return o;
+}
+
+static json_t *
+eku_json(X509 *x)
+{
+	EXTENDED_KEY_USAGE *eku = X509_get_ext_d2i(x, NID_ext_key_usage, NULL,
+	    NULL);
+	json_t *a;
+	char buf[80];
+
+	if (eku == NULL)
+		return json_null();	/* no EKU: any use */
+	a = json_array();
+	for (int i = 0; i < sk_ASN1_OBJECT_num(eku); i++) {
+		const ASN1_OBJECT *o = sk_ASN1_OBJECT_value(eku, i);
+		int nid = OBJ_obj2nid(o);
+
+		if (nid != NID_undef)
+			json_array_append_new(a, json_string(OBJ_nid2sn(nid)));
+		else if (OBJ_obj2txt(buf, sizeof buf, o, 1) > 0)
+			json_array_append_new(a, json_string(buf));
+	}
+	EXTENDED_KEY_USAGE_free(eku);
+	return a;
+}
+
+static const char *
+sig_digest(X509 *x)
+{
+	int md = NID_undef, pk = NID_undef;
+
+	if (!OBJ_find_sigid_algs(X509_get_signature_nid(x), &md, &pk) ||
+	    md == NID_undef)
+		return "none";
+	return OBJ_nid2sn(md);
+}
+
+static int
+weak_digest(X509 *x)
+{
+	const char *d = sig_digest(x);
+
+	return strcmp(d, "SHA1") == 0 || strcmp(d, "MD5") == 0;
+}
+
+json_t *
+cert_facts(const struct cert *c, time_t now)
+{
+	X509 *x = c->leaf;
+	EVP_PKEY *pk = X509_get0_pubkey(x);
+	ASN1_INTEGER *serial = X509_get_serialNumber(x);
+	BIGNUM *bn = ASN1_INTEGER_to_BN(serial, NULL);
+	char *subject = name_string(X509_get_subject_name(x));
+	char *issuer = name_string(X509_get_issuer_name(x));
+	char *serial_hex = bn ? BN_bn2hex(bn) : NULL;
+	char spki[65];
+	long long left = cert_seconds_left(c, now);
+	json_t *o;
+
+	cert_spki_sha256(c, spki);
+	o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:I, s:{s:s, s:i}, "
+	    "s:{s:s, s:s}, s:o, s:s, s:i, s:b}",
+	    "subject", subject, "issuer", issuer,
+	    "serial", serial_hex ? serial_hex : "",
+	    "san", sans_json(x),
+	    "not_before", iso_time(asn1_time(X509_get0_notBefore(x))),
+	    "not_after", iso_time(asn1_time(X509_get0_notAfter(x))),
+	    "days_left", (json_int_t)(left >= 0 ? left / 86400 :
+	    -((-left + 86399) / 86400)),
+	    "key", "type", pk ? EVP_PKEY_get0_type_name(pk) : "unknown",
+	    "bits", pk ? EVP_PKEY_get_bits(pk) : 0,
+	    "signature", "algorithm",
+	    OBJ_nid2ln(X509_get_signature_nid(x)), "digest", sig_digest(x),
+	    "eku", eku_json(x),
+	    "spki_sha256", spki,
+	    "chain_length", 1 + sk_X509_num(c->chain),
+	    "self_signed", X509_check_issued(x, x) == X509_V_OK);
+	OPENSSL_free(serial_hex);
+	BN_free(bn);
+	free(subject);
+	free(issuer);
+	return o;
+}
+
+/* Checks. */
+
+static void
+check_validity(const struct cert *c, const struct cert_policy *pol,
+    const char *subject, struct findings *f)
+{
+	time_t nb = asn1_time(X509_get0_notBefore(c->leaf));
+	time_t na = asn1_time(X509_get0_notAfter(c->leaf));
+	char when[32];
+	struct tm tm;
+
+	if (pol->now > na) {
+		gmtime_r(&na, &tm);
+		strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
+		findings_add(f, SEV_ERROR, "cert-expired", subject,
+		    "the certificate expired on %s; install a renewed one",
+		    when);
+	} else if (pol->now < nb) {
+		gmtime_r(&nb, &tm);
+		strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
+		findings_add(f, SEV_ERROR, "cert-not-yet-valid", subject,
+		    "the certificate is valid only from %s; check the "
+		    "clocks or wait", when);
+	} else if (na - pol->now < (time_t)pol->warn_days * 86400) {
+		findings_add(f, SEV_WARNING, "cert-expires-soon", subject,
+		    "the certificate expires in %lld days (under %u); renew "
+		    "it", (long long)(na - pol->now) / 86400, pol->warn_days);
+	}
+}
+
+static void
+check_chain(const struct cert *c, const struct cert_policy *pol,
+    const char *subject, struct findings *f)
+{
+	X509_STORE *store = X509_STORE_new();
+	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	const char *why = NULL;
+	int ok;
+
+	if (store == NULL || ctx == NULL) {
+		why = "out of memory";
+		goto out;
+	}
+	ok = pol->ca_file != NULL ?
+	    X509_STORE_load_file(store, pol->ca_file) :
+	    X509_STORE_set_default_paths(store);
+	if (ok != 1) {
+		ERR_clear_error();
+		findings_add(f, SEV_ERROR, "cert-untrusted", subject,
+		    "cannot load the CA bundle %s", pol->ca_file ?
+		    pol->ca_file : "(system store)");
+		goto out;
+	}
+	if (X509_STORE_CTX_init(ctx, store, c->leaf, c->chain) != 1) {
+		why = "cannot set up the verification";
+		goto out;
+	}
+	/* Validity periods are their own findings. */
+	X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_NO_CHECK_TIME);
+	if (X509_verify_cert(ctx) != 1)
+		why = X509_verify_cert_error_string(
+		    X509_STORE_CTX_get_error(ctx));
+out:
+	if (why != NULL)
+		findings_add(f, SEV_ERROR, "cert-untrusted", subject,
+		    "the chain does not verify against %s: %s; serve the "
+		    "intermediates and a certificate from a CA partners trust",
+		    pol->ca_file ? pol->ca_file : "the system store", why);
+	ERR_clear_error();
+	X509_STORE_CTX_free(ctx);
+	X509_STORE_free(store);
+}
+
+static void
+check_key(X509 *x, const char *which, const char *subject,
+    struct findings *f)
+{
+	EVP_PKEY *pk = X509_get0_pubkey(x);
+
+	if (pk != NULL && (EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA ||
+	    EVP_PKEY_get_base_id(pk) == EVP_PKEY_DSA) &&
+	    EVP_PKEY_get_bits(pk) < 2048)
+		findings_add(f, SEV_WARNING, "cert-weak-key", subject,
+		    "the %s has a %d-bit %s key; use 2048 bits or more (or "
+		    "ECDSA)", which, EVP_PKEY_get_bits(pk),
+		    EVP_PKEY_get0_type_name(pk));
+	if (weak_digest(x))
+		findings_add(f, SEV_WARNING, "cert-weak-key", subject,
+		    "the %s is signed with %s; partners may reject it: reissue "
+		    "it with SHA-256", which, sig_digest(x));
+}
+
+json_t *
+cert_check(const struct cert *c, char *const *domains, size_t ndomains,
+    const struct cert_policy *pol, const char *subject, struct findings *f)
+{
+	json_t *facts = cert_facts(c, pol->now), *ids = json_array();
+	uint32_t xku;
+
+	for (size_t i = 0; i < ndomains; i++) {
+		char *matched = NULL;
+		enum cert_id id = cert_match(c, domains[i], &matched);
+
+		json_array_append_new(ids, json_pack("{s:s, s:s, s:s?}",
+		    "domain", domains[i], "matched", cert_id_name(id),
+		    "identity", matched));
+		if (id == CERT_ID_NONE)
+			findings_add(f, SEV_ERROR, "cert-name-mismatch",
+			    subject, "the certificate is not valid for the "
+			    "XMPP domain %s (no DNS-ID, SRV-ID or XmppAddr "
+			    "matches); it must name the domain, not the "
+			    "gateway host", domains[i]);
+		free(matched);
+	}
+	json_object_set_new(facts, "identities", ids);
+	check_validity(c, pol, subject, f);
+	check_chain(c, pol, subject, f);
+	xku = X509_get_extended_key_usage(c->leaf);
+	if ((X509_get_extension_flags(c->leaf) & EXFLAG_XKUSAGE) &&
+	    !(xku & XKU_SSL_CLIENT))
+		findings_add(f, SEV_WARNING, "cert-no-client-auth", subject,
+		    "the extended key usage lacks clientAuth: partners using "
+		    "SASL EXTERNAL or strict dialback reject it when this "
+		    "gateway connects to them");
+	check_key(c->leaf, "certificate", subject, f);
+	for (int i = 0; i < sk_X509_num(c->chain); i++) {
+		X509 *x = sk_X509_value(c->chain, i);
+
+		if (X509_check_issued(x, x) != X509_V_OK)	/* not a root */
+			check_key(x, "intermediate", subject, f);
+	}
+	return facts;
+}
+
+/* TLSA. */
+
+static int
+tlsa_one(X509 *x, unsigned selector, unsigned mtype,
+    const unsigned char *data, size_t len)
+{
+	unsigned char *der = NULL, md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0;
+	int dlen, hit = 0;
+
+	dlen = selector == 0 ? i2d_X509(x, &der) :
+	    i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der);
+	if (dlen <= 0)
+		return 0;
+	if (mtype == 0)
+		hit = (size_t)dlen == len && memcmp(der, data, len) == 0;
+	else if (digest(mtype == 1 ? EVP_sha256() : EVP_sha512(), der,
+	    (size_t)dlen, md, &mdlen) == 0)
+		hit = mdlen == len && memcmp(md, data, len) == 0;
+	OPENSSL_free(der);
+	return hit;
+}
+
+int
+cert_tlsa_match(const struct cert *c, unsigned usage, unsigned selector,
+    unsigned mtype, const unsigned char *data, size_t len)
+{
+	if (usage > 3 || selector > 1 || mtype > 2)
+		return 0;
+	if (usage == 1 || usage == 3)
+		return tlsa_one(c->leaf, selector, mtype, data, len);
+	for (int i = 0; i < sk_X509_num(c->chain); i++)
+		if (tlsa_one(sk_X509_value(c->chain, i), selector, mtype,
+		    data, len))
+			return 1;
+	return 0;
 }

@@ -1,9 +1,14 @@
-/* cert.h — X.509 certificates: loading, facts, identity and chain checks.
- * The only module besides tls.c that includes OpenSSL. */
+/* cert.h — X.509 certificates: loading, facts, identity and chain checks,
+ * TLSA matching. Shared by `cert` (a file) and the live TLS checks (what a
+ * gateway presents). The only module besides tls.c that includes OpenSSL. */
 #ifndef XMPPCUT_CERT_H
 #define XMPPCUT_CERT_H
 
+#include <jansson.h>
 #include <stddef.h>
+#include <time.h>
+
+#include "finding.h"
 
 /* A certificate chain, leaf first. Opaque. */
 struct cert;
@@ -11,10 +16,69 @@ struct cert;
 /* Load a PEM file (leaf first, then any intermediates). Newly allocated,
  * free with cert_free(); NULL with *cause (free it) on failure. */
 struct cert *cert_load_file(const char *path, char **cause);
+/* The same from memory; name is used in messages. */
+struct cert *cert_load_pem(const char *data, size_t len, const char *name,
+    char **cause);
+/* One DER certificate (no chain). */
+struct cert *cert_load_der(const unsigned char *der, size_t len,
+    char **cause);
 void cert_free(struct cert *c);
 
 /* SHA-256 of the leaf's SubjectPublicKeyInfo, lowercase hex: the value
  * of a TLSA 3 1 1 record. out must hold 65 bytes. */
 void cert_spki_sha256(const struct cert *c, char out[65]);
+
+/* The reference identities of RFC 6120 §13.7.1.2 / RFC 6125. */
+enum cert_id {
+	CERT_ID_NONE,
+	CERT_ID_DNS,		/* subjectAltName dNSName, wildcard allowed */
+	CERT_ID_SRV,		/* otherName id-on-dnsSRV _xmpp-server.D */
+	CERT_ID_XMPPADDR,	/* otherName id-on-xmppAddr */
+	CERT_ID_CN,		/* subject CN, only without any of those */
+};
+const char *cert_id_name(enum cert_id id);
+
+/* Which identity of the leaf matches the XMPP domain (normalised). When
+ * one does and matched is not NULL, *matched is the presented identity,
+ * newly allocated. */
+enum cert_id cert_match(const struct cert *c, const char *domain,
+    char **matched);
+
+/* 1 when a DNS-ID pattern matches a name (both lowercase, no trailing
+ * dot): exact, or "*." as the whole left-most label standing for exactly
+ * one label. */
+int cert_dns_id_matches(const char *pattern, const char *name);
+
+struct cert_policy {
+	const char *ca_file;	/* NULL: the system store */
+	time_t now;
+	unsigned warn_days;
+};
+
+#define CERT_DEFAULT_WARN_DAYS 21
+
+/* Check a certificate for the XMPP domains: identity (cert-name-mismatch),
+ * validity (cert-expired, cert-not-yet-valid, cert-expires-soon), chain
+ * (cert-untrusted), EKU (cert-no-client-auth) and key (cert-weak-key).
+ * Findings get subject as their subject. Returns the certificate's facts
+ * with an "identities" member (one per domain), newly allocated. */
+json_t *cert_check(const struct cert *c, char *const *domains,
+    size_t ndomains, const struct cert_policy *pol, const char *subject,
+    struct findings *f);
+
+/* The certificate's facts as JSON: subject, issuer, SANs by type,
+ * validity, days left at now, key, signature, EKUs, SPKI SHA-256, chain
+ * length. Newly allocated. */
+json_t *cert_facts(const struct cert *c, time_t now);
+
+/* Seconds from now until the leaf expires (negative once expired). */
+long long cert_seconds_left(const struct cert *c, time_t now);
+
+/* 1 when the chain matches one TLSA record (RFC 6698: usage 0-3, selector
+ * 0 full certificate / 1 SPKI, matching type 0 exact / 1 SHA-256 /
+ * 2 SHA-512); usages 1 and 3 match the leaf, 0 and 2 any certificate of
+ * the chain after it. */
+int cert_tlsa_match(const struct cert *c, unsigned usage, unsigned selector,
+    unsigned mtype, const unsigned char *data, size_t len);
 
 #endif

@@ -165,12 +165,12 @@ cmd_generate_exec(struct globals *g, int argc, char **argv)
 		status = cmd_parse_status(first);
 		goto out;
 	}
-	r = report_new("generate");
+	r = report_new("generate", g->json);
 	report_text_is_data(r);	/* stdout may feed nsupdate: findings
 				 * go to stderr */
 	if ((p = cmd_load_plan(g, r)) != NULL)
 		generate(r, p, &o);
-	status = report_emit(r, g->json, g->quiet);
+	status = report_emit(r, g->quiet);
 	plan_free(p);
 	report_free(r);
 out:

@@ -9,12 +9,6 @@
 #include "log.h"
 
 /* Commands not built yet have exec == NULL: they say so and exit 3. */
-static const struct cmd_entry cmd_lint_entry = { "lint",
-	"ZONEFILE...", "offline check of zone files against the RFCs and the "
-	"plan", NULL, NULL };
-static const struct cmd_entry cmd_cert_entry = { "cert",
-	"[CERTFILE]", "offline check of a certificate file for the plan's "
-	"domains", NULL, NULL };
 static const struct cmd_entry cmd_check_entry = { "check",
 	"", "live check of the plan's own domains (DNS, TLS, XMPP stream)",
 	NULL, NULL };
@@ -218,7 +212,8 @@ cmd_parse(const struct cmd_entry *e, struct globals *g, int argc,
 	    o->shortopts ? o->shortopts : "");
 
 	argv[0] = prog;
-	optind = 1;
+	optind = 0;	/* 0, not 1: glibc then forgets the "+" of the
+			 * global parse and permutes options and operands */
 	opterr = 1;
 	while ((opt = getopt_long(argc, argv, shortopts, all, NULL)) != -1) {
 		if (opt == '?') {

@@ -66,5 +66,7 @@ const struct cmd_entry *cmd_find(const char *name, char **cause);
 int cmd_main(int argc, char **argv);
 
 extern const struct cmd_entry cmd_generate_entry;
+extern const struct cmd_entry cmd_cert_entry;
+extern const struct cmd_entry cmd_lint_entry;
 
 #endif

@@ -55,6 +55,31 @@ findings_move(struct findings *dst, struct findings *src)
 	src->n = src->cap = 0;
 }
 
+void
+findings_sort(struct findings *f)
+{
+	/* insertion sort: stable, and lists are short or nearly sorted */
+	for (size_t i = 1; i < f->n; i++) {
+		struct finding x = f->v[i];
+		size_t k = i;
+
+		while (k > 0) {
+			const struct finding *y = &f->v[k - 1];
+			int c;
+
+			if (y->file == NULL || x.file == NULL)
+				c = (y->file == NULL) - (x.file == NULL);
+			else if ((c = strcmp(y->file, x.file)) == 0)
+				c = y->line > x.line;
+			if (c <= 0)
+				break;
+			f->v[k] = f->v[k - 1];
+			k--;
+		}
+		f->v[k] = x;
+	}
+}
+
 size_t
 findings_count(const struct findings *f, enum severity sev)
 {

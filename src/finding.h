@@ -34,6 +34,9 @@ void findings_add_at(struct findings *f, enum severity sev, const char *id,
     ...) PRINTFLIKE(7, 8);
 /* Move every finding of src to the end of dst; src is left empty. */
 void findings_move(struct findings *dst, struct findings *src);
+/* Order by file and line (findings without a file last), keeping the
+ * order of findings at the same place. */
+void findings_sort(struct findings *f);
 size_t findings_count(const struct findings *f, enum severity sev);
 /* Index of the first finding with this id, or -1. */
 long findings_find(const struct findings *f, const char *id);

@@ -39,12 +39,6 @@ str_push(char ***v, size_t *n, const char *s)
 	(*v)[(*n)++] = xstrdup(s);
 }
 
-static int
-strp_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static void
 str_free(char **v, size_t n)
 {
@@ -90,6 +84,20 @@ replace_rrset(struct buf *b, const struct rrlist *cur, const char *owner,
 	}
 }
 
+/* What the zone holds before stage s, for the script's comments. */
+static const char *
+previous_state(enum stage s)
+{
+	switch (stage_previous(s)) {
+	case STAGE_PRE:
+		return "what stage pre left";
+	case STAGE_CUTOVER:
+		return "what stage cutover left";
+	default:
+		return "today's records (the old gateways)";
+	}
+}
+
 struct msg_ctx {
 	const struct plan *p;
 	const struct nsupdate_opts *o;
@@ -120,8 +128,8 @@ message(struct buf *b, const struct msg_ctx *m, const char *zone)
 		if (p->gateways[i].role == role &&
 		    strcmp(zone_of(m, p->gateways[i].host), zone) == 0)
 			str_push(&hosts, &nh, p->gateways[i].host);
-	qsort(domains, nd, sizeof *domains, strp_cmp);
-	qsort(hosts, nh, sizeof *hosts, strp_cmp);
+	sort_strings(domains, nd);
+	sort_strings(hosts, nh);
 
 	for (size_t i = 0; i < nd; i++) {
 		for (int svc = 0; svc < 2; svc++) {
@@ -157,13 +165,12 @@ message(struct buf *b, const struct msg_ctx *m, const char *zone)
 
 	buf_addf(b, ";\n; zone %s.\n", zone);
 	if (nprereq > 0)
-		buf_addf(b, "; refused unless the zone holds what stage %s "
-		    "left\n", stage_name(stage_previous(m->s)));
+		buf_addf(b, "; refused unless the zone holds %s\n",
+		    previous_state(m->s));
 	else
-		buf_addf(b, "; no record of stage %s lives in this zone to "
-		    "guard on: this message only sets the %s gateways' "
-		    "host records to the plan's\n",
-		    stage_name(stage_previous(m->s)), role_name(role));
+		buf_addf(b, "; nothing of %s lives in this zone to guard on: "
+		    "this message only sets the %s gateways' host records to "
+		    "the plan's\n", previous_state(m->s), role_name(role));
 	buf_addf(b, "zone %s.\n", zone);
 	if (pre.len > 0)
 		buf_add(b, pre.s);
@@ -210,9 +217,8 @@ nsupdate_script(const struct plan *p, enum stage s,
 	buf_addf(&b, "; xmppcut generate --stage %s --format nsupdate\n"
 	    "; %s.\n"
 	    "; One message per zone; each carries prerequisites, so the server"
-	    "\n; refuses it and changes nothing unless the zone holds what "
-	    "stage %s left.\n", stage_name(s), desc, stage_name(
-	    stage_previous(s)));
+	    "\n; refuses it and changes nothing unless the zone holds %s.\n",
+	    stage_name(s), desc, previous_state(s));
 	free(desc);
 	if (o->server != NULL && server_line(&b, o->server, cause) == -1)
 		goto fail;
@@ -243,8 +249,9 @@ nsupdate_script(const struct plan *p, enum stage s,
 	nfirst = nz;
 	for (size_t i = 0; i < p->ndomains; i++)
 		str_push(&zones, &nz, zone_of(&m, p->domains[i]));
-	qsort(zones, nfirst, sizeof *zones, strp_cmp);
-	qsort(zones + nfirst, nz - nfirst, sizeof *zones, strp_cmp);
+	sort_strings(zones, nfirst);
+	if (nz > nfirst)
+		sort_strings(zones + nfirst, nz - nfirst);
 	for (size_t i = 0; i < nz; i++)
 		message(&b, &m, zones[i]);
 

@@ -12,13 +12,15 @@ struct report {
 	struct buf text;
 	int text_is_data;
 	int unknown;
+	int json;
 };
 
 struct report *
-report_new(const char *command)
+report_new(const char *command, int json)
 {
 	struct report *r = xcalloc(1, sizeof *r);
 
+	r->json = json;
 	r->command = xstrdup(command);
 	r->obs = json_object();
 	return r;
@@ -54,10 +56,26 @@ report_is_unknown(const struct report *r)
 	return r->unknown;
 }
 
+int
+report_wants_json(const struct report *r)
+{
+	return r->json;
+}
+
 void
 report_set(struct report *r, const char *key, json_t *value)
 {
 	json_object_set_new(r->obs, key, value);
+}
+
+json_t *
+strings_json(char *const *v, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
 }
 
 void
@@ -202,11 +220,11 @@ emit_text(struct report *r, int status, int quiet)
 }
 
 int
-report_emit(struct report *r, int json, int quiet)
+report_emit(struct report *r, int quiet)
 {
 	int status = report_status(r);
 
-	if (json)
+	if (r->json)
 		emit_json(r, status);
 	else
 		emit_text(r, status, quiet);

@@ -20,8 +20,9 @@ enum {
 
 struct report;
 
-/* Newly allocated; free with report_free(). */
-struct report *report_new(const char *command);
+/* A report printed as one JSON document when json is set, else as text.
+ * Newly allocated; free with report_free(). */
+struct report *report_new(const char *command, int json);
 void report_free(struct report *r);
 
 /* The findings list of this report; append to it directly. */
@@ -31,8 +32,15 @@ struct findings *report_findings(struct report *r);
 void report_set_unknown(struct report *r);
 int report_is_unknown(const struct report *r);
 
+/* 1 when the report is printed as JSON: observations that only JSON
+ * shows may be skipped otherwise. */
+int report_wants_json(const struct report *r);
+
 /* Attach an observation to the JSON document under key (steals value). */
 void report_set(struct report *r, const char *key, json_t *value);
+
+/* A JSON array of strings, newly allocated. */
+json_t *strings_json(char *const *v, size_t n);
 
 /* Text mode: append to the text printed on stdout before the findings. */
 void report_text(struct report *r, const char *fmt, ...) PRINTFLIKE(2, 3);
@@ -41,9 +49,9 @@ void report_text(struct report *r, const char *fmt, ...) PRINTFLIKE(2, 3);
  * nsupdate script): findings and the summary go to stderr instead. */
 void report_text_is_data(struct report *r);
 
-/* Print the report (JSON when json is set, else text) and return the
- * exit status. quiet drops info findings and the summary in text mode. */
-int report_emit(struct report *r, int json, int quiet);
+/* Print the report and return the exit status. quiet drops info
+ * findings and the summary in text mode. */
+int report_emit(struct report *r, int quiet);
 
 /* The exit status the report stands for, without printing it. */
 int report_status(const struct report *r);

@@ -221,7 +221,8 @@ stage_records(const struct plan *p, enum stage s, char *const *zones,
 		add_host(out, stage_zone_of(p, zones, nzones, g->host), g, ttl,
 		    g->cert != NULL ? spki : NULL);
 	}
-	qsort(out->v + first, out->n - first, sizeof *out->v, rr_cmp);
+	if (out->n - first > 1)
+		qsort(out->v + first, out->n - first, sizeof *out->v, rr_cmp);
 	return 0;
 }
 
@@ -237,14 +238,6 @@ rrlist_free(struct rrlist *l)
 	free(l->v);
 	l->v = NULL;
 	l->n = l->cap = 0;
-}
-
-const char *
-rrtype_name(enum rrtype t)
-{
-	static const char *const names[] = { "SRV", "A", "AAAA", "TLSA" };
-
-	return names[t];
 }
 
 char *

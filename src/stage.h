@@ -17,11 +17,10 @@
 #include <stdint.h>
 
 #include "plan.h"
+#include "rrset.h"
 
 enum stage { STAGE_CURRENT, STAGE_PRE, STAGE_CUTOVER, STAGE_FINAL,
 	STAGE_ROLLBACK };
-
-enum rrtype { RR_SRV, RR_A, RR_AAAA, RR_TLSA };
 
 struct rr {
 	char *zone;	/* the zone the record belongs in, no trailing dot */
@@ -60,7 +59,6 @@ int stage_records(const struct plan *p, enum stage s, char *const *zones,
     size_t nzones, struct rrlist *out, char **cause);
 
 void rrlist_free(struct rrlist *l);
-const char *rrtype_name(enum rrtype t);
 /* "OWNER. TTL IN TYPE RDATA" with tabs, as in a master file. Newly
  * allocated. */
 char *rr_format(const struct rr *r);

@@ -100,8 +100,9 @@ grow(void *vp, size_t *cap, size_t need, size_t sz)
 
 	if (need <= *cap)
 		return;
+	/* doubling while small, then by half: big arrays waste less */
 	while (n < need)
-		n *= 2;
+		n = n < 65536 ? n * 2 : n + n / 2;
 	*v = xreallocarray(*v, n, sz);
 	*cap = n;
 }
@@ -161,6 +162,19 @@ parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+static int
+strp_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void
+sort_strings(char **v, size_t n)
+{
+	if (n > 1)
+		qsort(v, n, sizeof *v, strp_cmp);
 }
 
 char *
@@ -294,4 +308,32 @@ parse_hostport(const char *s, char sep, char **host, unsigned *port)
 	}
 	*host = xstrndup(s, (size_t)(end - s));
 	return 0;
+}
+
+int
+parse_time(const char *s, time_t *out)
+{
+	static const char *const formats[] = {
+		"%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S",
+		"%Y-%m-%d", "%Y%m%d%H%M%S",
+	};
+	uint64_t v;
+	struct tm tm;
+	const char *end;
+
+	if (s[0] == '@') {
+		if (parse_uint(s + 1, 0, (uint64_t)INT64_MAX / 2, &v) == -1)
+			return -1;
+		*out = (time_t)v;
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof formats / sizeof *formats; i++) {
+		memset(&tm, 0, sizeof tm);
+		end = strptime(s, formats[i], &tm);
+		if (end != NULL && *end == '\0') {
+			*out = timegm(&tm);
+			return 0;
+		}
+	}
+	return -1;
 }

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #define PRINTFLIKE(f, a) __attribute__((format(printf, f, a)))
 
@@ -36,6 +37,9 @@ void buf_free(struct buf *b);
  * No sign, no blanks, no trailing characters. */
 int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
+/* Sort n strings in place (strcmp order); v may be NULL when n is 0. */
+void sort_strings(char **v, size_t n);
+
 /* Lowercase ASCII copy, newly allocated. */
 char *str_lower(const char *s);
 
@@ -55,5 +59,10 @@ uint64_t now_ms(void);
  * e.g. "[2001:db8::1]:5269"). *host is newly allocated; *port keeps its
  * value when no port is given. 0 on success, -1 when malformed. */
 int parse_hostport(const char *s, char sep, char **host, unsigned *port);
+
+/* A point in time for --now: "@EPOCH", "YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SS"
+ * (optionally with a trailing Z; always UTC) or "YYYYMMDDHHMMSS" (as in
+ * RRSIGs). 0 on success, -1 when malformed. */
+int parse_time(const char *s, time_t *out);
 
 #endif

@@ -10,7 +10,9 @@
 
 #include <cmocka.h>
 
+#include "cert.h"
 #include "dname.h"
+#include "rrset.h"
 #include "nsupdate.h"
 #include "util.h"
 
@@ -170,6 +172,81 @@ test_tsig_key(void **state)
 	free(cause);
 }
 
+static void
+test_dns_id(void **state)
+{
+	(void)state;
+	assert_true(cert_dns_id_matches("example.com", "example.com"));
+	assert_true(cert_dns_id_matches("Example.COM", "example.com"));
+	assert_true(cert_dns_id_matches("*.example.com", "chat.example.com"));
+	assert_false(cert_dns_id_matches("*.example.com", "example.com"));
+	assert_false(cert_dns_id_matches("*.example.com", "a.b.example.com"));
+	assert_false(cert_dns_id_matches("*.com", "example.com"));
+	assert_false(cert_dns_id_matches("f*.example.com", "foo.example.com"));
+	assert_false(cert_dns_id_matches("a.*.example.com", "a.b.example.com"));
+	assert_false(cert_dns_id_matches("edge.example.com", "example.com"));
+}
+
+static void
+test_rrset(void **state)
+{
+	struct rrset *s = rrset_new("_xmpp-server._tcp.Example.COM.", RR_SRV,
+	    "f.zone", 3);
+
+	(void)state;
+	assert_string_equal(s->owner, "_xmpp-server._tcp.example.com");
+	assert_int_equal(rrset_add(s, 300, "10 50 5269 Edge.Example.COM."), 0);
+	assert_int_equal(rrset_add(s, 300, "10 50 5269 edge.example.com"), 0);
+	assert_int_equal(s->n, 1);	/* the same value once */
+	assert_false(s->ttl_mixed);
+	assert_int_equal(rrset_add(s, 600, "20 0 5270 other.example.com."), 0);
+	assert_true(s->ttl_mixed);
+	assert_string_equal(s->rdata[0], "10 50 5269 edge.example.com.");
+	assert_int_equal(s->srv[1].port, 5270);
+	assert_int_equal(rrset_add(s, 300, "0 0 0 ."), 0);
+	assert_string_equal(s->srv[2].target, "");
+	assert_int_equal(rrset_add(s, 300, "1 2 65536 x."), -1);
+	assert_int_equal(rrset_add(s, 300, "1 2 x."), -1);
+	assert_int_equal(rrset_add(s, 300, "1 2 3 a b"), -1);
+	rrset_free(s);
+
+	s = rrset_new("h", RR_AAAA, NULL, 0);
+	assert_int_equal(rrset_add(s, 1, "2001:DB8:0:0::10"), 0);
+	assert_string_equal(s->rdata[0], "2001:db8::10");
+	assert_int_equal(rrset_add(s, 1, "192.0.2.1"), -1);
+	rrset_free(s);
+
+	s = rrset_new("_5269._tcp.h", RR_TLSA, NULL, 0);
+	assert_int_equal(rrset_add(s, 1, "3 1 1 AB CD ef"), 0);
+	assert_string_equal(s->rdata[0], "3 1 1 abcdef");
+	assert_int_equal(rrset_add(s, 1, "3 1 1 XY"), -1);
+	rrset_free(s);
+
+	s = rrset_new("alias", RR_CNAME, NULL, 0);
+	assert_int_equal(rrset_add(s, 1, "Edge.Example.com."), 0);
+	assert_string_equal(s->target, "edge.example.com");
+	rrset_free(s);
+}
+
+static void
+test_parse_time(void **state)
+{
+	time_t t;
+
+	(void)state;
+	assert_int_equal(parse_time("2026-11-24", &t), 0);
+	assert_int_equal(t, 1795478400);
+	assert_int_equal(parse_time("2026-11-24T01:02:03Z", &t), 0);
+	assert_int_equal(t, 1795478400 + 3723);
+	assert_int_equal(parse_time("20261124010203", &t), 0);
+	assert_int_equal(t, 1795478400 + 3723);
+	assert_int_equal(parse_time("@86400", &t), 0);
+	assert_int_equal(t, 86400);
+	assert_int_equal(parse_time("yesterday", &t), -1);
+	assert_int_equal(parse_time("2026-11-24x", &t), -1);
+	assert_int_equal(parse_time("@-5", &t), -1);
+}
+
 int
 main(void)
 {
@@ -178,6 +255,9 @@ main(void)
 		cmocka_unit_test(test_parse_hostport),
 		cmocka_unit_test(test_dname),
 		cmocka_unit_test(test_tsig_key),
+		cmocka_unit_test(test_dns_id),
+		cmocka_unit_test(test_rrset),
+		cmocka_unit_test(test_parse_time),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,166 @@
+/* rrset.c — DNS record sets as the XMPP checks see them. */
+#include "rrset.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dname.h"
+#include "util.h"
+
+const char *
+rrtype_name(enum rrtype t)
+{
+	static const char *const names[] = { "SRV", "A", "AAAA", "TLSA",
+		"CNAME" };
+
+	return names[t];
+}
+
+struct rrset *
+rrset_new(const char *owner, enum rrtype type, const char *file,
+    unsigned line)
+{
+	struct rrset *s = xcalloc(1, sizeof *s);
+
+	s->owner = dname_normalize(owner);
+	s->type = type;
+	s->file = file;
+	s->line = line;
+	return s;
+}
+
+/* "PRIO WEIGHT PORT TARGET": three numbers up to 65535 and a name of at
+ * most 1024 characters. */
+static int
+srv_fields(const char *s, struct srv_rdata *srv, char target[1025])
+{
+	unsigned *f[3] = { &srv->priority, &srv->weight, &srv->port };
+	size_t n;
+
+	for (int i = 0; i < 3; i++) {
+		unsigned long v = 0;
+
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (!isdigit((unsigned char)*s))
+			return -1;
+		while (isdigit((unsigned char)*s) && v <= 65535)
+			v = v * 10 + (unsigned long)(*s++ - '0');
+		if (v > 65535 || (*s != ' ' && *s != '\t'))
+			return -1;
+		*f[i] = (unsigned)v;
+	}
+	while (*s == ' ' || *s == '\t')
+		s++;
+	n = strcspn(s, " \t");
+	if (n == 0 || n > 1024 || s[n] != '\0')
+		return -1;
+	memcpy(target, s, n);
+	target[n] = '\0';
+	return 0;
+}
+
+/* The value in the form every source gives: addresses as inet_ntop
+ * writes them, names lowercase with the trailing dot, TLSA hex lowercase
+ * without blanks. NULL when it does not parse. */
+static char *
+normalise(enum rrtype type, const char *rdata, struct srv_rdata *srv)
+{
+	unsigned char bin[16];
+	char buf[INET6_ADDRSTRLEN], target[1025], *t, *out;
+	unsigned u, s, m;
+	int off = 0;
+
+	switch (type) {
+	case RR_A:
+	case RR_AAAA:
+		if (inet_pton(type == RR_A ? AF_INET : AF_INET6, rdata,
+		    bin) != 1)
+			return NULL;
+		inet_ntop(type == RR_A ? AF_INET : AF_INET6, bin, buf,
+		    sizeof buf);
+		return xstrdup(buf);
+	case RR_SRV:
+		if (srv_fields(rdata, srv, target) == -1)
+			return NULL;
+		srv->target = dname_normalize(target);
+		return xasprintf("%u %u %u %s.", srv->priority, srv->weight,
+		    srv->port, srv->target);
+	case RR_CNAME:
+		t = dname_normalize(rdata);
+		out = xasprintf("%s.", t);
+		free(t);
+		return out;
+	case RR_TLSA:
+		if (sscanf(rdata, "%u %u %u %n", &u, &s, &m, &off) != 3 ||
+		    off == 0)
+			return NULL;
+		out = xasprintf("%u %u %u ", u, s, m);
+		out = xreallocarray(out, strlen(out) + strlen(rdata) + 1, 1);
+		t = out + strlen(out);
+		for (const char *p = rdata + off; *p != '\0'; p++) {
+			if (isspace((unsigned char)*p))
+				continue;
+			if (!isxdigit((unsigned char)*p)) {
+				free(out);
+				return NULL;
+			}
+			*t++ = (char)tolower((unsigned char)*p);
+		}
+		*t = '\0';
+		return out;
+	}
+	return NULL;
+}
+
+int
+rrset_add(struct rrset *s, uint32_t ttl, const char *rdata)
+{
+	struct srv_rdata srv = { 0, 0, 0, NULL };
+	char *v = normalise(s->type, rdata, &srv);
+
+	if (v == NULL)
+		return -1;
+	for (size_t i = 0; i < s->n; i++) {
+		if (strcmp(s->rdata[i], v) == 0) {
+			if (ttl != s->ttl)
+				s->ttl_mixed = 1;
+			free(v);
+			free(srv.target);
+			return 0;
+		}
+	}
+	if (s->n == 0)
+		s->ttl = ttl;
+	else if (ttl != s->ttl)
+		s->ttl_mixed = 1;
+	s->rdata = xreallocarray(s->rdata, s->n + 1, sizeof *s->rdata);
+	s->rdata[s->n] = v;
+	if (s->type == RR_SRV) {
+		s->srv = xreallocarray(s->srv, s->n + 1, sizeof *s->srv);
+		s->srv[s->n] = srv;
+	}
+	if (s->type == RR_CNAME && s->target == NULL)
+		s->target = xstrndup(v, strlen(v) - 1);
+	s->n++;
+	return 0;
+}
+
+void
+rrset_free(struct rrset *s)
+{
+	if (s == NULL)
+		return;
+	for (size_t i = 0; s->rdata != NULL && i < s->n; i++)
+		free(s->rdata[i]);
+	for (size_t i = 0; s->srv != NULL && i < s->n; i++)
+		free(s->srv[i].target);
+	free(s->rdata);
+	free(s->srv);
+	free(s->target);
+	free(s->owner);
+	free(s);
+}

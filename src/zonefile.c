@@ -1,0 +1,928 @@
+/* zonefile.c — zone files read for lint, with ldns, record by record. */
+#include "zonefile.h"
+
+#include <arpa/inet.h>
+#include <ldns/ldns.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdio_ext.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dname.h"
+#include "util.h"
+
+/* A kept record: strings live in the arena. 20 bytes. */
+struct zrec {
+	uint32_t owner;		/* arena offset, normalised owner */
+	uint32_t rdata;		/* arena offset, presentation form */
+	uint32_t ttl;
+	uint32_t line;
+	uint16_t file;
+	uint8_t type;		/* enum rrtype */
+};
+
+/* What the index knows of an owner of A, AAAA or CNAME records. */
+#define IX_A 0x01
+#define IX_AAAA 0x02
+#define IX_CNAME 0x04
+#define IX_A_MIXED 0x10
+#define IX_AAAA_MIXED 0x20
+struct ixent {
+	uint64_t h;		/* 0: empty slot */
+	uint32_t ttl_a, ttl_aaaa;
+	uint32_t line;		/* of its first record */
+	uint16_t file;
+	uint8_t flags;
+};
+
+struct zfile {
+	char *path;
+	char *apex;		/* normalised, or NULL */
+	unsigned long records;
+	unsigned long kept_srv;
+	unsigned long parse_errors;
+	int has_dnskey;
+	int unreadable;
+};
+
+struct zoneset {
+	struct zfile *files;
+	size_t nfiles;
+	char *arena;
+	size_t alen, acap;
+	struct zrec *recs;
+	size_t nrecs, caprecs;
+	struct ixent *ix;
+	size_t nix, capix;	/* capix is a power of two */
+	uint64_t *hosts;	/* hashes of the names kept in full */
+	size_t nhosts;
+	size_t hint[3];		/* where the last lookup of an _xmpp-server,
+				 * _xmpps-server or other owner ended */
+	time_t now;
+};
+
+/* A wire-format name in presentation form, lowercase, without the
+ * trailing dot ("" for the root), into out (at least 1025 bytes). The hot
+ * path of reading a zone: ldns_rdf2str prints a character at a time. */
+static void
+wire_name(const ldns_rdf *r, char *out)
+{
+	const uint8_t *d = ldns_rdf_data(r);
+	size_t n = ldns_rdf_size(r), off = 0, o = 0;
+
+	while (off < n && d[off] != 0 && off + 1 + d[off] <= n) {
+		size_t len = d[off++];
+
+		if (o > 0)
+			out[o++] = '.';
+		for (size_t i = 0; i < len && o < 1020; i++) {
+			uint8_t c = d[off + i];
+
+			if (c >= 'A' && c <= 'Z')
+				c |= 0x20;
+			if (c == '.' || c == '\\' || c <= ' ' || c >= 0x7f)
+				o += (size_t)snprintf(out + o, 5, "\\%03u", c);
+			else
+				out[o++] = (char)c;
+		}
+		off += len;
+	}
+	out[o] = '\0';
+}
+
+/* Names are hashed in their normalised presentation form: FNV-1a, never
+ * 0 (0 marks an empty slot). */
+static uint64_t
+name_hash(const char *name)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	return h ? h : 1;
+}
+
+static uint64_t
+rdf_hash(const ldns_rdf *r)
+{
+	char name[1025];
+
+	wire_name(r, name);
+	return name_hash(name);
+}
+
+static char *
+rdf_name(const ldns_rdf *r)
+{
+	char name[1025];
+
+	wire_name(r, name);
+	return xstrdup(name);
+}
+
+static uint32_t
+arena_add(struct zoneset *z, const char *s)
+{
+	size_t n = strlen(s) + 1, off = z->alen;
+
+	grow(&z->arena, &z->acap, z->alen + n, 1);
+	memcpy(z->arena + off, s, n);
+	z->alen += n;
+	return (uint32_t)off;
+}
+
+static void
+keep(struct zoneset *z, const char *owner, enum rrtype type, uint32_t ttl,
+    const char *rdata, size_t file, unsigned line)
+{
+	struct zrec *r;
+
+	grow(&z->recs, &z->caprecs, z->nrecs + 1, sizeof *z->recs);
+	r = &z->recs[z->nrecs++];
+	r->owner = arena_add(z, owner);
+	r->rdata = arena_add(z, rdata);
+	r->ttl = ttl;
+	r->line = line;
+	r->file = (uint16_t)file;
+	r->type = (uint8_t)type;
+}
+
+/* The index: open addressing, linear probing, at most 7/8 full. */
+static struct ixent *
+ix_slot(struct ixent *ix, size_t cap, uint64_t h)
+{
+	size_t i = (size_t)h & (cap - 1);
+
+	while (ix[i].h != 0 && ix[i].h != h)
+		i = (i + 1) & (cap - 1);
+	return &ix[i];
+}
+
+static struct ixent *
+ix_get(const struct zoneset *z, uint64_t h)
+{
+	struct ixent *e;
+
+	if (z->capix == 0)
+		return NULL;
+	e = ix_slot(z->ix, z->capix, h);
+	return e->h == h ? e : NULL;
+}
+
+static void
+ix_note(struct zoneset *z, uint64_t h, enum rrtype type, uint32_t ttl,
+    size_t file, unsigned line)
+{
+	struct ixent *e;
+
+	if (8 * (z->nix + 1) > 7 * z->capix) {
+		size_t cap = z->capix ? z->capix * 2 : 1024;
+		struct ixent *ix = xcalloc(cap, sizeof *ix);
+
+		for (size_t i = 0; i < z->capix; i++)
+			if (z->ix[i].h != 0)
+				*ix_slot(ix, cap, z->ix[i].h) = z->ix[i];
+		free(z->ix);
+		z->ix = ix;
+		z->capix = cap;
+	}
+	e = ix_slot(z->ix, z->capix, h);
+	if (e->h == 0) {
+		e->h = h;
+		e->file = (uint16_t)file;
+		e->line = line;
+		z->nix++;
+	}
+	if (type == RR_A) {
+		if ((e->flags & IX_A) && e->ttl_a != ttl)
+			e->flags |= IX_A_MIXED;
+		if (!(e->flags & IX_A))
+			e->ttl_a = ttl;
+		e->flags |= IX_A;
+	} else if (type == RR_AAAA) {
+		if ((e->flags & IX_AAAA) && e->ttl_aaaa != ttl)
+			e->flags |= IX_AAAA_MIXED;
+		if (!(e->flags & IX_AAAA))
+			e->ttl_aaaa = ttl;
+		e->flags |= IX_AAAA;
+	} else
+		e->flags |= IX_CNAME;
+}
+
+static int
+is_host(const struct zoneset *z, uint64_t h)
+{
+	for (size_t i = 0; i < z->nhosts; i++)
+		if (z->hosts[i] == h)
+			return 1;
+	return 0;
+}
+
+/* The first two labels of a wire name, lowercased; "" when missing. */
+static void
+labels(const ldns_rdf *r, char l1[64], char l2[64])
+{
+	const uint8_t *d = ldns_rdf_data(r);
+	size_t n = ldns_rdf_size(r), len;
+
+	l1[0] = l2[0] = '\0';
+	for (int k = 0, off = 0; k < 2; k++) {
+		char *out = k == 0 ? l1 : l2;
+
+		if ((size_t)off >= n || (len = d[off]) == 0 ||
+		    (size_t)off + 1 + len > n)
+			return;
+		for (size_t i = 0; i < len; i++)
+			out[i] = (char)((d[off + 1 + i] >= 'A' &&
+			    d[off + 1 + i] <= 'Z') ? d[off + 1 + i] | 0x20 :
+			    d[off + 1 + i]);
+		out[len] = '\0';
+		off += 1 + (int)len;
+	}
+}
+
+/* 1 for a well-formed XMPP service owner; -1 (and *why) for a malformed
+ * one; 0 for any other name. */
+static int
+service_owner(const ldns_rdf *owner, const char **why)
+{
+	char l1[64], l2[64];
+
+	labels(owner, l1, l2);
+	if (strcmp(l1, "_xmpp-server") == 0 ||
+	    strcmp(l1, "_xmpps-server") == 0) {
+		if (strcmp(l2, "_tcp") == 0)
+			return 1;
+		*why = "the protocol label must be _tcp";
+		return -1;
+	}
+	if (strcmp(l1, "xmpp-server") == 0 || strcmp(l1, "xmpps-server") == 0) {
+		*why = "the service label lacks its underscore (_xmpp-server)";
+		return -1;
+	}
+	if (strcmp(l1, "_tcp") == 0 && (strcmp(l2, "_xmpp-server") == 0 ||
+	    strcmp(l2, "_xmpps-server") == 0)) {
+		*why = "the labels are swapped: _xmpp-server._tcp.DOMAIN";
+		return -1;
+	}
+	return 0;
+}
+
+/* The record's data in presentation form; SRV, A, AAAA and CNAME written
+ * here (the hot path), the rest by ldns. */
+static char *
+rdata_string(const ldns_rr *rr)
+{
+	char name[1025], addr[INET6_ADDRSTRLEN];
+	const ldns_rdf *r0 = ldns_rr_rdf(rr, 0);
+	struct buf b = { 0 };
+	char *s;
+
+	switch (ldns_rr_get_type(rr)) {
+	case LDNS_RR_TYPE_SRV:
+		if (ldns_rr_rd_count(rr) != 4)
+			break;
+		wire_name(ldns_rr_rdf(rr, 3), name);
+		return xasprintf("%u %u %u %s.", ldns_rdf2native_int16(r0),
+		    ldns_rdf2native_int16(ldns_rr_rdf(rr, 1)),
+		    ldns_rdf2native_int16(ldns_rr_rdf(rr, 2)), name);
+	case LDNS_RR_TYPE_A:
+	case LDNS_RR_TYPE_AAAA:
+		if (r0 == NULL || inet_ntop(ldns_rdf_size(r0) == 4 ? AF_INET :
+		    AF_INET6, ldns_rdf_data(r0), addr, sizeof addr) == NULL)
+			break;
+		return xstrdup(addr);
+	case LDNS_RR_TYPE_CNAME:
+		if (r0 == NULL)
+			break;
+		wire_name(r0, name);
+		return xasprintf("%s.", name);
+	default:
+		break;
+	}
+	for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
+		s = ldns_rdf2str(ldns_rr_rdf(rr, i));
+		buf_addf(&b, "%s%s", i ? " " : "", s ? s : "");
+		free(s);
+	}
+	return buf_take(&b);
+}
+
+static void
+take_record(struct zoneset *z, size_t fi, ldns_rr *rr, unsigned line,
+    struct findings *f)
+{
+	struct zfile *zf = &z->files[fi];
+	const ldns_rdf *owner = ldns_rr_owner(rr);
+	ldns_rr_type t = ldns_rr_get_type(rr);
+	const char *why = NULL;
+	char *name, *rd;
+	enum rrtype type;
+	uint64_t h;
+	int svc;
+
+	zf->records++;
+	switch (t) {
+	case LDNS_RR_TYPE_SOA:
+		if (zf->apex == NULL)
+			zf->apex = rdf_name(owner);
+		return;
+	case LDNS_RR_TYPE_DNSKEY:
+		name = rdf_name(owner);
+		if (zf->apex == NULL || strcmp(name, zf->apex) == 0)
+			zf->has_dnskey = 1;
+		free(name);
+		return;
+	case LDNS_RR_TYPE_SRV:
+		svc = service_owner(owner, &why);
+		if (svc == 0)
+			return;
+		name = rdf_name(owner);
+		if (svc < 0) {
+			findings_add_at(f, SEV_WARNING, "srv-owner-malformed",
+			    zf->path, line, name, "%s: partners never look "
+			    "this name up", why);
+		} else {
+			rd = rdata_string(rr);
+			keep(z, name, RR_SRV, ldns_rr_ttl(rr), rd, fi, line);
+			zf->kept_srv++;
+			free(rd);
+		}
+		free(name);
+		return;
+	case LDNS_RR_TYPE_TLSA:
+		type = RR_TLSA;
+		break;
+	case LDNS_RR_TYPE_A:
+	case LDNS_RR_TYPE_AAAA:
+	case LDNS_RR_TYPE_CNAME:
+		type = t == LDNS_RR_TYPE_A ? RR_A : t == LDNS_RR_TYPE_AAAA ?
+		    RR_AAAA : RR_CNAME;
+		h = rdf_hash(owner);
+		ix_note(z, h, type, ldns_rr_ttl(rr), fi, line);
+		if (!is_host(z, h))
+			return;
+		break;
+	default:
+		return;
+	}
+	name = rdf_name(owner);
+	rd = rdata_string(rr);
+	keep(z, name, type, ldns_rr_ttl(rr), rd, fi, line);
+	free(rd);
+	free(name);
+}
+
+/* The origin for a file without --origin: its name, as in
+ * "example.com.zone", "db.example.com" or "example.com". */
+static ldns_rdf *
+origin_from_path(const char *path)
+{
+	static const char *const suffixes[] = { ".zone", ".db", ".signed",
+		".txt", ".conf" };
+	char *copy = xstrdup(path), *base = basename(copy), *name;
+	const char *why;
+	ldns_rdf *r = NULL;
+	size_t len;
+
+	name = xstrdup(strncmp(base, "db.", 3) == 0 ? base + 3 : base);
+	for (int again = 1; again;) {
+		again = 0;
+		for (size_t i = 0; i < sizeof suffixes / sizeof *suffixes;
+		    i++) {
+			len = strlen(name);
+			if (len > strlen(suffixes[i]) && strcmp(name + len -
+			    strlen(suffixes[i]), suffixes[i]) == 0) {
+				name[len - strlen(suffixes[i])] = '\0';
+				again = 1;
+			}
+		}
+	}
+	len = strlen(name);
+	if (len > 0 && name[len - 1] == '.')
+		name[len - 1] = '\0';
+	if (strchr(name, '.') != NULL && dname_check(name, &why) == 0) {
+		char *fq = xasprintf("%s.", name);
+
+		r = ldns_dname_new_frm_str(fq);
+		free(fq);
+	}
+	free(name);
+	free(copy);
+	return r;
+}
+
+static ldns_rdf *
+start_origin(const struct zoneset_opts *o, const char *path)
+{
+	char *fq;
+	ldns_rdf *r;
+
+	if (o->origin == NULL)
+		return origin_from_path(path);
+	fq = xasprintf("%s.", o->origin);
+	r = ldns_dname_new_frm_str(fq);
+	free(fq);
+	return r;
+}
+
+typedef void (*record_fn)(struct zoneset *, size_t, ldns_rr *, unsigned,
+    void *);
+
+/* Read one file record by record; parse errors are findings (only on the
+ * first pass: report is set) and reading goes on. */
+static int
+read_file(struct zoneset *z, size_t fi, const struct zoneset_opts *o,
+    struct findings *report, record_fn fn, void *arg)
+{
+	struct zfile *zf = &z->files[fi];
+	ldns_rdf *origin = start_origin(o, zf->path), *prev = NULL;
+	uint32_t ttl = 3600;
+	int line = 0, before;
+	long pos;
+	ldns_status s;
+	ldns_rr *rr;
+	FILE *fp;
+
+	if ((fp = fopen(zf->path, "r")) == NULL) {
+		ldns_rdf_deep_free(origin);
+		return -1;
+	}
+	/* ldns reads with getc(): one character, one lock, unless the
+	 * (single-threaded) caller takes the locking over */
+	__fsetlocking(fp, FSETLOCKING_BYCALLER);
+	setvbuf(fp, NULL, _IOFBF, 1 << 16);
+	while (!feof(fp)) {
+		before = line;
+		pos = ftell(fp);
+		rr = NULL;
+		s = ldns_rr_new_frm_fp_l(&rr, fp, &ttl, &origin, &prev, &line);
+		switch (s) {
+		case LDNS_STATUS_OK:
+			fn(z, fi, rr, (unsigned)before + 1, arg);
+			ldns_rr_free(rr);
+			break;
+		case LDNS_STATUS_SYNTAX_EMPTY:
+		case LDNS_STATUS_SYNTAX_TTL:
+		case LDNS_STATUS_SYNTAX_ORIGIN:
+			break;
+		case LDNS_STATUS_SYNTAX_INCLUDE:
+			if (report != NULL) {
+				zf->parse_errors++;
+				findings_add_at(report, SEV_ERROR,
+				    "zone-parse-error", zf->path, (unsigned)line,
+				    NULL, "$INCLUDE is not supported: lint the "
+				    "included file as well");
+			}
+			break;
+		default:
+			if (report != NULL) {
+				zf->parse_errors++;
+				findings_add_at(report, SEV_ERROR,
+				    "zone-parse-error", zf->path, (unsigned)line,
+				    NULL, "%s", ldns_get_errorstr_by_id(s));
+			}
+			break;
+		}
+		if (line == before && ftell(fp) == pos)
+			break;	/* no progress: never loop forever */
+	}
+	ldns_rdf_deep_free(origin);
+	ldns_rdf_deep_free(prev);
+	fclose(fp);
+	return 0;
+}
+
+static void
+pass1_record(struct zoneset *z, size_t fi, ldns_rr *rr, unsigned line,
+    void *arg)
+{
+	take_record(z, fi, rr, line, arg);
+}
+
+/* Sorting and finding kept records: by owner, type, file, line. Name
+ * order keeps lookups close to each other in memory. */
+static int
+zrec_cmp(const void *a, const void *b, void *arg)
+{
+	const struct zrec *x = a, *y = b;
+	const char *arena = arg;
+	int c = strcmp(arena + x->owner, arena + y->owner);
+
+	if (c != 0)
+		return c;
+	if (x->type != y->type)
+		return x->type < y->type ? -1 : 1;
+	if (x->file != y->file)
+		return x->file < y->file ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+static int
+key_cmp(const struct zoneset *z, size_t i, const char *owner,
+    enum rrtype type)
+{
+	const struct zrec *r = &z->recs[i];
+	int c = strcmp(z->arena + r->owner, owner);
+
+	if (c != 0)
+		return c;
+	return r->type < type ? -1 : r->type > type;
+}
+
+/* The first kept record at owner/type, or NULL; *n is how many. The
+ * checks look names up in sorted order, so the search gallops from where
+ * the last lookup of the same kind of owner ended: near, and cached. */
+static const struct zrec *
+find(struct zoneset *z, const char *owner, enum rrtype type, size_t *n)
+{
+	size_t *hint = &z->hint[strncmp(owner, "_xmpp-server.", 13) == 0 ? 0 :
+	    strncmp(owner, "_xmpps-server.", 14) == 0 ? 1 : 2];
+	size_t lo = 0, hi = z->nrecs, k, step;
+
+	if (z->nrecs == 0) {
+		*n = 0;
+		return NULL;
+	}
+	/* Bracket the first record not below the key, [lo, hi), by steps of
+	 * 1, 2, 4... from the hint k. */
+	k = *hint < z->nrecs ? *hint : z->nrecs - 1;
+	if (key_cmp(z, k, owner, type) < 0) {
+		lo = k + 1;
+		for (step = 1; k + step < z->nrecs &&
+		    key_cmp(z, k + step, owner, type) < 0; step *= 2)
+			lo = k + step + 1;
+		hi = k + step < z->nrecs ? k + step : z->nrecs;
+	} else {
+		hi = k;
+		for (step = 1; step <= k &&
+		    key_cmp(z, k - step, owner, type) >= 0; step *= 2)
+			hi = k - step;
+		lo = step <= k ? k - step + 1 : 0;
+	}
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (key_cmp(z, mid, owner, type) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*hint = lo;
+	for (k = lo; k < z->nrecs && key_cmp(z, k, owner, type) == 0; k++)
+		;
+	*n = k - lo;
+	return k > lo ? &z->recs[lo] : NULL;
+}
+
+/* Pass 2 (signed files): verify the RRSIGs of the RRsets that matter. */
+
+struct vset {
+	uint64_t h;
+	enum rrtype type;
+	char *owner;
+	unsigned line;
+	ldns_rr_list *rrs, *sigs;
+};
+
+struct verify {
+	struct vset *v;
+	size_t n, cap;
+	ldns_rr_list *keys;
+};
+
+static int
+vset_cmp(const void *a, const void *b)
+{
+	const struct vset *x = a, *y = b;
+
+	if (x->h != y->h)
+		return x->h < y->h ? -1 : 1;
+	return (int)x->type - (int)y->type;
+}
+
+static struct vset *
+vset_find(struct verify *vf, uint64_t h, enum rrtype type)
+{
+	struct vset key = { h, type, NULL, 0, NULL, NULL };
+
+	return bsearch(&key, vf->v, vf->n, sizeof *vf->v, vset_cmp);
+}
+
+static void
+vset_want(struct verify *vf, const char *owner, enum rrtype type,
+    unsigned line)
+{
+	struct vset *s;
+
+	for (size_t i = 0; i < vf->n; i++)
+		if (vf->v[i].type == type && strcmp(vf->v[i].owner, owner) == 0)
+			return;
+	grow(&vf->v, &vf->cap, vf->n + 1, sizeof *vf->v);
+	s = &vf->v[vf->n++];
+	s->h = name_hash(owner);
+	s->type = type;
+	s->owner = xstrdup(owner);
+	s->line = line;
+	s->rrs = ldns_rr_list_new();
+	s->sigs = ldns_rr_list_new();
+}
+
+static int
+rrtype_of(ldns_rr_type t, enum rrtype *out)
+{
+	switch (t) {
+	case LDNS_RR_TYPE_SRV:
+		*out = RR_SRV;
+		return 0;
+	case LDNS_RR_TYPE_A:
+		*out = RR_A;
+		return 0;
+	case LDNS_RR_TYPE_AAAA:
+		*out = RR_AAAA;
+		return 0;
+	case LDNS_RR_TYPE_TLSA:
+		*out = RR_TLSA;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+static void
+pass2_record(struct zoneset *z, size_t fi, ldns_rr *rr, unsigned line,
+    void *arg)
+{
+	struct verify *vf = arg;
+	ldns_rr_type t = ldns_rr_get_type(rr);
+	enum rrtype type;
+	struct vset *s;
+	char *name;
+
+	if (t == LDNS_RR_TYPE_DNSKEY) {
+		name = rdf_name(ldns_rr_owner(rr));
+		if (z->files[fi].apex == NULL ||
+		    strcmp(name, z->files[fi].apex) == 0)
+			ldns_rr_list_push_rr(vf->keys, ldns_rr_clone(rr));
+		free(name);
+		return;
+	}
+	if (t == LDNS_RR_TYPE_RRSIG) {
+		if (rrtype_of(ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(rr)),
+		    &type) == 0 && (s = vset_find(vf,
+		    rdf_hash(ldns_rr_owner(rr)), type)) != NULL)
+			ldns_rr_list_push_rr(s->sigs, ldns_rr_clone(rr));
+		return;
+	}
+	if (rrtype_of(t, &type) == 0 &&
+	    (s = vset_find(vf, rdf_hash(ldns_rr_owner(rr)), type)) != NULL) {
+		if (ldns_rr_list_rr_count(s->rrs) == 0)
+			s->line = line;
+		ldns_rr_list_push_rr(s->rrs, ldns_rr_clone(rr));
+	}
+}
+
+static const char *
+sig_problem(ldns_status s)
+{
+	switch (s) {
+	case LDNS_STATUS_CRYPTO_SIG_EXPIRED:
+		return "the signature has expired: re-sign the zone";
+	case LDNS_STATUS_CRYPTO_SIG_NOT_INCEPTED:
+		return "the signature is not valid yet (inception in the "
+		    "future): check the signer's clock";
+	case LDNS_STATUS_CRYPTO_NO_MATCHING_KEYTAG_DNSKEY:
+	case LDNS_STATUS_CRYPTO_NO_DNSKEY:
+		return "no DNSKEY of the zone made this signature";
+	default:
+		return "the signature does not verify: the records were "
+		    "changed after signing, or the key is wrong";
+	}
+}
+
+static void
+verify_set(struct zoneset *z, size_t fi, const struct vset *s,
+    ldns_rr_list *keys, struct findings *f)
+{
+	ldns_status st = LDNS_STATUS_CRYPTO_NO_RRSIG, worst = st;
+
+	if (ldns_rr_list_rr_count(s->rrs) == 0)
+		return;
+	if (ldns_rr_list_rr_count(s->sigs) == 0) {
+		findings_add_at(f, SEV_ERROR, "dnssec-signature-invalid",
+		    z->files[fi].path, s->line, s->owner, "no RRSIG covers the "
+		    "%s RRset in this signed zone: validating resolvers will "
+		    "reject it; re-sign the zone", rrtype_name(s->type));
+		return;
+	}
+	for (size_t i = 0; i < ldns_rr_list_rr_count(s->sigs); i++) {
+		st = ldns_verify_rrsig_keylist_time(s->rrs,
+		    ldns_rr_list_rr(s->sigs, i), keys, z->now, NULL);
+		if (st == LDNS_STATUS_OK)
+			return;
+		if (worst == LDNS_STATUS_CRYPTO_NO_RRSIG ||
+		    st == LDNS_STATUS_CRYPTO_SIG_EXPIRED ||
+		    st == LDNS_STATUS_CRYPTO_SIG_NOT_INCEPTED)
+			worst = st;
+	}
+	findings_add_at(f, SEV_ERROR, "dnssec-signature-invalid",
+	    z->files[fi].path, s->line, s->owner, "%s RRset: %s (%s)",
+	    rrtype_name(s->type), sig_problem(worst),
+	    ldns_get_errorstr_by_id(worst));
+}
+
+static int
+in_apex(const struct zfile *zf, const char *name)
+{
+	return zf->apex != NULL && dname_is_under(name, zf->apex);
+}
+
+static void
+verify_file(struct zoneset *z, size_t fi, const struct zoneset_opts *o,
+    struct findings *f)
+{
+	struct zfile *zf = &z->files[fi];
+	struct verify vf = { NULL, 0, 0, ldns_rr_list_new() };
+
+	for (size_t i = 0; i < z->nrecs; i++) {
+		const struct zrec *r = &z->recs[i];
+		struct rrset *tmp;
+
+		if (r->file == fi)
+			vset_want(&vf, z->arena + r->owner, r->type, r->line);
+		if (r->type != RR_SRV)
+			continue;
+		/* SRV targets in this file's zone, from any file */
+		tmp = rrset_new("x", RR_SRV, NULL, 0);
+		if (rrset_add(tmp, 0, z->arena + r->rdata) == 0 &&
+		    tmp->srv[0].target[0] != '\0' &&
+		    in_apex(zf, tmp->srv[0].target)) {
+			vset_want(&vf, tmp->srv[0].target, RR_A, r->line);
+			vset_want(&vf, tmp->srv[0].target, RR_AAAA, r->line);
+		}
+		rrset_free(tmp);
+	}
+	if (vf.n > 1)
+		qsort(vf.v, vf.n, sizeof *vf.v, vset_cmp);
+	read_file(z, fi, o, NULL, pass2_record, &vf);
+	for (size_t i = 0; i < vf.n; i++) {
+		verify_set(z, fi, &vf.v[i], vf.keys, f);
+		free(vf.v[i].owner);
+		ldns_rr_list_deep_free(vf.v[i].rrs);
+		ldns_rr_list_deep_free(vf.v[i].sigs);
+	}
+	free(vf.v);
+	ldns_rr_list_deep_free(vf.keys);
+}
+
+struct zoneset *
+zoneset_read(char *const *files, size_t nfiles, const struct zoneset_opts *o,
+    struct findings *f, int *unreadable)
+{
+	struct zoneset *z = xcalloc(1, sizeof *z);
+
+	*unreadable = 0;
+	z->now = o->now;
+	z->files = xcalloc(nfiles, sizeof *z->files);
+	z->nfiles = nfiles;
+	z->hosts = xcalloc(o->nhosts, sizeof *z->hosts);
+	for (size_t i = 0; i < o->nhosts; i++)
+		z->hosts[z->nhosts++] = name_hash(o->hosts[i]);
+	for (size_t i = 0; i < nfiles; i++) {
+		z->files[i].path = xstrdup(files[i]);
+		if (read_file(z, i, o, f, pass1_record, f) == -1) {
+			findings_add_at(f, SEV_ERROR, "file-unreadable",
+			    files[i], 0, NULL, "cannot read the zone file");
+			z->files[i].unreadable = 1;
+			*unreadable = 1;
+			continue;
+		}
+		if (z->files[i].apex == NULL && o->origin != NULL)
+			z->files[i].apex = dname_normalize(o->origin);
+	}
+	if (z->nrecs > 1)
+		qsort_r(z->recs, z->nrecs, sizeof *z->recs, zrec_cmp,
+		    z->arena);
+	for (size_t i = 0; i < nfiles; i++)
+		if (z->files[i].has_dnskey && !z->files[i].unreadable)
+			verify_file(z, i, o, f);
+	return z;
+}
+
+void
+zoneset_free(struct zoneset *z)
+{
+	if (z == NULL)
+		return;
+	for (size_t i = 0; i < z->nfiles; i++) {
+		free(z->files[i].path);
+		free(z->files[i].apex);
+	}
+	free(z->files);
+	free(z->arena);
+	free(z->recs);
+	free(z->ix);
+	free(z->hosts);
+	free(z);
+}
+
+size_t
+zoneset_domains(struct zoneset *z, const char ***out)
+{
+	static const char xmpp[] = "_xmpp-server._tcp.";
+	const char **v = NULL, *prev = NULL;
+	size_t n = 0, cap = 0, dummy;
+
+	/* In name order each domain comes once per service: a domain of
+	 * _xmpps-server is new only when _xmpp-server has no records. */
+	for (size_t i = 0; i < z->nrecs; i++) {
+		const char *owner = z->arena + z->recs[i].owner, *d;
+
+		if (z->recs[i].type != RR_SRV ||
+		    (prev != NULL && strcmp(prev, owner) == 0))
+			continue;
+		prev = owner;
+		d = dname_parent(dname_parent(owner));
+		if (strncmp(owner, xmpp, sizeof xmpp - 1) != 0) {
+			char *o = xasprintf("%s%s", xmpp, d);
+			int dup = find(z, o, RR_SRV, &dummy) != NULL;
+
+			free(o);
+			if (dup)
+				continue;
+		}
+		grow(&v, &cap, n + 1, sizeof *v);
+		v[n++] = d;
+	}
+	*out = v;
+	return n;
+}
+
+static struct rrset *
+zs_get(void *ctx, const char *owner, enum rrtype type)
+{
+	struct zoneset *z = ctx;
+	const struct zrec *r;
+	struct rrset *s;
+	struct ixent *e;
+	size_t n;
+
+	if ((r = find(z, owner, type, &n)) != NULL) {
+		s = rrset_new(owner, type, z->files[r->file].path, r->line);
+		for (size_t i = 0; i < n; i++)
+			rrset_add(s, r[i].ttl, z->arena + r[i].rdata);
+		return s;
+	}
+	if (type == RR_SRV || type == RR_TLSA ||
+	    (e = ix_get(z, name_hash(owner))) == NULL)
+		return NULL;
+	/* an owner only indexed: the set exists, its values are not kept */
+	if ((type == RR_A && !(e->flags & IX_A)) ||
+	    (type == RR_AAAA && !(e->flags & IX_AAAA)) ||
+	    (type == RR_CNAME && !(e->flags & IX_CNAME)))
+		return NULL;
+	s = rrset_new(owner, type, z->files[e->file].path, e->line);
+	s->n = 1;
+	s->ttl = type == RR_A ? e->ttl_a : e->ttl_aaaa;
+	s->ttl_mixed = (type == RR_A && (e->flags & IX_A_MIXED)) ||
+	    (type == RR_AAAA && (e->flags & IX_AAAA_MIXED));
+	return s;
+}
+
+static int
+zs_in_scope(void *ctx, const char *name)
+{
+	struct zoneset *z = ctx;
+
+	for (size_t i = 0; i < z->nfiles; i++)
+		if (in_apex(&z->files[i], name))
+			return 1;
+	return 0;
+}
+
+void
+zoneset_source(struct zoneset *z, struct rrsource *out)
+{
+	out->get = zs_get;
+	out->in_scope = zs_in_scope;
+	out->ctx = z;
+}
+
+json_t *
+zoneset_json(const struct zoneset *z)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < z->nfiles; i++) {
+		const struct zfile *zf = &z->files[i];
+
+		json_array_append_new(a, json_pack("{s:s, s:s?, s:I, s:I, "
+		    "s:b, s:I}", "file", zf->path, "zone", zf->apex,
+		    "records", (json_int_t)zf->records,
+		    "xmpp_srv_records", (json_int_t)zf->kept_srv,
+		    "signed", zf->has_dnskey,
+		    "parse_errors", (json_int_t)zf->parse_errors));
+	}
+	return a;
+}

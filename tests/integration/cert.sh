@@ -1,0 +1,169 @@
+#!/bin/bash
+# xmppcut cert against certificates made here by OpenSSL (never
+# committed): each identity type alone, wildcards, the classic migration
+# mistake (a certificate for the gateway host only), CN only, validity,
+# trust, EKU, weak keys and signatures, a chain with an intermediate.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+need openssl jq
+
+cd "$T"
+mkdir -p ca/new
+touch ca/index.txt
+echo 1000 >ca/serial
+cat >ca.cnf <<'CNF'
+[ ca ]
+default_ca = test
+[ test ]
+dir = ./ca
+database = $dir/index.txt
+new_certs_dir = $dir/new
+serial = $dir/serial
+default_md = sha256
+policy = any
+unique_subject = no
+[ any ]
+commonName = supplied
+[ v3_ca ]
+basicConstraints = critical, CA:true
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+CNF
+quiet() { "$@" >/dev/null 2>&1 || { echo "# failed: $*"; "$@"; }; }
+# Root and intermediate CAs.
+quiet openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout root.key -out root.pem -days 3650 -subj "/CN=xmppcut test root" \
+    -addext "basicConstraints=critical,CA:true" -addext "keyUsage=critical,keyCertSign,cRLSign"
+quiet openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout inter.key -out inter.csr -subj "/CN=xmppcut test intermediate"
+quiet openssl ca -batch -config ca.cnf -cert root.pem -keyfile root.key \
+    -in inter.csr -out inter.pem -days 3650 -extensions v3_ca -extfile ca.cnf -notext
+# An unrelated CA partners do not trust.
+quiet openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout other.key -out other.pem -days 3650 -subj "/CN=someone else" \
+    -addext "basicConstraints=critical,CA:true"
+
+# mkcert NAME CN EXTLINES [KEYSPEC] [openssl ca options...]: a leaf signed
+# by the intermediate, written as NAME.pem with the intermediate after it.
+mkcert() {
+	name=$1 cn=$2 ext=$3 key=${4:-ec}
+	shift 4 2>/dev/null || shift $#
+	case "$key" in
+	ec) kopt=(-newkey ec -pkeyopt ec_paramgen_curve:P-256) ;;
+	rsa*) kopt=(-newkey rsa -pkeyopt "rsa_keygen_bits:${key#rsa}") ;;
+	esac
+	printf '%b\n' "$ext" >"$name.ext"
+	quiet openssl req "${kopt[@]}" -nodes -keyout "$name.key" -out "$name.csr" -subj "/CN=$cn"
+	quiet openssl ca -batch -config ca.cnf -cert inter.pem -keyfile inter.key \
+	    -in "$name.csr" -out "$name.leaf" -extfile "$name.ext" -notext "${@:--days}" \
+	    $([ $# -eq 0 ] && echo 365)
+	cat "$name.leaf" inter.pem >"$name.pem"
+}
+EKU='extendedKeyUsage = serverAuth, clientAuth'
+SRV='otherName:1.3.6.1.5.5.7.8.7;IA5STRING:_xmpp-server.example.com'
+XA='otherName:1.3.6.1.5.5.7.8.5;UTF8:example.com'
+mkcert all example.com "subjectAltName = DNS:example.com, $SRV, $XA\n$EKU"
+mkcert dnsid x "subjectAltName = DNS:example.com\n$EKU"
+mkcert srvid x "subjectAltName = $SRV\n$EKU"
+mkcert xmppaddr x "subjectAltName = $XA\n$EKU"
+mkcert wildcard x "subjectAltName = DNS:*.example.com\n$EKU"
+mkcert hostonly edge.example.com "subjectAltName = DNS:edge.example.com\n$EKU"
+mkcert cnonly example.com "$EKU"
+mkcert cnignored example.com "subjectAltName = DNS:other.example.net\n$EKU"
+mkcert noclient example.com "subjectAltName = DNS:example.com\nextendedKeyUsage = serverAuth"
+mkcert rsa1024 example.com "subjectAltName = DNS:example.com\n$EKU" rsa1024
+mkcert sha1 example.com "subjectAltName = DNS:example.com\n$EKU" ec -days 365 -md sha1
+mkcert expired example.com "subjectAltName = DNS:example.com\n$EKU" ec \
+    -startdate 20200101000000Z -enddate 20200201000000Z
+mkcert future example.com "subjectAltName = DNS:example.com\n$EKU" ec \
+    -startdate 20400101000000Z -enddate 20410101000000Z
+mkcert soon example.com "subjectAltName = DNS:example.com\n$EKU" ec -days 10
+quiet openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout self.key -out self.pem -days 365 -subj "/CN=example.com" \
+    -addext "subjectAltName=DNS:example.com" -addext "$EKU"
+
+# run_cert EXIT DESCRIPTION IDS [ARGS...]: exit status and the exact set
+# of finding ids.
+run_cert() {
+	want=$1 desc=$2 ids=$3
+	shift 3
+	expect_status "$want" "$desc" "$XMPPCUT" --json --ca root.pem cert "$@"
+	got=$(finding_ids)
+	if [ "$got" = "$ids" ]; then ok "$desc: findings [$ids]"
+	else not_ok "$desc: findings [$got], expected [$ids]"; fi
+}
+matched() { # matched DESCRIPTION DOMAIN KIND
+	json_ok "$1" ".certificates[0].identities[] | select(.domain == \"$2\") | .matched == \"$3\""
+}
+
+run_cert 0 "all three identities" "" all.pem --domain example.com
+matched "DNS-ID is reported first" example.com DNS-ID
+run_cert 0 "DNS-ID alone" "" dnsid.pem --domain example.com
+matched "DNS-ID" example.com DNS-ID
+run_cert 0 "SRV-ID alone" "" srvid.pem --domain example.com
+matched "SRV-ID" example.com SRV-ID
+run_cert 0 "XmppAddr alone" "" xmppaddr.pem --domain example.com
+matched "XmppAddr" example.com XmppAddr
+run_cert 0 "wildcard matches one label" "" wildcard.pem --domain chat.example.com
+matched "wildcard DNS-ID" chat.example.com DNS-ID
+run_cert 2 "wildcard does not match the bare domain" "cert-name-mismatch" wildcard.pem --domain example.com
+run_cert 2 "wildcard does not match two labels" "cert-name-mismatch" wildcard.pem --domain a.b.example.com
+run_cert 2 "the classic mistake: a certificate for the gateway host" "cert-name-mismatch" hostonly.pem --domain example.com
+check "the message says it must name the domain" grep -q 'must name the domain, not the gateway host' "$T/out"
+run_cert 0 "CN only, no subjectAltName" "" cnonly.pem --domain example.com
+matched "CN" example.com CN
+run_cert 2 "CN is not used when a DNS-ID exists" "cert-name-mismatch" cnignored.pem --domain example.com
+run_cert 2 "two domains, one not covered" "cert-name-mismatch" dnsid.pem --domain example.com --domain example.org
+run_cert 1 "no clientAuth" "cert-no-client-auth" noclient.pem --domain example.com
+run_cert 1 "RSA 1024" "cert-weak-key" rsa1024.pem --domain example.com
+json_ok "RSA 1024: key facts" '.certificates[0].key == {"type": "RSA", "bits": 1024}'
+run_cert 1 "SHA-1 signature" "cert-weak-key" sha1.pem --domain example.com
+run_cert 2 "expired" "cert-expired" expired.pem --domain example.com
+run_cert 2 "not yet valid" "cert-not-yet-valid" future.pem --domain example.com
+run_cert 1 "expires within 21 days" "cert-expires-soon" soon.pem --domain example.com
+run_cert 0 "--warn-days 5" "" soon.pem --domain example.com --warn-days 5
+run_cert 2 "--now after the end" "cert-expired" dnsid.pem --domain example.com --now 2099-01-01
+run_cert 2 "self-signed" "cert-untrusted" self.pem --domain example.com
+cp dnsid.leaf leafonly.pem
+run_cert 2 "leaf without its intermediate" "cert-untrusted" leafonly.pem --domain example.com
+check "untrusted: OpenSSL's reason" grep -q 'unable to get local issuer certificate' "$T/out"
+expect_status 2 "a CA partners do not trust" "$XMPPCUT" --json --ca other.pem cert dnsid.pem --domain example.com
+check "cert-untrusted with another CA" test "$(finding_ids)" = cert-untrusted
+run_cert 2 "several problems at once" "cert-expired cert-name-mismatch" expired.pem --domain example.org
+
+# Facts in JSON.
+run_cert 0 "facts" "" all.pem --domain example.com
+spki=$(openssl x509 -in all.pem -pubkey -noout | openssl pkey -pubin -outform DER | sha256sum | cut -c1-64)
+json_ok "SPKI SHA-256 is the TLSA 3 1 1 value" ".certificates[0].spki_sha256 == \"$spki\""
+json_ok "SANs by type" '.certificates[0].san == {"dns": ["example.com"], "srv": ["_xmpp-server.example.com"], "xmppaddr": ["example.com"]}'
+json_ok "EKUs, key, chain, validity" '.certificates[0] | .eku == ["serverAuth", "clientAuth"] and .key.type == "EC" and .key.bits == 256 and .chain_length == 2 and .days_left >= 363 and (.not_after | test("Z$"))'
+json_ok "subject and issuer" '.certificates[0] | .subject == "CN=example.com" and .issuer == "CN=xmppcut test intermediate"'
+
+# Text output.
+expect_status 2 "text output" "$XMPPCUT" --ca root.pem cert hostonly.pem --domain example.com
+check "text: facts line" grep -q '^hostonly.pem: CN=edge.example.com, issued by CN=xmppcut test intermediate' "$T/out"
+check "text: identity line" grep -q '^  example.com: no identity matches' "$T/out"
+check "text: finding line" grep -q '^error: \[cert-name-mismatch\] hostonly.pem: the certificate is not valid for the XMPP domain example.com' "$T/out"
+
+# With a plan: its domains and the new gateway's cert.
+cat >plan.conf <<'CNF'
+[plan]
+domain = example.com
+[gateway edge.example.com]
+role = new
+address = 192.0.2.10
+cert = hostonly.pem
+CNF
+expect_status 2 "the plan's new gateway cert" "$XMPPCUT" --json -c plan.conf --ca root.pem cert
+json_ok "plan: the gateway and its file" '.certificates[0].gateway == "edge.example.com" and .certificates[0].file == "hostonly.pem" and .domains == ["example.com"]'
+expect_status 0 "a file for the plan's domains" "$XMPPCUT" -c plan.conf --ca root.pem cert all.pem
+
+# Bad input.
+expect_status 3 "not a certificate" "$XMPPCUT" --json cert plan.conf --domain example.com
+json_ok "file-unreadable" '.findings[0].id == "file-unreadable"'
+expect_status 3 "missing file" "$XMPPCUT" cert nope.pem --domain example.com
+expect_status 3 "no file, no plan" "$XMPPCUT" -c nope.conf cert
+expect_status 3 "bad --now" "$XMPPCUT" cert all.pem --domain example.com --now soon
+expect_status 3 "bad --domain" "$XMPPCUT" cert all.pem --domain 'exa mple'
+head -c 3000 /dev/urandom >garbage.pem
+expect_status 3 "random bytes" "$XMPPCUT" cert garbage.pem --domain example.com
+done_testing

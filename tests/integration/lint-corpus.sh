@@ -1,0 +1,60 @@
+#!/bin/bash
+# Every zone under tests/zones/lint/ is linted and must give exactly the
+# findings it declares: "; <- ID..." on the line a finding is at, and
+# "; expect: ID..." for findings without a line; "; args:" are extra
+# arguments and "; exit:" the exit status. Clean zones declare none.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+need jq
+
+cd "$top_srcdir/tests/zones/lint"
+n=0
+for z in *.zone; do
+	args=$(sed -n 's/^; args: //p' "$z")
+	want_exit=$(sed -n 's/^; exit: //p' "$z")
+	{
+		grep -n '; <- ' "$z" | while IFS=: read -r line rest; do
+			for id in ${rest##*; <- }; do echo "$id $line"; done
+		done
+		sed -n 's/^; expect: //p' "$z" | tr ' ' '\n' | sed '/^$/d; s/$/ 0/'
+	} | sort >"$T/want"
+	# shellcheck disable=SC2086
+	expect_status "$want_exit" "$z" "$XMPPCUT" --json lint $args "$z"
+	jq -r '.findings[] | "\(.id) \(.line // 0)"' "$T/out" | sort >"$T/have"
+	same_file "$z: findings and lines" "$T/want" "$T/have"
+	n=$((n + 1))
+done
+check "at least 25 zones in the corpus ($n)" test "$n" -ge 25
+
+# Text output: FILE:LINE: severity: [id] subject: message, one per line.
+expect_status 2 "text output" "$XMPPCUT" lint cname-target.zone
+check "text finding line" grep -q '^cname-target.zone:7: error: \[srv-target-cname\] _xmpp-server._tcp.example.com: target xmpp.example.com is an alias' "$T/out"
+check "text summary line" grep -q '^lint: 1 error, 0 warnings, 0 info — CRITICAL$' "$T/out"
+
+# Several files are one set of zones: a target in the other file resolves.
+cat >"$T/example.org.zone" <<'ZONE'
+$ORIGIN example.org.
+@ SOA ns1.example.com. hostmaster 1 3600 600 86400 300
+@ NS ns1.example.com.
+_xmpp-server._tcp SRV 0 0 5269 xmpp1.example.com.
+ZONE
+expect_status 0 "two zones, target in the other one" "$XMPPCUT" lint clean.zone "$T/example.org.zone"
+expect_status 2 "target in the other zone without address" "$XMPPCUT" --json lint empty.zone "$T/example.org.zone"
+json_ok "srv-target-no-address is an error across files" '[.findings[] | select(.id == "srv-target-no-address" and .severity == "error")] | length == 1'
+
+# --origin for a file without $ORIGIN and SOA; the name of a file.
+printf '_xmpp-server._tcp 3600 IN SRV 0 0 5269 edge\nedge 3600 IN A 192.0.2.10\n' >"$T/snippet"
+expect_status 0 "--origin for relative names" "$XMPPCUT" --json lint --origin example.com "$T/snippet"
+json_ok "--origin gives the zone" '.files[0].zone == "example.com" and .domains == ["example.com"]'
+cp "$T/snippet" "$T/example.net.zone"
+expect_status 0 "the origin from the file name" "$XMPPCUT" --json lint "$T/example.net.zone"
+json_ok "example.net.zone is example.net" '.domains == ["example.net"]'
+
+# Usage and files.
+expect_status 3 "no file" "$XMPPCUT" lint
+expect_status 3 "a missing file" "$XMPPCUT" --json lint "$T/none.zone"
+json_ok "file-unreadable" '.findings[0].id == "file-unreadable" and .summary.exit == 3'
+expect_status 3 "--stage without a plan" "$XMPPCUT" -c "$T/none.conf" lint --stage cutover clean.zone
+expect_status 3 "--stage middle" "$XMPPCUT" lint --stage middle clean.zone
+expect_status 3 "--now garbage" "$XMPPCUT" lint --now yesterday clean.zone
+expect_status 2 "binary garbage is findings, not a crash" "$XMPPCUT" lint "$XMPPCUT"
+done_testing

@@ -1,0 +1,75 @@
+#!/bin/bash
+# lint on signed zones (signed here with ldns-signzone; no key is
+# committed): a good signature passes; records changed after signing,
+# expired or not yet valid signatures and a missing RRSIG are
+# dnssec-signature-invalid at the RRset's line.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+need ldns-keygen ldns-signzone jq
+
+cd "$T"
+cat >example.com.zone <<'ZONE'
+$ORIGIN example.com.
+$TTL 3600
+@                  SOA ns1 hostmaster 1 3600 600 86400 300
+@                  NS ns1
+ns1                A 192.0.2.53
+_xmpp-server._tcp  SRV 0 0 5269 edge
+_xmpps-server._tcp SRV 0 0 5270 edge
+edge               A 192.0.2.10
+edge               AAAA 2001:db8::10
+www                A 192.0.2.80
+ZONE
+ksk=$(ldns-keygen -a ECDSAP256SHA256 -k example.com)
+zsk=$(ldns-keygen -a ECDSAP256SHA256 example.com)
+sign() { # sign OUT [ldns-signzone options]
+	out=$1
+	shift
+	ldns-signzone "$@" -f "$out" example.com.zone "$ksk" "$zsk"
+}
+sign good.zone -e 20350101000000
+sign old.zone -i 20200101000000 -e 20200201000000
+# findings at LINE of FILE: expects "ID LINE" lines on stdin
+expect_findings() {
+	sort >"$T/want"
+	jq -r '.findings[] | "\(.id) \(.line // 0)"' "$T/out" | sort >"$T/have"
+	same_file "$1" "$T/want" "$T/have"
+}
+line_of() { grep -n "$2" "$1" | grep -v RRSIG | head -1 | cut -d: -f1; }
+
+expect_status 0 "a well-signed zone" "$XMPPCUT" --json lint --origin example.com good.zone
+json_ok "it is seen as signed" '.files[0].signed == true and (.findings | length) == 0'
+
+expect_status 2 "signatures expired (--now after them)" "$XMPPCUT" --json lint --now 2036-01-01 good.zone
+srv=$(line_of good.zone '_xmpp-server._tcp.*SRV')
+json_ok "expired: the SRV RRset, with the reason" "[.findings[] | select(.id == \"dnssec-signature-invalid\" and .line == $srv and (.message | test(\"expired\")))] | length == 1"
+json_ok "expired: SRV, xmpps SRV, A and AAAA of the target" '[.findings[] | select(.id == "dnssec-signature-invalid")] | length == 4'
+
+expect_status 2 "signatures not valid yet" "$XMPPCUT" --json lint --now 2000-01-01 good.zone
+json_ok "not yet valid: the reason" '[.findings[] | select(.id == "dnssec-signature-invalid" and (.message | test("not valid yet")))] | length == 4'
+
+expect_status 2 "a zone signed in 2020 for a month" "$XMPPCUT" --json lint old.zone
+json_ok "old signatures are expired" '[.findings[] | select(.id == "dnssec-signature-invalid")] | length == 4'
+
+sed 's/5269 edge.example.com./5222 edge.example.com./' good.zone >tampered.zone
+expect_status 2 "the SRV changed after signing" "$XMPPCUT" --json lint --now 2030-01-01 tampered.zone
+srv=$(line_of tampered.zone '_xmpp-server._tcp.*SRV')
+expect_findings "tampered SRV: one finding at its line" <<EOF2
+dnssec-signature-invalid $srv
+srv-port-unexpected $srv
+EOF2
+
+sed 's/192.0.2.10$/192.0.2.66/' good.zone >tampered-a.zone
+expect_status 2 "the target's address changed after signing" "$XMPPCUT" --json lint tampered-a.zone
+a=$(line_of tampered-a.zone '^edge.*[[:space:]]A[[:space:]]')
+expect_findings "tampered A: at the A record" <<EOF2
+dnssec-signature-invalid $a
+EOF2
+
+grep -v 'RRSIG[[:space:]]*SRV' good.zone >nosig.zone
+expect_status 2 "an RRSIG removed" "$XMPPCUT" --json lint nosig.zone
+json_ok "no RRSIG covers the SRV RRsets" '[.findings[] | select(.id == "dnssec-signature-invalid" and (.message | test("no RRSIG")))] | length == 2'
+
+# www is not XMPP: its records are never verified, tampered or not.
+sed 's/192.0.2.80$/192.0.2.81/' good.zone >tampered-www.zone
+expect_status 0 "records that do not matter to XMPP are not checked" "$XMPPCUT" lint tampered-www.zone
+done_testing
