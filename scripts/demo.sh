@@ -1,39 +1,82 @@
 #!/bin/bash
-# scripts/demo.sh — set up (packages, build) and walk through a gateway
-# move of the example plan: the records of every stage, as zone snippets
-# and as guarded nsupdate scripts.
+# scripts/demo.sh — set up (packages, build), then rehearse a gateway move
+# in a lab of real servers on loopback (scripts/lab.sh): two Knot servers
+# with a DNSSEC-signed zone, and Prosody playing the old gateway, the new
+# one and the partners. Every change goes through nsupdate, every check
+# through the real DNS. The lab is stopped at the end.
 set -eu
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 
-x=./xmppcut
-plan=zones/example.conf
+x=$PWD/xmppcut
+lab=$(mktemp -d "${TMPDIR:-/tmp}/xmppcut-demo.XXXXXX")
+trap 'scripts/lab.sh stop "$lab"; rm -rf "$lab"' 0
 if [ -t 1 ]; then b=$(tput bold 2>/dev/null || true); n=$(tput sgr0 2>/dev/null || true); else b= n=; fi
 say() { printf '\n%s== %s%s\n' "$b" "$*" "$n"; }
-run() { printf '%s$ %s%s\n' "$b" "$*" "$n"; "$@"; }
+note() { printf '   %s\n' "$@"; }
+# run_short ARGS: xmppcut with the lab's plan, from the lab's folder
+run_short() {
+	printf '%s$ xmppcut -c plan.conf %s%s\n' "$b" "$*" "$n"
+	"$x" -c plan.conf "$@"
+}
+# xc ARGS: xmppcut with the lab's plan and network options, shown short
+xc() {
+	printf '%s$ xmppcut -c plan.conf [lab options] %s%s\n' "$b" "$*" "$n"
+	# shellcheck disable=SC2086
+	"$x" -c "$LAB_PLAN" $LAB_OPTS "$@"
+}
+# apply STAGE SERVER...: the stage's nsupdate script, piped to nsupdate
+apply() {
+	local stage=$1 ns
+	shift
+	for ns in "$@"; do
+		printf '%s$ xmppcut -c plan.conf generate --stage %s --format nsupdate --server %s --tsig-key tsig.key | nsupdate%s\n' \
+		    "$b" "$stage" "$ns" "$n"
+		"$x" -c "$LAB_PLAN" generate --stage "$stage" --format nsupdate \
+		    --server "$ns" --tsig-key "$LAB_TSIG" | nsupdate
+	done
+	sleep 0.3	# Knot re-signs the zone
+}
 
-say "The plan: example.com and example.org move from an OCS XMPP gateway to a new Edge"
-grep -v '^;' "$plan" | sed '/^$/d'
+say "Starting the lab: Knot x2 (DNSSEC), Prosody x3, a test CA, all on loopback"
+scripts/lab.sh start "$lab" >/dev/null
+# shellcheck disable=SC1091
+. "$lab/lab.env"
+note "ns1 $LAB_NS1 and ns2 $LAB_NS2 serve example.test, signed, and take TSIG-signed updates" \
+    "old.example.test ($LAB_OLD) is today's gateway; new.example.test ($LAB_NEW) the new one" \
+    "Lab options: --stub for its zones, --trust-anchor (its DS), --ca (its CA)"
 
-say "1. pre — a TTL before the cutover, lower the TTLs of today's records"
-run $x -c "$plan" generate --stage pre
+say "The plan"
+grep -v '^;' "$LAB_PLAN" | sed '/^$/d'
 
-say "2. cutover — point the SRV records at the new gateway (short TTL)"
-run $x -c "$plan" generate --stage cutover
+say "1. Today: the live DNS points partners at the old gateway"
+xc check --expect old
 
-say "   The same change as an nsupdate script: each message is refused unless the zone holds what 'pre' left"
-run $x -c "$plan" generate --stage cutover --format nsupdate --server 192.0.2.53
+say "2. Before anything goes live: lint the cutover records, check the new gateway's certificate"
+"$x" -c "$LAB_PLAN" generate --stage cutover >"$lab/cutover.zone"
+printf '%s$ xmppcut -c plan.conf generate --stage cutover > cutover.zone%s\n' "$b" "$n"
+(cd "$lab" && run_short lint --stage cutover --origin example.test cutover.zone)
+xc cert
 
-say "   Before publishing: lint the cutover records against the plan, check the new gateway's certificate"
-$x -c "$plan" generate --stage cutover >"${TMPDIR:-/tmp}/xmppcut-demo-cutover.zone"
-run $x -c "$plan" lint --stage cutover --origin example.com "${TMPDIR:-/tmp}/xmppcut-demo-cutover.zone"
-run $x -c "$plan" cert || echo "(exit $?: the example certificate is self-signed — a real one comes from a CA partners trust)"
-rm -f "${TMPDIR:-/tmp}/xmppcut-demo-cutover.zone"
+say "3. Stage pre: the same records with short TTLs, on both servers (at least one old TTL before the cutover)"
+apply pre "$LAB_NS1" "$LAB_NS2"
+xc check --stage pre
 
-say "3. final — once the new gateway works, raise the TTLs"
-run $x -c "$plan" generate --stage final
+say "4. The cutover reaches the first server only..."
+apply cutover "$LAB_NS1"
+xc -q check --expect new || note "(exit $?: the servers disagree — xmppcut asked each one directly)"
 
-say "   Or rollback — back to the old gateway"
-run $x -c "$plan" generate --stage rollback --format nsupdate
+say "   ...then the second: partners now find the new gateway (SRV, direct TLS, TLSA, all DNSSEC-secure)"
+apply cutover "$LAB_NS2"
+xc check --expect new
 
-say "Every stage's snippet is also under zones/; see README.md and 'man doc/xmppcut.1'."
+say "5. Something is wrong with the new gateway? Roll back, and check"
+apply rollback "$LAB_NS1" "$LAB_NS2"
+xc check --expect old
+
+say "6. A stage applied twice, or out of order, is refused by the server and changes nothing"
+printf '%s$ xmppcut generate --stage final --format nsupdate ... | nsupdate%s\n' "$b" "$n"
+"$x" -c "$LAB_PLAN" generate --stage final --format nsupdate --server "$LAB_NS1" \
+    --tsig-key "$LAB_TSIG" | nsupdate || note "(nsupdate exit $?: final needs what cutover leaves)"
+
+say "Done. The lab stops now; scripts/lab.sh start DIR runs one to play with."

@@ -9,9 +9,6 @@
 #include "log.h"
 
 /* Commands not built yet have exec == NULL: they say so and exit 3. */
-static const struct cmd_entry cmd_check_entry = { "check",
-	"", "live check of the plan's own domains (DNS, TLS, XMPP stream)",
-	NULL, NULL };
 static const struct cmd_entry cmd_probe_entry = { "probe",
 	"DOMAIN...", "live federation reachability of partner domains", NULL,
 	NULL };

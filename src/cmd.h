@@ -68,5 +68,6 @@ int cmd_main(int argc, char **argv);
 extern const struct cmd_entry cmd_generate_entry;
 extern const struct cmd_entry cmd_cert_entry;
 extern const struct cmd_entry cmd_lint_entry;
+extern const struct cmd_entry cmd_check_entry;
 
 #endif

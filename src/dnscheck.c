@@ -24,6 +24,13 @@ in_scope(const struct dnscheck *c, const char *name)
 	return c->src->in_scope(c->src->ctx, name);
 }
 
+static int
+failed(const struct dnscheck *c, const char *owner, enum rrtype type)
+{
+	return c->src->failed != NULL && c->src->failed(c->src->ctx, owner,
+	    type);
+}
+
 /* A finding about a record set: at its file and line when it has them. */
 #define SET_FINDING(c, s, sev, id, subject, ...) \
 	findings_add_at((c)->f, sev, id, (s) ? (s)->file : NULL, \
@@ -96,6 +103,8 @@ check_target(const struct dnscheck *c, const struct rrset *srv,
 		    "addresses cannot be checked offline", r->target);
 		return;
 	}
+	if (failed(c, r->target, RR_A) || failed(c, r->target, RR_AAAA))
+		return;		/* the failed lookup is its own finding */
 	a = get(c, r->target, RR_A);
 	aaaa = get(c, r->target, RR_AAAA);
 	/* An alias has no address of its own (RFC 1034 §3.6.2): ask for the
@@ -225,12 +234,25 @@ names_other_role(const struct dnscheck *c, const struct rrset *s)
 	return 0;
 }
 
+/* "stage cutover of the plan expects", or for the live DNS checked
+ * against a role, "the plan's new gateways give". Newly allocated. */
+static char *
+expectation(const struct dnscheck *c)
+{
+	if (c->live && !c->ttl_limit && (c->stage == STAGE_FINAL ||
+	    c->stage == STAGE_CURRENT))
+		return xasprintf("the plan's %s gateways give",
+		    role_name(stage_role(c->stage)));
+	return xasprintf("stage %s of the plan expects",
+	    stage_name(c->stage));
+}
+
 static void
 compare_srv(const struct dnscheck *c, const struct rrlist *want,
     const char *domain, const char *service, const struct rrset *s)
 {
 	char *owner = xasprintf("%s._tcp.%s", service, domain);
-	char **exp, *e, *h;
+	char **exp, *e, *h, *w;
 	size_t nexp = expected(want, owner, RR_SRV, &exp);
 
 	if (s == NULL && nexp == 0)
@@ -241,15 +263,16 @@ compare_srv(const struct dnscheck *c, const struct rrlist *want,
 	}
 	e = joined(exp, nexp);
 	h = s ? joined(s->rdata, s->n) : xstrdup("none");
+	w = expectation(c);
 	if (c->live && s != NULL && names_other_role(c, s))
 		SET_FINDING(c, s, SEV_ERROR, "srv-points-old", owner,
-		    "the SRV still names the %s gateway (%s); stage %s expects "
-		    "%s", role_name(stage_role(c->stage) == ROLE_NEW ?
-		    ROLE_OLD : ROLE_NEW), h, stage_name(c->stage), e);
+		    "the SRV still names the %s gateway (%s); %s %s",
+		    role_name(stage_role(c->stage) == ROLE_NEW ? ROLE_OLD :
+		    ROLE_NEW), h, w, e);
 	else
 		SET_FINDING(c, s, SEV_ERROR, "srv-plan-mismatch", owner,
-		    "the SRV holds %s; stage %s of the plan expects %s", h,
-		    stage_name(c->stage), e);
+		    "the SRV holds %s; %s %s", h, w, e);
+	free(w);
 	free(e);
 	free(h);
 out:
@@ -351,7 +374,9 @@ check_gateway_tlsa(const struct dnscheck *c, const struct gateway *g,
 		if (port == 0)
 			continue;
 		owner = xasprintf("_%u._tcp.%s", port, g->host);
-		if ((s = get(c, owner, RR_TLSA)) == NULL)
+		if (failed(c, owner, RR_TLSA))
+			s = NULL;
+		else if ((s = get(c, owner, RR_TLSA)) == NULL)
 			findings_add(c->f, SEV_WARNING, "tlsa-missing", owner,
 			    "no TLSA record for the plan's certificate: DANE "
 			    "partners cannot authenticate %s; publish "
@@ -383,7 +408,8 @@ dnscheck_gateways(const struct dnscheck *c, char **cause)
 		size_t nexp = 0, nhave = 0;
 		struct cert *crt;
 
-		if (g->role != role || !in_scope(c, g->host))
+		if (g->role != role || !in_scope(c, g->host) ||
+		    failed(c, g->host, RR_A) || failed(c, g->host, RR_AAAA))
 			continue;
 		a = get(c, g->host, RR_A);
 		aaaa = get(c, g->host, RR_AAAA);

@@ -14,7 +14,7 @@ const char *
 rrtype_name(enum rrtype t)
 {
 	static const char *const names[] = { "SRV", "A", "AAAA", "TLSA",
-		"CNAME" };
+		"CNAME", "NS", "SOA" };
 
 	return names[t];
 }
@@ -90,10 +90,13 @@ normalise(enum rrtype type, const char *rdata, struct srv_rdata *srv)
 		return xasprintf("%u %u %u %s.", srv->priority, srv->weight,
 		    srv->port, srv->target);
 	case RR_CNAME:
+	case RR_NS:
 		t = dname_normalize(rdata);
 		out = xasprintf("%s.", t);
 		free(t);
 		return out;
+	case RR_SOA:
+		return str_lower(rdata);
 	case RR_TLSA:
 		if (sscanf(rdata, "%u %u %u %n", &u, &s, &m, &off) != 3 ||
 		    off == 0)
@@ -145,8 +148,35 @@ rrset_add(struct rrset *s, uint32_t ttl, const char *rdata)
 	}
 	if (s->type == RR_CNAME && s->target == NULL)
 		s->target = xstrndup(v, strlen(v) - 1);
+	if (s->type == RR_SOA && s->n == 0)
+		sscanf(v, "%*s %*s %lu", &s->serial);
 	s->n++;
 	return 0;
+}
+
+struct rrset *
+rrset_clone(const struct rrset *s)
+{
+	struct rrset *c = rrset_new(s->owner, s->type, s->file, s->line);
+
+	c->ttl = s->ttl;
+	c->ttl_mixed = s->ttl_mixed;
+	c->n = s->n;
+	c->serial = s->serial;
+	c->target = s->target ? xstrdup(s->target) : NULL;
+	if (s->rdata != NULL) {
+		c->rdata = xcalloc(s->n, sizeof *c->rdata);
+		for (size_t i = 0; i < s->n; i++)
+			c->rdata[i] = xstrdup(s->rdata[i]);
+	}
+	if (s->srv != NULL) {
+		c->srv = xcalloc(s->n, sizeof *c->srv);
+		for (size_t i = 0; i < s->n; i++) {
+			c->srv[i] = s->srv[i];
+			c->srv[i].target = xstrdup(s->srv[i].target);
+		}
+	}
+	return c;
 }
 
 void

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum rrtype { RR_SRV, RR_A, RR_AAAA, RR_TLSA, RR_CNAME };
+enum rrtype { RR_SRV, RR_A, RR_AAAA, RR_TLSA, RR_CNAME, RR_NS, RR_SOA };
 
 const char *rrtype_name(enum rrtype t);
 
@@ -29,6 +29,7 @@ struct rrset {
 				 * plan does not name) */
 	struct srv_rdata *srv;	/* n parsed values when type is SRV */
 	char *target;		/* CNAME: the canonical name, normalised */
+	unsigned long serial;	/* SOA: the serial */
 	const char *file;	/* where its first record is, or NULL; the
 				 * source's string, not the set's */
 	unsigned line;
@@ -39,9 +40,12 @@ struct rrset {
 struct rrset *rrset_new(const char *owner, enum rrtype type,
     const char *file, unsigned line);
 /* Add one record (rdata in presentation form; SRV "PRIO WEIGHT PORT
- * TARGET", addresses, TLSA "U S M HEX", CNAME "TARGET"). A value already
+ * TARGET", addresses, TLSA "U S M HEX", CNAME and NS "TARGET", SOA as in a
+ * master file). A value already
  * in the set is not added twice. 0, or -1 when rdata does not parse. */
 int rrset_add(struct rrset *s, uint32_t ttl, const char *rdata);
+/* A copy, newly allocated (file stays borrowed). */
+struct rrset *rrset_clone(const struct rrset *s);
 void rrset_free(struct rrset *s);
 
 /* Where the checks get their records. */
@@ -51,6 +55,9 @@ struct rrsource {
 	/* 1 when the name belongs to the data at hand (lint: a zone given);
 	 * names outside it cannot be checked offline. */
 	int (*in_scope)(void *ctx, const char *name);
+	/* 1 when the source could not learn the set (a failed lookup):
+	 * checks that need it say nothing. NULL: never. */
+	int (*failed)(void *ctx, const char *owner, enum rrtype type);
 	void *ctx;
 };
 

@@ -16,6 +16,7 @@ FAILED=0
 CHECKS=0
 
 cleanup() {
+	type lab_stop >/dev/null 2>&1 && lab_stop
 	for pid in $PIDS; do
 		kill "$pid" 2>/dev/null
 	done
@@ -159,4 +160,36 @@ stop_bg() {
 	done
 	kill -9 "$pid" 2>/dev/null
 	return 0
+}
+
+# lab_start: a cutover lab of real servers (scripts/lab.sh) in $T/lab,
+# stopped when the test ends; sources its lab.env. Needs root (port 53 on
+# 127.X.Y.11 and .21).
+lab_start() {
+	[ "$(id -u)" -eq 0 ] || skip "the lab binds port 53: run as root"
+	need knotd keymgr prosody ldns-signzone openssl ss dig nsupdate
+	LAB_STARTED=1
+	"$top_srcdir/scripts/lab.sh" start "$T/lab" >"$T/lab.log" 2>&1 || {
+		cat "$T/lab.log"
+		not_ok "the lab starts"
+		done_testing
+	}
+	# shellcheck disable=SC1091
+	. "$T/lab/lab.env"
+}
+
+lab_stop() {
+	[ -n "${LAB_STARTED:-}" ] && "$top_srcdir/scripts/lab.sh" stop "$T/lab"
+	LAB_STARTED=
+}
+
+# lab_update STAGE SERVER...: apply a stage's nsupdate script to servers.
+lab_update() {
+	local stage=$1 ns
+	shift
+	for ns in "$@"; do
+		"$XMPPCUT" -c "$LAB_PLAN" generate --stage "$stage" --format nsupdate \
+		    --server "$ns" --tsig-key "$LAB_TSIG" | nsupdate || return 1
+	done
+	sleep 0.2	# Knot signs the change
 }

@@ -1,0 +1,344 @@
+#!/bin/bash
+# scripts/lab.sh — a cutover lab of real servers on loopback.
+#
+#   scripts/lab.sh start DIR   start it; DIR/lab.env tells the rest
+#   scripts/lab.sh stop DIR    stop every server it started (by PID)
+#
+# Each lab takes its own block 127.X.Y.0/24 (free, picked at random), so
+# labs of tests running side by side never meet:
+#
+#   127.X.Y.11, .21   Knot, two authoritative primaries on port 53 (NS
+#                     records carry no port), each with its own copy of
+#                     the zones, dynamic updates signed with a TSIG key,
+#                     example.test signed with one key shared by both
+#   127.X.Y.2         Prosody, the old gateway of example.test (5269)
+#   127.X.Y.3         Prosody, the new gateway (5269, direct TLS 5270)
+#   127.X.Y.4         Prosody, the partners partner-{a,b,c}.test and
+#                     plain.test (unsigned zones)
+#
+# Zones: example.test (the plan's domain; SRV to the old gateway at
+# first), partner-a/b/c.test and plain.test (unsigned), broken.test (an
+# alias as SRV target, a target without address), tampered.test (signed,
+# then changed: bogus). Certificates come from a test CA made here.
+#
+# DIR/lab.env sets LAB_DIR, LAB_NS1, LAB_NS2, LAB_OLD, LAB_NEW,
+# LAB_PARTNERS, LAB_PLAN, LAB_TA (trust anchors), LAB_CA, LAB_TSIG (key
+# file for nsupdate and --tsig-key) and LAB_OPTS (the xmppcut options:
+# --stub for every lab zone, --trust-anchor, --ca).
+set -eu
+
+die() { echo "lab: $*" >&2; exit 1; }
+need() {
+	for t in "$@"; do
+		command -v "$t" >/dev/null 2>&1 || die "$t is missing (scripts/setup.sh installs it)"
+	done
+}
+
+# A block 127.X.Y.0/24 nobody listens in.
+pick_net() {
+	local used
+	used=$(ss -Hltun 2>/dev/null | awk '{print $5}')
+	for _ in $(seq 1 100); do
+		local net="127.$((RANDOM % 150 + 100)).$((RANDOM % 250 + 1))"
+		if ! printf '%s\n' "$used" | grep -q "^$net\."; then
+			echo "$net"
+			return 0
+		fi
+	done
+	die "no free 127.X.Y.0/24 block"
+}
+
+quiet() { "$@" >/dev/null 2>&1 || die "failed: $*"; }
+
+make_ca() {
+	local d=$1/ca
+	mkdir -p "$d"
+	quiet openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout "$d/root.key" -out "$d/root.pem" -days 30 \
+	    -subj "/CN=xmppcut lab CA" \
+	    -addext "basicConstraints=critical,CA:true" \
+	    -addext "keyUsage=critical,keyCertSign,cRLSign"
+}
+
+# make_cert DIR NAME DOMAIN...: a gateway certificate with DNS-ID, SRV-ID
+# and XmppAddr for each domain and both EKUs, signed by the lab CA.
+make_cert() {
+	local d=$1/ca name=$2 san="" dom
+	shift 2
+	for dom in "$@"; do
+		san="$san${san:+, }DNS:$dom, otherName:1.3.6.1.5.5.7.8.7;IA5STRING:_xmpp-server.$dom, otherName:1.3.6.1.5.5.7.8.5;UTF8:$dom"
+	done
+	printf 'subjectAltName = %s\nextendedKeyUsage = serverAuth, clientAuth\nbasicConstraints = CA:false\n' \
+	    "$san" >"$d/$name.ext"
+	quiet openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout "$d/$name.key" -out "$d/$name.csr" -subj "/CN=$1"
+	quiet openssl x509 -req -in "$d/$name.csr" -CA "$d/root.pem" \
+	    -CAkey "$d/root.key" -CAcreateserial -days 30 \
+	    -extfile "$d/$name.ext" -out "$d/$name.pem"
+}
+
+zone_files() {
+	local z=$1
+	mkdir -p "$z"
+	cat >"$z/example.test.zone" <<EOF
+\$ORIGIN example.test.
+\$TTL 3600
+@                  SOA ns1 hostmaster 1 3600 600 86400 300
+@                  NS ns1
+@                  NS ns2
+ns1                A $NS1
+ns2                A $NS2
+_xmpp-server._tcp  SRV 0 0 5269 old
+old                A $OLD
+new                A $NEW
+EOF
+	for p in partner-a partner-b partner-c plain; do
+		cat >"$z/$p.test.zone" <<EOF
+\$ORIGIN $p.test.
+\$TTL 3600
+@                  SOA ns1.example.test. hostmaster 1 3600 600 86400 300
+@                  NS ns1.example.test.
+@                  NS ns2.example.test.
+_xmpp-server._tcp  SRV 0 0 5269 xmpp
+xmpp               A $PARTNERS
+EOF
+	done
+	cat >"$z/broken.test.zone" <<EOF
+\$ORIGIN broken.test.
+\$TTL 3600
+@                  SOA ns1.example.test. hostmaster 1 3600 600 86400 300
+@                  NS ns1.example.test.
+@                  NS ns2.example.test.
+_xmpp-server._tcp  SRV 0 0 5269 alias
+_xmpp-server._tcp  SRV 10 0 5269 nohost
+alias              CNAME xmpp
+xmpp               A $PARTNERS
+nohost             TXT "no address"
+EOF
+	# tampered.test: signed here, then changed behind the signer's back
+	cat >"$z/tampered.test.unsigned" <<EOF
+\$ORIGIN tampered.test.
+\$TTL 3600
+@                  SOA ns1.example.test. hostmaster 1 3600 600 86400 300
+@                  NS ns1.example.test.
+@                  NS ns2.example.test.
+_xmpp-server._tcp  SRV 0 0 5269 xmpp
+xmpp               A $PARTNERS
+EOF
+	(
+		cd "$z"
+		k=$(ldns-keygen -a ECDSAP256SHA256 -k tampered.test)
+		s=$(ldns-keygen -a ECDSAP256SHA256 tampered.test)
+		cat "$k.ds" >>../ta.key
+		ldns-signzone -e 20350101000000 -f tampered.test.signed \
+		    tampered.test.unsigned "$k" "$s"
+		sed "s/^\(_xmpp-server._tcp.tampered.test.[[:space:]].*SRV[[:space:]]\)0 0 5269/\10 0 5222/" \
+		    tampered.test.signed >tampered.test.zone
+		rm -f K*.private
+	)
+}
+
+knot_conf() { # knot_conf N ADDR
+	local d=$DIR/knot$1
+	cat >"$d/knot.conf" <<EOF
+server:
+    rundir: "$d"
+    user: root:root
+    listen: $2@53
+log:
+  - target: $d/knot.log
+    any: info
+database:
+    storage: "$d/db"
+key:
+  - id: xmppcut-lab.
+    algorithm: hmac-sha256
+    secret: $TSIG_SECRET
+acl:
+  - id: update
+    address: 127.0.0.0/8
+    key: xmppcut-lab.
+    action: update
+  - id: transfer
+    address: 127.0.0.0/8
+    action: transfer
+policy:
+  - id: lab
+    algorithm: ecdsap256sha256
+    manual: on
+template:
+  - id: default
+    storage: "$d/zones"
+    acl: [update, transfer]
+    zonefile-sync: -1
+    journal-content: changes
+zone:
+  - domain: example.test
+    dnssec-signing: on
+    dnssec-policy: lab
+  - domain: partner-a.test
+  - domain: partner-b.test
+  - domain: partner-c.test
+  - domain: plain.test
+  - domain: broken.test
+  - domain: tampered.test
+EOF
+}
+
+prosody_conf() { # prosody_conf NAME ADDR DIRECT_TLS_PORTS CERT HOSTS...
+	local name=$1 addr=$2 dtls=$3 cert=$4 d=$DIR/prosody-$1
+	shift 4
+	mkdir -p "$d/data"
+	cat >"$d/prosody.cfg.lua" <<EOF
+run_as_root = true
+pidfile = "$d/prosody.pid"
+data_path = "$d/data"
+log = { { levels = { min = "info" }, to = "file", filename = "$d/prosody.log" } }
+interfaces = { "$addr" }
+s2s_ports = { 5269 }
+s2s_direct_tls_ports = { $dtls }
+c2s_ports = { }
+c2s_direct_tls_ports = { }
+http_ports = { }
+https_ports = { }
+component_ports = { }
+modules_enabled = { "tls"; "dialback"; "disco"; "ping" }
+modules_disabled = { "s2s_bidi" }
+s2s_require_encryption = true
+s2s_secure_auth = false
+ssl = { certificate = "$DIR/ca/$cert.pem"; key = "$DIR/ca/$cert.key"; cafile = "$DIR/ca/root.pem" }
+EOF
+	for h in "$@"; do
+		printf 'VirtualHost "%s"\n' "$h" >>"$d/prosody.cfg.lua"
+	done
+}
+
+wait_listen() { # wait_listen ADDR:PORT
+	for _ in $(seq 1 100); do
+		ss -Hltn 2>/dev/null | awk '{print $4}' | grep -qx "$1" && return 0
+		sleep 0.05
+	done
+	die "nothing listens on $1 (logs in $DIR)"
+}
+
+start() {
+	need knotd knotc keymgr prosody openssl ldns-keygen ldns-signzone ss
+	mkdir -p "$DIR"
+	DIR=$(cd "$DIR" && pwd)
+	: >"$DIR/pids"
+	NET=$(pick_net)
+	NS1=$NET.11 NS2=$NET.21 OLD=$NET.2 NEW=$NET.3 PARTNERS=$NET.4
+	TSIG_SECRET=$(head -c 32 /dev/urandom | base64)
+	: >"$DIR/ta.key"
+
+	make_ca "$DIR"
+	make_cert "$DIR" old example.test
+	make_cert "$DIR" new example.test
+	make_cert "$DIR" partners partner-a.test partner-b.test partner-c.test plain.test broken.test tampered.test
+	quiet openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$DIR/dnskey.pem"
+	printf 'key "xmppcut-lab." {\n\talgorithm hmac-sha256;\n\tsecret "%s";\n};\n' \
+	    "$TSIG_SECRET" >"$DIR/tsig.key"
+
+	zone_files "$DIR/zones"
+	for n in 1 2; do
+		mkdir -p "$DIR/knot$n/db"
+		cp -r "$DIR/zones" "$DIR/knot$n/zones"
+		knot_conf "$n" "$( [ $n = 1 ] && echo "$NS1" || echo "$NS2")"
+		quiet knotc -c "$DIR/knot$n/knot.conf" conf-check
+		quiet keymgr -c "$DIR/knot$n/knot.conf" example.test import-pem \
+		    "$DIR/dnskey.pem" algorithm=ecdsap256sha256 ksk=yes zsk=yes
+	done
+	keymgr -c "$DIR/knot1/knot.conf" example.test ds | head -1 >>"$DIR/ta.key"
+
+	for n in 1 2; do
+		knotd -c "$DIR/knot$n/knot.conf" >"$DIR/knot$n/stderr" 2>&1 &
+		echo "$! knot$n" >>"$DIR/pids"
+	done
+	prosody_conf old "$OLD" "" old example.test
+	prosody_conf new "$NEW" 5270 new example.test
+	prosody_conf partners "$PARTNERS" "" partners partner-a.test partner-b.test partner-c.test plain.test broken.test tampered.test
+	for n in old new partners; do
+		prosody -F --config "$DIR/prosody-$n/prosody.cfg.lua" \
+		    >"$DIR/prosody-$n/stderr" 2>&1 &
+		echo "$! prosody-$n" >>"$DIR/pids"
+	done
+	wait_listen "$NS1:53"
+	wait_listen "$NS2:53"
+	wait_listen "$OLD:5269"
+	wait_listen "$NEW:5269"
+	wait_listen "$NEW:5270"
+	wait_listen "$PARTNERS:5269"
+	# the zones are loaded (and example.test signed) once SOA answers
+	for ns in "$NS1" "$NS2"; do
+		for _ in $(seq 1 100); do
+			dig +time=1 +tries=1 +dnssec @"$ns" example.test SOA 2>/dev/null |
+			    grep -q RRSIG && break
+			sleep 0.05
+		done
+	done
+
+	cat >"$DIR/plan.conf" <<EOF
+; The lab's plan: example.test moves from old to new.
+[plan]
+domain = example.test
+ttl = 3600
+cutover-ttl = 300
+from = example.test
+
+[gateway old.example.test]
+role = old
+address = $OLD
+
+[gateway new.example.test]
+role = new
+address = $NEW
+direct-tls-port = 5270
+cert = ca/new.pem
+
+[partner partner-a.test]
+[partner partner-b.test]
+[partner partner-c.test]
+EOF
+	local opts=""
+	for z in example.test partner-a.test partner-b.test partner-c.test plain.test broken.test tampered.test; do
+		opts="$opts --stub $z=$NS1 --stub $z=$NS2"
+	done
+	opts="$opts --trust-anchor $DIR/ta.key --ca $DIR/ca/root.pem"
+	cat >"$DIR/lab.env" <<EOF
+LAB_DIR='$DIR'
+LAB_NS1='$NS1'
+LAB_NS2='$NS2'
+LAB_OLD='$OLD'
+LAB_NEW='$NEW'
+LAB_PARTNERS='$PARTNERS'
+LAB_PLAN='$DIR/plan.conf'
+LAB_TA='$DIR/ta.key'
+LAB_CA='$DIR/ca/root.pem'
+LAB_TSIG='$DIR/tsig.key'
+LAB_OPTS='${opts# }'
+EOF
+	echo "$DIR/lab.env"
+}
+
+stop() {
+	[ -f "$DIR/pids" ] || return 0
+	while read -r pid name; do
+		kill "$pid" 2>/dev/null || true
+	done <"$DIR/pids"
+	while read -r pid name; do
+		for _ in $(seq 1 50); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.05
+		done
+		kill -9 "$pid" 2>/dev/null || true
+	done <"$DIR/pids"
+	: >"$DIR/pids"
+}
+
+[ $# -eq 2 ] || die "usage: lab.sh start|stop DIR"
+DIR=$2
+case "$1" in
+start) start ;;
+stop) stop ;;
+*) die "usage: lab.sh start|stop DIR" ;;
+esac

@@ -1,0 +1,690 @@
+/* dnslive.c — the DNS half of `check`.
+ *
+ * Queries go out level by level, every query of a level at once in the
+ * one loop: the SRV records; then targets, TLSA and gateway hosts; then
+ * the zone apex (SOA, walking up), its NS and their addresses; then each
+ * authoritative server directly. A dead server costs one --timeout per
+ * level that has something to ask, not one per query. */
+#include "dnslive.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "dname.h"
+#include "dnscheck.h"
+#include "report.h"
+#include "util.h"
+
+/* Answers of one resolver, and what was asked of it. */
+struct answers {
+	struct resolver *res;
+	struct dns_answer **v;
+	size_t n, cap;
+	char **asked;
+	size_t nasked, capasked;
+};
+
+struct server {
+	char *name, *addr;
+	struct answers a;
+};
+
+struct zone {
+	char *apex;		/* NULL until found */
+	char *cur;		/* where the SOA walk stands */
+	int failed;
+	struct server *servers;
+	size_t nservers;
+};
+
+static void
+on_answer(void *arg, struct dns_answer *a)
+{
+	struct answers *s = arg;
+
+	grow(&s->v, &s->cap, s->n + 1, sizeof *s->v);
+	s->v[s->n++] = a;
+}
+
+static void
+ask(struct answers *s, const char *name, enum rrtype type)
+{
+	char *key = xasprintf("%s/%s", name, rrtype_name(type));
+
+	for (size_t i = 0; i < s->nasked; i++) {
+		if (strcmp(s->asked[i], key) == 0) {
+			free(key);
+			return;
+		}
+	}
+	grow(&s->asked, &s->capasked, s->nasked + 1, sizeof *s->asked);
+	s->asked[s->nasked++] = key;
+	resolver_query(s->res, name, type, on_answer, s);
+}
+
+static struct dns_answer *
+found(const struct answers *s, const char *name, enum rrtype type)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i]->type == type && strcmp(s->v[i]->name, name) == 0)
+			return s->v[i];
+	return NULL;
+}
+
+static void
+answers_free(struct answers *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		dns_answer_free(s->v[i]);
+	for (size_t i = 0; i < s->nasked; i++)
+		free(s->asked[i]);
+	free(s->v);
+	free(s->asked);
+	resolver_free(s->res);
+}
+
+/* The answer's data, "none" when there is none; newly allocated. */
+static char *
+answer_values(const struct dns_answer *a)
+{
+	struct buf b = { 0 };
+	char **v;
+
+	if (a == NULL)
+		return xstrdup("no answer");
+	if (a->status != DNS_OK)
+		return xstrdup(a->error ? a->error : "failure");
+	if (a->rrset == NULL || a->rrset->rdata == NULL)
+		return xstrdup(a->nxdomain ? "NXDOMAIN" : "none");
+	v = xcalloc(a->rrset->n, sizeof *v);
+	memcpy(v, a->rrset->rdata, a->rrset->n * sizeof *v);
+	sort_strings(v, a->rrset->n);
+	for (size_t i = 0; i < a->rrset->n; i++)
+		buf_addf(&b, "%s%s", i ? ", " : "", v[i]);
+	free(v);
+	return buf_take(&b);
+}
+
+/* The record source of dnscheck, over the main resolver's answers. An
+ * alias answers A/AAAA through its canonical name: to dnscheck it has a
+ * CNAME and no address of its own. */
+static struct rrset *
+live_get(void *ctx, const char *owner, enum rrtype type)
+{
+	struct answers *m = ctx;
+	struct dns_answer *a;
+	struct rrset *s;
+
+	if (type == RR_CNAME) {
+		if ((a = found(m, owner, RR_A)) == NULL || a->canonname == NULL)
+			a = found(m, owner, RR_AAAA);
+		if (a == NULL || a->canonname == NULL)
+			return NULL;
+		s = rrset_new(owner, RR_CNAME, NULL, 0);
+		rrset_add(s, 0, a->canonname);
+		return s;
+	}
+	a = found(m, owner, type);
+	if (a == NULL || a->status != DNS_OK || a->rrset == NULL)
+		return NULL;
+	if ((type == RR_A || type == RR_AAAA) && a->canonname != NULL)
+		return NULL;
+	return rrset_clone(a->rrset);
+}
+
+static int
+live_in_scope(void *ctx, const char *name)
+{
+	(void)ctx;
+	(void)name;
+	return 1;
+}
+
+static int
+live_failed(void *ctx, const char *owner, enum rrtype type)
+{
+	struct dns_answer *a = found(ctx, owner, type);
+
+	return a == NULL || a->status != DNS_OK;
+}
+
+/* The SRV targets of a domain, from the main answers (not "."). */
+static size_t
+targets(const struct answers *m, const char *domain, char ***out)
+{
+	size_t n = 0;
+
+	*out = NULL;
+	for (int svc = 0; svc < 2; svc++) {
+		char *owner = xasprintf("%s._tcp.%s", svc ? "_xmpps-server" :
+		    "_xmpp-server", domain);
+		struct dns_answer *a = found(m, owner, RR_SRV);
+
+		for (size_t i = 0; a != NULL && a->status == DNS_OK &&
+		    a->rrset != NULL && i < a->rrset->n; i++) {
+			const struct srv_rdata *r = &a->rrset->srv[i];
+			size_t k;
+
+			if (r->target[0] == '\0')
+				continue;
+			for (k = 0; k < n; k++)
+				if (strcmp((*out)[k], r->target) == 0)
+					break;
+			if (k < n)
+				continue;
+			*out = xreallocarray(*out, n + 1, sizeof **out);
+			(*out)[n++] = r->target;
+		}
+		free(owner);
+	}
+	return n;
+}
+
+static void
+ask_tlsa(struct answers *m, const struct dns_answer *srv)
+{
+	for (size_t i = 0; srv != NULL && srv->rrset != NULL &&
+	    i < srv->rrset->n; i++) {
+		const struct srv_rdata *r = &srv->rrset->srv[i];
+		char *owner;
+
+		if (r->target[0] == '\0')
+			continue;
+		owner = xasprintf("_%u._tcp.%s", r->port, r->target);
+		ask(m, owner, RR_TLSA);
+		free(owner);
+	}
+}
+
+/* Level 2: what the SRV records name, and the expected gateways. */
+static void
+ask_targets(struct answers *m, const struct dnslive_opts *o)
+{
+	const struct plan *p = o->plan;
+
+	for (size_t d = 0; d < p->ndomains; d++) {
+		char **t;
+		size_t n = targets(m, p->domains[d], &t);
+
+		for (size_t i = 0; i < n; i++) {
+			ask(m, t[i], RR_A);
+			ask(m, t[i], RR_AAAA);
+		}
+		free(t);
+		for (int svc = 0; svc < 2; svc++) {
+			char *owner = xasprintf("%s._tcp.%s", svc ?
+			    "_xmpps-server" : "_xmpp-server", p->domains[d]);
+
+			ask_tlsa(m, found(m, owner, RR_SRV));
+			free(owner);
+		}
+	}
+	for (size_t i = 0; i < p->ngateways; i++) {
+		const struct gateway *g = &p->gateways[i];
+
+		if (g->role != stage_role(o->stage))
+			continue;
+		ask(m, g->host, RR_A);
+		ask(m, g->host, RR_AAAA);
+		for (int k = 0; g->cert != NULL && k < 2; k++) {
+			unsigned port = k ? g->direct_tls_port : g->port;
+			char *owner;
+
+			if (port == 0)
+				continue;
+			owner = xasprintf("_%u._tcp.%s", port, g->host);
+			ask(m, owner, RR_TLSA);
+			free(owner);
+		}
+	}
+}
+
+/* Level 3: the zone apex of each domain, walking up with SOA queries. */
+static void
+find_apexes(struct loop *l, struct answers *m, struct zone *z, size_t nz)
+{
+	for (int round = 0; round < 127; round++) {
+		int more = 0;
+
+		for (size_t i = 0; i < nz; i++) {
+			struct dns_answer *a;
+
+			if (z[i].apex != NULL || z[i].failed)
+				continue;
+			a = found(m, z[i].cur, RR_SOA);
+			if (a == NULL || a->status != DNS_OK) {
+				z[i].failed = 1;
+			} else if (a->rrset != NULL && a->canonname == NULL) {
+				z[i].apex = xstrdup(z[i].cur);
+			} else if (z[i].cur[0] == '\0') {
+				z[i].failed = 1;
+			} else {
+				char *up = xstrdup(dname_parent(z[i].cur));
+
+				free(z[i].cur);
+				z[i].cur = up;
+				ask(m, up, RR_SOA);
+				more = 1;
+			}
+		}
+		if (!more)
+			return;
+		loop_run(l);
+	}
+}
+
+/* Levels 4 and 5: the apex's NS, their addresses, then each of them. */
+static void
+ask_servers(struct loop *l, struct answers *m, struct zone *z,
+    const struct dnslive_opts *o)
+{
+	struct dns_answer *ns = found(m, z->apex, RR_NS);
+	const struct plan *p = o->plan;
+
+	for (size_t i = 0; ns != NULL && ns->rrset != NULL &&
+	    i < ns->rrset->n; i++) {
+		char *name = xstrndup(ns->rrset->rdata[i],
+		    strlen(ns->rrset->rdata[i]) - 1);
+
+		for (int t = 0; t < 2; t++) {
+			struct dns_answer *a = found(m, name, t ? RR_AAAA :
+			    RR_A);
+
+			for (size_t k = 0; a != NULL && a->rrset != NULL &&
+			    k < a->rrset->n; k++) {
+				struct server *s;
+				char *cause = NULL;
+
+				z->servers = xreallocarray(z->servers,
+				    z->nservers + 1, sizeof *z->servers);
+				s = &z->servers[z->nservers];
+				memset(s, 0, sizeof *s);
+				s->a.res = resolver_new_direct(l, z->apex,
+				    a->rrset->rdata[k], o->ro->timeout_ms,
+				    &cause);
+				free(cause);
+				if (s->a.res == NULL)
+					continue;
+				s->name = xstrdup(name);
+				s->addr = xstrdup(a->rrset->rdata[k]);
+				z->nservers++;
+			}
+		}
+		free(name);
+	}
+	for (size_t i = 0; i < z->nservers; i++) {
+		struct answers *sa = &z->servers[i].a;
+
+		ask(sa, z->apex, RR_SOA);
+		for (size_t d = 0; d < p->ndomains; d++) {
+			char **t;
+			size_t n;
+
+			if (!dname_is_under(p->domains[d], z->apex))
+				continue;
+			for (int svc = 0; svc < 2; svc++) {
+				char *owner = xasprintf("%s._tcp.%s", svc ?
+				    "_xmpps-server" : "_xmpp-server",
+				    p->domains[d]);
+
+				ask(sa, owner, RR_SRV);
+				free(owner);
+			}
+			n = targets(m, p->domains[d], &t);
+			for (size_t k = 0; k < n; k++) {
+				if (!dname_is_under(t[k], z->apex))
+					continue;
+				ask(sa, t[k], RR_A);
+				ask(sa, t[k], RR_AAAA);
+			}
+			free(t);
+		}
+	}
+	loop_run(l);
+}
+
+/* What the servers of a zone serve, compared question by question. */
+static void
+compare_servers(const struct zone *z, struct findings *f)
+{
+	const struct answers *first;
+
+	if (z->nservers == 0)
+		return;
+	first = &z->servers[0].a;
+	for (size_t q = 0; q < first->nasked; q++) {
+		char *name = xstrdup(first->asked[q]), *slash;
+		enum rrtype type = RR_SRV;
+		char *v0;
+
+		slash = strrchr(name, '/');
+		*slash = '\0';
+		for (int t = RR_SRV; t <= RR_SOA; t++)
+			if (strcmp(slash + 1, rrtype_name((enum rrtype)t)) == 0)
+				type = (enum rrtype)t;
+		if (type == RR_SOA) {	/* serials may differ; data matters */
+			free(name);
+			continue;
+		}
+		v0 = answer_values(found(first, name, type));
+		for (size_t i = 0; i < z->nservers; i++) {
+			const struct server *s = &z->servers[i];
+			struct dns_answer *a = found(&s->a, name, type);
+			char *v;
+
+			if (a == NULL || a->status != DNS_OK) {
+				findings_add(f, SEV_ERROR, "dns-failure", name,
+				    "authoritative server %s (%s) gave no %s "
+				    "answer: %s", s->name, s->addr,
+				    rrtype_name(type), a && a->error ? a->error :
+				    "no answer");
+				continue;
+			}
+			v = answer_values(a);
+			if (i > 0 && strcmp(v, v0) != 0)
+				findings_add(f, SEV_ERROR, "ns-inconsistent",
+				    name, "the zone's servers disagree on the "
+				    "%s records: %s (%s) serves %s, %s (%s) "
+				    "serves %s; wait for the change to reach "
+				    "every server, or fix the one behind",
+				    rrtype_name(type), z->servers[0].name,
+				    z->servers[0].addr, v0, s->name, s->addr, v);
+			free(v);
+		}
+		free(v0);
+		free(name);
+	}
+}
+
+/* A failed or bogus answer as a finding; 1 when it was one. */
+static int
+answer_problem(const struct dns_answer *a, struct findings *f)
+{
+	if (a == NULL || (a->status == DNS_OK && a->dnssec != DNSSEC_BOGUS))
+		return 0;
+	if (a->status != DNS_OK)
+		findings_add(f, SEV_ERROR, "dns-failure", a->name, "no %s "
+		    "answer: %s; partners cannot resolve it either",
+		    rrtype_name(a->type), a->error);
+	else
+		findings_add(f, SEV_ERROR, "dnssec-bogus", a->name, "the %s "
+		    "answer fails DNSSEC validation (%s): validating "
+		    "resolvers answer SERVFAIL", rrtype_name(a->type),
+		    a->why_bogus ? a->why_bogus : "no reason given");
+	return 1;
+}
+
+static void
+problem_once(const struct answers *m, const char *name, enum rrtype type,
+    char ***seen, size_t *nseen, struct findings *f)
+{
+	char *key = xasprintf("%s/%s", name, rrtype_name(type));
+
+	for (size_t i = 0; i < *nseen; i++) {
+		if (strcmp((*seen)[i], key) == 0) {
+			free(key);
+			return;
+		}
+	}
+	*seen = xreallocarray(*seen, *nseen + 1, sizeof **seen);
+	(*seen)[(*nseen)++] = key;
+	answer_problem(found(m, name, type), f);
+}
+
+/* DNSSEC and failures of the records that matter, once each. A domain
+ * whose SRV answer failed says so once: what hangs below it would only
+ * repeat the cause. The zone walk's own lookups are not findings. */
+static void
+answer_findings(const struct answers *m, const struct dnslive_opts *o,
+    struct findings *f)
+{
+	const struct plan *p = o->plan;
+	char **seen = NULL, **t;
+	size_t nseen = 0, n;
+	int anybad = 0;
+
+	for (size_t d = 0; d < p->ndomains; d++) {
+		int bad = 0;
+
+		for (int svc = 0; svc < 2; svc++) {
+			char *owner = xasprintf("%s._tcp.%s", svc ?
+			    "_xmpps-server" : "_xmpp-server", p->domains[d]);
+			struct dns_answer *a = found(m, owner, RR_SRV);
+
+			bad |= answer_problem(a, f);
+			if (svc == 0 && a != NULL && a->status == DNS_OK &&
+			    a->dnssec == DNSSEC_INSECURE)
+				findings_add(f, SEV_INFO, "dnssec-insecure",
+				    p->domains[d], "the SRV answer is not "
+				    "signed: DANE cannot apply and a forged "
+				    "answer cannot be told from a real one");
+			for (size_t i = 0; !bad && a != NULL && a->rrset &&
+			    i < a->rrset->n; i++) {
+				char *tl = xasprintf("_%u._tcp.%s",
+				    a->rrset->srv[i].port,
+				    a->rrset->srv[i].target);
+
+				problem_once(m, tl, RR_TLSA, &seen, &nseen, f);
+				free(tl);
+			}
+			free(owner);
+		}
+		anybad |= bad;
+		if (bad)
+			continue;
+		n = targets(m, p->domains[d], &t);
+		for (size_t i = 0; i < n; i++) {
+			problem_once(m, t[i], RR_A, &seen, &nseen, f);
+			problem_once(m, t[i], RR_AAAA, &seen, &nseen, f);
+		}
+		free(t);
+	}
+	for (size_t i = 0; i < p->ngateways; i++) {
+		const struct gateway *g = &p->gateways[i];
+
+		if (anybad || g->role != stage_role(o->stage))
+			continue;
+		problem_once(m, g->host, RR_A, &seen, &nseen, f);
+		problem_once(m, g->host, RR_AAAA, &seen, &nseen, f);
+	}
+	for (size_t i = 0; i < nseen; i++)
+		free(seen[i]);
+	free(seen);
+}
+
+static json_t *
+answer_json(const struct dns_answer *a)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I}", "name", a->name,
+	    "type", rrtype_name(a->type), "status", a->status == DNS_TIMEOUT ?
+	    "timeout" : a->status == DNS_FAILURE ? "failure" : a->nxdomain ?
+	    "nxdomain" : a->rrset ? "ok" : "nodata",
+	    "dnssec", dnssec_name(a->dnssec), "ms", (json_int_t)a->ms);
+
+	if (a->error != NULL)
+		json_object_set_new(o, "error", json_string(a->error));
+	if (a->why_bogus != NULL)
+		json_object_set_new(o, "why_bogus", json_string(a->why_bogus));
+	if (a->canonname != NULL)
+		json_object_set_new(o, "canonname", json_string(a->canonname));
+	if (a->rrset != NULL) {
+		json_object_set_new(o, "ttl", json_integer(a->rrset->ttl));
+		json_object_set_new(o, "rdata", strings_json(a->rrset->rdata,
+		    a->rrset->n));
+	}
+	return o;
+}
+
+static void
+push_answer(json_t *list, const struct answers *m, const char *name,
+    enum rrtype type)
+{
+	struct dns_answer *a = found(m, name, type);
+
+	if (a != NULL)
+		json_array_append_new(list, answer_json(a));
+}
+
+static json_t *
+domain_json(const struct answers *m, const char *domain, const struct zone *z)
+{
+	json_t *recs = json_array(), *servers = json_array();
+	char **t;
+	size_t n;
+
+	for (int svc = 0; svc < 2; svc++) {
+		char *owner = xasprintf("%s._tcp.%s", svc ? "_xmpps-server" :
+		    "_xmpp-server", domain);
+		struct dns_answer *a = found(m, owner, RR_SRV);
+
+		push_answer(recs, m, owner, RR_SRV);
+		for (size_t i = 0; a != NULL && a->rrset != NULL &&
+		    i < a->rrset->n; i++) {
+			char *tl = xasprintf("_%u._tcp.%s",
+			    a->rrset->srv[i].port, a->rrset->srv[i].target);
+
+			push_answer(recs, m, tl, RR_TLSA);
+			free(tl);
+		}
+		free(owner);
+	}
+	n = targets(m, domain, &t);
+	for (size_t i = 0; i < n; i++) {
+		push_answer(recs, m, t[i], RR_A);
+		push_answer(recs, m, t[i], RR_AAAA);
+	}
+	free(t);
+	for (size_t i = 0; i < z->nservers; i++) {
+		struct dns_answer *soa = found(&z->servers[i].a, z->apex,
+		    RR_SOA);
+
+		json_array_append_new(servers, json_pack("{s:s, s:s, s:o}",
+		    "name", z->servers[i].name, "address", z->servers[i].addr,
+		    "serial", soa && soa->rrset ? json_integer(
+		    (json_int_t)soa->rrset->serial) : json_null()));
+	}
+	return json_pack("{s:s, s:o, s:o, s:o}", "domain", domain,
+	    "records", recs, "zone", z->apex ? json_string(z->apex) :
+	    json_null(), "servers", servers);
+}
+
+/* The first domain whose zone is that of domain d. */
+static size_t
+first_of_zone(const struct zone *z, size_t d)
+{
+	for (size_t e = 0; e < d && z[d].apex != NULL; e++)
+		if (z[e].apex != NULL && strcmp(z[e].apex, z[d].apex) == 0)
+			return e;
+	return d;
+}
+
+int
+dnslive_check(const struct dnslive_opts *o, struct findings *f,
+    json_t **obs, char **cause)
+{
+	const struct plan *p = o->plan;
+	struct loop *l = loop_new();
+	struct answers m;
+	struct zone *z;
+	struct rrsource src = { live_get, live_in_scope, live_failed, &m };
+	struct dnscheck dc;
+	char *err = NULL;
+
+	memset(&m, 0, sizeof m);
+	if ((m.res = resolver_new(l, o->ro, cause)) == NULL) {
+		loop_free(l);
+		return -1;
+	}
+	/* --timeout bounds the lookups as a whole, level after level; the
+	 * servers of each zone get a --timeout of their own afterwards */
+	resolver_set_deadline(m.res, now_ms() + o->ro->timeout_ms);
+	/* Level 1: the SRV records, and the SOA of each domain. */
+	for (size_t d = 0; d < p->ndomains; d++) {
+		for (int svc = 0; svc < 2; svc++) {
+			char *owner = xasprintf("%s._tcp.%s", svc ?
+			    "_xmpps-server" : "_xmpp-server", p->domains[d]);
+
+			ask(&m, owner, RR_SRV);
+			free(owner);
+		}
+		ask(&m, p->domains[d], RR_SOA);
+	}
+	loop_run(l);
+	ask_targets(&m, o);
+	loop_run(l);
+
+	z = xcalloc(p->ndomains, sizeof *z);
+	for (size_t d = 0; d < p->ndomains; d++)
+		z[d].cur = xstrdup(p->domains[d]);
+	find_apexes(l, &m, z, p->ndomains);
+	for (size_t d = 0; d < p->ndomains; d++)
+		if (z[d].apex != NULL)
+			ask(&m, z[d].apex, RR_NS);
+	loop_run(l);
+	for (size_t d = 0; d < p->ndomains; d++) {
+		struct dns_answer *ns = z[d].apex ? found(&m, z[d].apex,
+		    RR_NS) : NULL;
+
+		for (size_t i = 0; ns != NULL && ns->rrset != NULL &&
+		    i < ns->rrset->n; i++) {
+			char *name = xstrndup(ns->rrset->rdata[i],
+			    strlen(ns->rrset->rdata[i]) - 1);
+
+			ask(&m, name, RR_A);
+			ask(&m, name, RR_AAAA);
+			free(name);
+		}
+	}
+	loop_run(l);
+
+	memset(&dc, 0, sizeof dc);
+	dc.src = &src;
+	dc.plan = p;
+	dc.have_stage = 1;
+	dc.stage = o->stage;
+	dc.ttl_limit = o->ttl_limit;
+	dc.live = 1;
+	dc.f = f;
+	answer_findings(&m, o, f);
+	for (size_t d = 0; d < p->ndomains; d++) {
+		char *owner = xasprintf("_xmpp-server._tcp.%s", p->domains[d]);
+		struct dns_answer *a = found(&m, owner, RR_SRV);
+
+		/* a failed or bogus SRV answer is its own finding */
+		if (a != NULL && a->status == DNS_OK &&
+		    a->dnssec != DNSSEC_BOGUS)
+			dnscheck_domain(&dc, p->domains[d]);
+		free(owner);
+	}
+	if (dnscheck_gateways(&dc, &err) == -1) {
+		findings_add(f, SEV_ERROR, "file-unreadable", NULL, "%s", err);
+		free(err);
+	}
+
+	/* One zone's servers are asked once, for its first domain. */
+	for (size_t d = 0; d < p->ndomains; d++) {
+		if (z[d].apex != NULL && first_of_zone(z, d) == d) {
+			ask_servers(l, &m, &z[d], o);
+			compare_servers(&z[d], f);
+		}
+	}
+	*obs = json_array();
+	for (size_t d = 0; d < p->ndomains; d++)
+		json_array_append_new(*obs, domain_json(&m, p->domains[d],
+		    &z[first_of_zone(z, d)]));
+
+	for (size_t d = 0; d < p->ndomains; d++) {
+		for (size_t i = 0; i < z[d].nservers; i++) {
+			answers_free(&z[d].servers[i].a);
+			free(z[d].servers[i].name);
+			free(z[d].servers[i].addr);
+		}
+		free(z[d].servers);
+		free(z[d].apex);
+		free(z[d].cur);
+	}
+	free(z);
+	answers_free(&m);
+	loop_free(l);
+	return 0;
+}

@@ -1,0 +1,441 @@
+/* resolver.c — DNS lookups with DNSSEC validation (libunbound). */
+#include "resolver.h"
+
+#include <ldns/ldns.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unbound.h>
+#include <unistd.h>
+
+#include "dname.h"
+#include "log.h"
+#include "util.h"
+
+/* Names libunbound answers itself (RFC 6761 and friends) unless told to
+ * let them through to a stub or forwarder. */
+static const char *const special_use[] = { "test", "example", "invalid",
+	"onion", "home.arpa", "local", NULL };
+
+struct query {
+	struct resolver *r;
+	int async_id;
+	int timer;
+	uint64_t started;
+	char *name;
+	enum rrtype type;
+	resolver_fn fn;
+	void *arg;
+	struct query *next;
+};
+
+struct resolver {
+	struct loop *loop;
+	struct ub_ctx *ctx;
+	unsigned let_through;	/* special_use[] entries opened, as bits */
+	int watch;		/* loop handle of ub_fd, -1 while idle */
+	unsigned timeout_ms;
+	uint64_t deadline;	/* 0: none */
+	struct query *pending;
+	size_t npending;
+};
+
+static int
+wire_type(enum rrtype t)
+{
+	switch (t) {
+	case RR_SRV:
+		return LDNS_RR_TYPE_SRV;
+	case RR_A:
+		return LDNS_RR_TYPE_A;
+	case RR_AAAA:
+		return LDNS_RR_TYPE_AAAA;
+	case RR_TLSA:
+		return LDNS_RR_TYPE_TLSA;
+	case RR_CNAME:
+		return LDNS_RR_TYPE_CNAME;
+	case RR_NS:
+		return LDNS_RR_TYPE_NS;
+	case RR_SOA:
+		return LDNS_RR_TYPE_SOA;
+	}
+	return 0;
+}
+
+const char *
+dnssec_name(enum dnssec_state s)
+{
+	return s == DNSSEC_SECURE ? "secure" : s == DNSSEC_BOGUS ? "bogus" :
+	    "insecure";
+}
+
+static int
+ub_check(int err, const char *what, char **cause)
+{
+	if (err == 0)
+		return 0;
+	*cause = xasprintf("%s: %s", what, ub_strerror(err));
+	return -1;
+}
+
+/* Let a special-use name through when a stub or forwarder covers it. */
+static void
+let_through(struct resolver *r, const char *zone)
+{
+	for (size_t i = 0; special_use[i] != NULL; i++) {
+		if ((r->let_through & (1u << i)) || (zone != NULL &&
+		    !dname_is_under(zone, special_use[i])))
+			continue;
+		r->let_through |= 1u << i;
+		char *v = xasprintf("%s. transparent", special_use[i]);
+
+		ub_ctx_set_option(r->ctx, "local-zone:", v);
+		free(v);
+	}
+}
+
+static struct resolver *
+new_common(struct loop *l, unsigned timeout_ms, char **cause)
+{
+	struct resolver *r = xcalloc(1, sizeof *r);
+
+	r->loop = l;
+	r->watch = -1;
+	r->timeout_ms = timeout_ms;
+	if ((r->ctx = ub_ctx_create()) == NULL) {
+		*cause = xstrdup("cannot create the resolver");
+		free(r);
+		return NULL;
+	}
+	/* a thread, not a process: no fork behind the caller's back */
+	ub_ctx_async(r->ctx, 1);
+	/* libunbound's own log is for -v; findings say what went wrong */
+	if (log_level() < 2) {
+		static FILE *devnull;
+
+		if (devnull == NULL)
+			devnull = fopen("/dev/null", "w");
+		if (devnull != NULL)
+			ub_ctx_debugout(r->ctx, devnull);
+	}
+	return r;
+}
+
+/* Configuration errors (an unreadable trust anchor, say) surface only when
+ * libunbound starts: start it now with a name it answers itself. */
+static int
+finalize(struct resolver *r, char **cause)
+{
+	struct ub_result *res = NULL;
+	int err = ub_resolve(r->ctx, "localhost.", LDNS_RR_TYPE_A, 1, &res);
+
+	ub_resolve_free(res);
+	return ub_check(err, "cannot start the resolver (check the trust "
+	    "anchor, --stub and --resolver)", cause);
+}
+
+struct resolver *
+resolver_new(struct loop *l, const struct resolver_opts *o, char **cause)
+{
+	struct resolver *r = new_common(l, o->timeout_ms, cause);
+	const char *ta = o->trust_anchor;
+
+	if (r == NULL)
+		return NULL;
+	for (size_t i = 0; i < o->nstubs; i++) {
+		char *zone = xstrdup(o->stubs[i]), *addr = strchr(zone, '=');
+		char *z;
+		int err;
+
+		*addr++ = '\0';
+		z = dname_normalize(zone);
+		let_through(r, z);
+		err = ub_ctx_set_stub(r->ctx, z[0] ? z : ".", addr, 0);
+		free(z);
+		if (ub_check(err, o->stubs[i], cause) == -1) {
+			free(zone);
+			goto fail;
+		}
+		free(zone);
+	}
+	if (o->forward != NULL) {
+		let_through(r, NULL);
+		if (ub_check(ub_ctx_set_fwd(r->ctx, o->forward), o->forward,
+		    cause) == -1)
+			goto fail;
+	} else if (o->nstubs == 0 && ub_check(ub_ctx_resolvconf(r->ctx,
+	    NULL), "no resolver in /etc/resolv.conf", cause) == -1)
+		goto fail;
+	if (ta == NULL && access(DEFAULT_TRUST_ANCHOR, R_OK) == 0)
+		ta = DEFAULT_TRUST_ANCHOR;
+	if (ta == NULL)
+		log_warn("no trust anchor (%s is missing): no answer can be "
+		    "DNSSEC-secure", DEFAULT_TRUST_ANCHOR);
+	else if (access(ta, R_OK) != 0) {
+		*cause = xasprintf("cannot read the trust anchor %s", ta);
+		goto fail;
+	} else if (ub_check(ub_ctx_add_ta_file(r->ctx, ta), ta, cause) == -1)
+		goto fail;
+	if (finalize(r, cause) == -1)
+		goto fail;
+	return r;
+fail:
+	resolver_free(r);
+	return NULL;
+}
+
+struct resolver *
+resolver_new_direct(struct loop *l, const char *zone, const char *addr,
+    unsigned timeout_ms, char **cause)
+{
+	struct resolver *r = new_common(l, timeout_ms, cause);
+
+	if (r == NULL)
+		return NULL;
+	let_through(r, zone);
+	if (ub_check(ub_ctx_set_stub(r->ctx, zone[0] ? zone : ".", addr, 0),
+	    addr, cause) == -1 || finalize(r, cause) == -1) {
+		resolver_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+static void
+unlink_query(struct resolver *r, struct query *q)
+{
+	for (struct query **p = &r->pending; *p != NULL; p = &(*p)->next) {
+		if (*p == q) {
+			*p = q->next;
+			r->npending--;
+			break;
+		}
+	}
+	if (r->npending == 0 && r->watch != -1) {
+		loop_unwatch(r->loop, r->watch);
+		r->watch = -1;
+	}
+}
+
+void
+resolver_free(struct resolver *r)
+{
+	struct query *q, *next;
+
+	if (r == NULL)
+		return;
+	for (q = r->pending; q != NULL; q = next) {
+		next = q->next;
+		ub_cancel(r->ctx, q->async_id);
+		loop_cancel(r->loop, q->timer);
+		free(q->name);
+		free(q);
+	}
+	if (r->watch != -1)
+		loop_unwatch(r->loop, r->watch);
+	ub_ctx_delete(r->ctx);
+	free(r);
+}
+
+void
+resolver_set_deadline(struct resolver *r, uint64_t at_ms)
+{
+	r->deadline = at_ms;
+}
+
+void
+dns_answer_free(struct dns_answer *a)
+{
+	if (a == NULL)
+		return;
+	free(a->name);
+	free(a->error);
+	free(a->why_bogus);
+	free(a->canonname);
+	rrset_free(a->rrset);
+	free(a);
+}
+
+static struct dns_answer *
+answer_new(const struct query *q)
+{
+	struct dns_answer *a = xcalloc(1, sizeof *a);
+
+	a->name = xstrdup(q->name);
+	a->type = q->type;
+	a->ms = now_ms() - q->started;
+	return a;
+}
+
+/* The records of the asked type at the canonical name, from the answer
+ * packet (per-record TTLs; ub_result keeps only the smallest). */
+static struct rrset *
+answer_rrset(const struct ub_result *res, enum rrtype type,
+    const char *owner)
+{
+	ldns_pkt *pkt = NULL;
+	ldns_rr_list *an;
+	struct rrset *s = NULL;
+
+	if (ldns_wire2pkt(&pkt, res->answer_packet,
+	    (size_t)res->answer_len) != LDNS_STATUS_OK)
+		return NULL;
+	an = ldns_pkt_answer(pkt);
+	for (size_t i = 0; i < ldns_rr_list_rr_count(an); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(an, i);
+		struct buf b = { 0 };
+		char *o, *v;
+
+		if ((int)ldns_rr_get_type(rr) != wire_type(type))
+			continue;
+		o = ldns_rdf2str(ldns_rr_owner(rr));
+		v = o ? dname_normalize(o) : xstrdup("");
+		free(o);
+		if (strcmp(v, owner) != 0) {
+			free(v);
+			continue;
+		}
+		free(v);
+		for (size_t k = 0; k < ldns_rr_rd_count(rr); k++) {
+			char *f = ldns_rdf2str(ldns_rr_rdf(rr, k));
+
+			buf_addf(&b, "%s%s", k ? " " : "", f ? f : "");
+			free(f);
+		}
+		if (s == NULL)
+			s = rrset_new(owner, type, NULL, 0);
+		if (rrset_add(s, ldns_rr_ttl(rr), b.s ? b.s : "") == -1)
+			log_debug("%s %s: cannot read %s", owner,
+			    rrtype_name(type), b.s);
+		buf_free(&b);
+	}
+	ldns_pkt_free(pkt);
+	return s;
+}
+
+static void
+deliver(struct query *q, struct dns_answer *a)
+{
+	struct resolver *r = q->r;
+
+	unlink_query(r, q);
+	loop_cancel(r->loop, q->timer);
+	q->fn(q->arg, a);
+	free(q->name);
+	free(q);
+}
+
+static void
+on_result(void *arg, int err, struct ub_result *res)
+{
+	struct query *q = arg;
+	struct dns_answer *a = answer_new(q);
+	char *canon;
+
+	if (err != 0 || res == NULL) {
+		a->status = DNS_FAILURE;
+		a->error = xstrdup(ub_strerror(err));
+	} else if (res->rcode != LDNS_RCODE_NOERROR &&
+	    res->rcode != LDNS_RCODE_NXDOMAIN) {
+		char *rc = ldns_pkt_rcode2str((ldns_pkt_rcode)res->rcode);
+
+		a->status = DNS_FAILURE;
+		a->error = xasprintf("%s", rc ? rc : "error");
+		free(rc);
+	} else {
+		a->status = DNS_OK;
+		a->nxdomain = res->nxdomain;
+	}
+	if (res != NULL) {
+		a->dnssec = res->bogus ? DNSSEC_BOGUS : res->secure ?
+		    DNSSEC_SECURE : DNSSEC_INSECURE;
+		if (res->why_bogus != NULL)
+			a->why_bogus = xstrdup(res->why_bogus);
+		canon = res->canonname ? dname_normalize(res->canonname) :
+		    xstrdup(q->name);
+		if (strcmp(canon, q->name) != 0)
+			a->canonname = xstrdup(canon);
+		/* never trust havedata alone: a bogus answer has data too */
+		if (a->status == DNS_OK && res->havedata)
+			a->rrset = answer_rrset(res, q->type, canon);
+		free(canon);
+		ub_resolve_free(res);
+	}
+	deliver(q, a);
+}
+
+static void
+on_readable(void *arg, int revents)
+{
+	struct resolver *r = arg;
+
+	(void)revents;
+	if (ub_process(r->ctx) != 0)
+		log_debug("ub_process failed");
+}
+
+static void
+on_deadline(void *arg)
+{
+	struct query *q = arg;
+	struct dns_answer *a = answer_new(q);
+
+	ub_cancel(q->r->ctx, q->async_id);
+	a->status = DNS_TIMEOUT;
+	a->error = xasprintf("no answer within %llu ms",
+	    (unsigned long long)(now_ms() - q->started));
+	q->timer = -1;
+	deliver(q, a);
+}
+
+/* A query that could not start fails from the loop, like any other. */
+static void
+on_start_failed(void *arg)
+{
+	struct query *q = arg;
+	struct dns_answer *a = answer_new(q);
+
+	a->status = DNS_FAILURE;
+	a->error = xstrdup("cannot start the query");
+	q->timer = -1;
+	deliver(q, a);
+}
+
+void
+resolver_query(struct resolver *r, const char *name, enum rrtype type,
+    resolver_fn fn, void *arg)
+{
+	struct query *q = xcalloc(1, sizeof *q);
+	uint64_t wait;
+	char *fq;
+	int err;
+
+	q->r = r;
+	q->name = dname_normalize(name);
+	q->type = type;
+	q->fn = fn;
+	q->arg = arg;
+	q->started = now_ms();
+	q->next = r->pending;
+	r->pending = q;
+	r->npending++;
+	fq = xasprintf("%s.", q->name);
+	err = ub_resolve_async(r->ctx, fq, wire_type(type), 1, q, on_result,
+	    &q->async_id);
+	free(fq);
+	if (err != 0) {
+		log_debug("%s: %s", name, ub_strerror(err));
+		q->timer = loop_timer(r->loop, 0, on_start_failed, q);
+		return;
+	}
+	wait = r->timeout_ms;
+	if (r->deadline != 0)
+		wait = r->deadline <= q->started ? 0 :
+		    r->deadline - q->started < wait ?
+		    r->deadline - q->started : wait;
+	q->timer = loop_timer(r->loop, wait, on_deadline, q);
+	if (r->watch == -1)
+		r->watch = loop_watch(r->loop, ub_fd(r->ctx), POLLIN,
+		    on_readable, r);
+}

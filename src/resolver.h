@@ -1,0 +1,76 @@
+/* resolver.h — DNS lookups with DNSSEC validation: the only module that
+ * includes libunbound. Asynchronous (ub_resolve_async, ub_fd, ub_process)
+ * inside the caller's event loop; every query has its own deadline. */
+#ifndef XMPPCUT_RESOLVER_H
+#define XMPPCUT_RESOLVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "loop.h"
+#include "rrset.h"
+
+#define DEFAULT_TRUST_ANCHOR "/usr/share/dns/root.key"
+
+struct resolver;
+
+struct resolver_opts {
+	const char *forward;	/* ADDR[@PORT], or NULL */
+	char *const *stubs;	/* ZONE=ADDR[@PORT], repeatable per zone */
+	size_t nstubs;
+	const char *trust_anchor; /* NULL: DEFAULT_TRUST_ANCHOR if present */
+	unsigned timeout_ms;	/* each query as a whole */
+};
+
+/* A validating resolver: forwarding (opts->forward), stubs, or else the
+ * system's resolv.conf. Special-use names (.test, .example, .invalid, ...)
+ * resolve when a stub or forwarder is given for them. Newly allocated;
+ * NULL with *cause (free it) when it cannot be set up. */
+struct resolver *resolver_new(struct loop *l, const struct resolver_opts *o,
+    char **cause);
+
+/* A resolver that asks one authoritative server (addr, port 53 unless
+ * ADDR@PORT) directly for names in zone, without validation: for
+ * comparing what each server of a zone serves. */
+struct resolver *resolver_new_direct(struct loop *l, const char *zone,
+    const char *addr, unsigned timeout_ms, char **cause);
+
+/* No query of r may run past this moment (now_ms() clock): later ones
+ * time out at once. 0 lifts it. */
+void resolver_set_deadline(struct resolver *r, uint64_t at_ms);
+
+/* Cancels what is pending (no callbacks) and frees. */
+void resolver_free(struct resolver *r);
+
+enum dns_status {
+	DNS_OK,			/* an answer: data, no data, or no such name */
+	DNS_FAILURE,		/* SERVFAIL, REFUSED, ... */
+	DNS_TIMEOUT,		/* no answer within the deadline */
+};
+
+enum dnssec_state { DNSSEC_INSECURE, DNSSEC_SECURE, DNSSEC_BOGUS };
+
+struct dns_answer {
+	char *name;		/* as asked, normalised */
+	enum rrtype type;
+	enum dns_status status;
+	char *error;		/* for DNS_FAILURE/DNS_TIMEOUT: what happened */
+	int nxdomain;
+	enum dnssec_state dnssec;
+	char *why_bogus;	/* the validator's reason, or NULL */
+	char *canonname;	/* NULL unless name is an alias */
+	struct rrset *rrset;	/* the data (at canonname), or NULL */
+	uint64_t ms;		/* how long it took */
+};
+
+/* Called once per query; the answer is the callee's (dns_answer_free). */
+typedef void (*resolver_fn)(void *arg, struct dns_answer *a);
+
+/* Ask for name/type; fn is called from the loop, never from here. */
+void resolver_query(struct resolver *r, const char *name, enum rrtype type,
+    resolver_fn fn, void *arg);
+
+void dns_answer_free(struct dns_answer *a);
+const char *dnssec_name(enum dnssec_state s);
+
+#endif

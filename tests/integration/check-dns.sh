@@ -1,0 +1,85 @@
+#!/bin/bash
+# check, DNS part, against the lab: real Knot servers with a signed zone,
+# libunbound validating. Old and new state, propagation to one server then
+# both, DNSSEC bogus and insecure, broken targets, dead servers.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+need jq
+lab_start
+# shellcheck disable=SC2086
+xc() { "$XMPPCUT" -c "$LAB_PLAN" $LAB_OPTS --json "$@"; }
+
+expect_status 0 "old state: check --expect old" xc check --expect old
+json_ok "the SRV is secure, with its TTL" '.domains[0].records[] | select(.type == "SRV" and (.name | startswith("_xmpp-server"))) | .dnssec == "secure" and .ttl == 3600 and .rdata == ["0 0 5269 old.example.test."]'
+json_ok "the zone and both servers" ".domains[0].zone == \"example.test\" and ([.domains[0].servers[].address] | sort) == ([\"$LAB_NS1\", \"$LAB_NS2\"] | sort)"
+expect_status 2 "old state: check --expect new" xc check --expect new
+check "old state, new expected: srv-points-old" test "$(finding_ids)" = "srv-plan-mismatch srv-points-old tlsa-missing"
+expect_status 2 "old state: check (new is the default)" xc check
+json_ok "srv-points-old names the SRV" '[.findings[] | select(.id == "srv-points-old" and .subject == "_xmpp-server._tcp.example.test")] | length == 1'
+expect_status 3 "--expect with --stage" xc check --expect old --stage pre
+
+expect_status 1 "old state: check --stage pre" xc check --stage pre
+check "before pre: the TTLs are above cutover-ttl" test "$(finding_ids)" = ttl-above-cutover
+json_ok "ttl-above-cutover for the SRV and the gateway's A" '[.findings[].subject] | sort == ["_xmpp-server._tcp.example.test", "old.example.test"]'
+
+check "pre applied to both servers" lab_update pre "$LAB_NS1" "$LAB_NS2"
+expect_status 0 "pre: check --stage pre (TTLs at cutover-ttl)" xc check --stage pre
+expect_status 0 "pre: rollback's records are pre's" xc check --stage rollback
+
+check "cutover applied to the first server only" lab_update cutover "$LAB_NS1"
+expect_status 2 "half propagated: check --expect new" xc check --expect new
+json_ok "ns-inconsistent names both servers" "[.findings[] | select(.id == \"ns-inconsistent\" and (.message | contains(\"$LAB_NS1\") and contains(\"$LAB_NS2\")))] | length >= 1"
+json_ok "the server serials differ" '[.domains[0].servers[].serial] | unique | length == 2'
+
+check "cutover applied to the second server" lab_update cutover "$LAB_NS2"
+expect_status 0 "cutover everywhere: check --expect new" xc check --expect new
+json_ok "no findings at all" '.findings == []'
+json_ok "TLSA from the plan's certificate, secure" '[.domains[0].records[] | select(.type == "TLSA" and .dnssec == "secure")] | length == 2'
+expect_status 0 "cutover: check --stage cutover" xc check --stage cutover
+expect_status 2 "cutover: check --expect old" xc check --expect old
+check "the new records when old is expected: srv-points-old" \
+    sh -c "jq -e '[.findings[].id] | index(\"srv-points-old\")' '$T/out' >/dev/null"
+
+# Forwarding instead of stubs: --resolver to one authoritative server.
+expect_status 0 "--resolver $LAB_NS1" "$XMPPCUT" -c "$LAB_PLAN" --resolver "$LAB_NS1" \
+    --trust-anchor "$LAB_TA" --json check
+json_ok "forwarded answers validate" '.domains[0].records[0].dnssec == "secure"'
+
+# DNSSEC.
+echo "example.test. DS 1 13 2 0000000000000000000000000000000000000000000000000000000000000000" >"$T/bad-ta"
+# shellcheck disable=SC2086
+expect_status 2 "a wrong trust anchor" "$XMPPCUT" -c "$LAB_PLAN" ${LAB_OPTS/--trust-anchor $LAB_TA/--trust-anchor $T/bad-ta} --json check
+json_ok "dnssec-bogus with the validator's reason" '[.findings[] | select(.id == "dnssec-bogus" and (.message | test("DS|key")))] | length >= 1'
+check "only dnssec-bogus (one cause, not a cascade)" test "$(finding_ids)" = dnssec-bogus
+
+plan_for() { # plan_for DOMAIN HOST: a plan whose new gateway is HOST
+	printf '[plan]\ndomain = %s\n[gateway %s]\nrole = new\naddress = %s\n' \
+	    "$1" "$2" "$LAB_PARTNERS" >"$T/$1.conf"
+	echo "$T/$1.conf"
+}
+# shellcheck disable=SC2086
+xcp() { local plan=$1; shift; "$XMPPCUT" -c "$plan" $LAB_OPTS --json "$@"; }
+expect_status 2 "a zone changed after signing" xcp "$(plan_for tampered.test xmpp.tampered.test)" check
+json_ok "dnssec-bogus for the SRV, signature named" '.findings[0].id == "dnssec-bogus" and (.findings[0].message | test("signature"))'
+expect_status 0 "an unsigned zone" xcp "$(plan_for plain.test xmpp.plain.test)" check
+check "unsigned: dnssec-insecure (info)" test "$(finding_ids)" = dnssec-insecure
+expect_status 2 "an alias and a target without address" xcp "$(plan_for broken.test xmpp.broken.test)" check
+json_ok "srv-target-cname names the alias and its target" '[.findings[] | select(.id == "srv-target-cname" and (.message | contains("alias.broken.test") and contains("xmpp.broken.test")))] | length == 1'
+json_ok "srv-target-no-address names the host" '[.findings[] | select(.id == "srv-target-no-address" and (.message | contains("nohost.broken.test")))] | length == 1'
+
+# Usage and setup problems are exit 3.
+expect_status 3 "--stub without =" "$XMPPCUT" -c "$LAB_PLAN" --stub example.test check
+expect_status 3 "a trust anchor file that does not exist" "$XMPPCUT" -c "$LAB_PLAN" --stub "example.test=$LAB_NS1" --trust-anchor "$T/none" check
+check "... said in one line" test "$(wc -l <"$T/out")" -le 3
+echo "this is not a trust anchor" >"$T/garbage-ta"
+expect_status 3 "a trust anchor file that is not one" "$XMPPCUT" -c "$LAB_PLAN" --stub "example.test=$LAB_NS1" --trust-anchor "$T/garbage-ta" check
+check "... and libunbound's log stays out of the way" test ! -s "$T/err"
+expect_status 3 "a resolver that is not an address" "$XMPPCUT" -c "$LAB_PLAN" --resolver "not an address" check
+
+# Every server stopped: dns-failure within --timeout, never a hang.
+lab_stop
+start=$(date +%s%N)
+expect_status 2 "servers down" xc --timeout 2 check
+elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+check "servers down: over within --timeout plus a margin (${elapsed} ms)" test "$elapsed" -lt 3500
+json_ok "servers down: dns-failure" '[.findings[].id] | unique == ["dns-failure"]'
+done_testing
