@@ -103,6 +103,26 @@ cert_load_der(const unsigned char *der, size_t len, char **cause)
 	return c;
 }
 
+struct cert *
+cert_from_ssl_chain(STACK_OF(X509) *chain)
+{
+	struct cert *c;
+
+	if (chain == NULL || sk_X509_num(chain) == 0)
+		return NULL;
+	c = xcalloc(1, sizeof *c);
+	c->leaf = sk_X509_value(chain, 0);
+	X509_up_ref(c->leaf);
+	c->chain = sk_X509_new_null();
+	for (int i = 1; i < sk_X509_num(chain); i++) {
+		X509 *x = sk_X509_value(chain, i);
+
+		X509_up_ref(x);
+		sk_X509_push(c->chain, x);
+	}
+	return c;
+}
+
 void
 cert_free(struct cert *c)
 {

@@ -24,6 +24,11 @@ struct cert *cert_load_der(const unsigned char *der, size_t len,
     char **cause);
 void cert_free(struct cert *c);
 
+/* For tls.c: the chain an OpenSSL connection presented (STACK_OF(X509),
+ * leaf first), taken by reference. Newly allocated, or NULL when empty. */
+struct stack_st_X509;
+struct cert *cert_from_ssl_chain(struct stack_st_X509 *chain);
+
 /* SHA-256 of the leaf's SubjectPublicKeyInfo, lowercase hex: the value
  * of a TLSA 3 1 1 record. out must hold 65 bytes. */
 void cert_spki_sha256(const struct cert *c, char out[65]);
