@@ -1,25 +1,31 @@
-/* cmd-check.c — `xmppcut check`: the live state of the plan's own domains.
- * The DNS part (dnslive.c); the TLS and XMPP stream part comes with the
- * probe engine. */
+/* cmd-check.c — `xmppcut check`: the live state of the plan's own domains:
+ * the DNS part (dnslive.c), then the TLS and XMPP stream part (probe.c),
+ * through the live SRV records and through --connect addresses. */
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+
 #include "cmd.h"
 #include "dnslive.h"
+#include "probe.h"
 
-enum { OPT_EXPECT = 2000, OPT_DNS_ONLY };
+enum { OPT_EXPECT = 2000, OPT_DNS_ONLY, OPT_CONNECT };
 
 struct check_opts {
 	int expect_given, stage_given;
 	enum role expect;
 	enum stage stage;
 	int dns_only;
+	struct probe_fixed *connect;	/* as given; ports 0 = the plan's */
+	size_t nconnect;
 };
 
 static const struct option check_longopts[] = {
 	{ "expect", required_argument, NULL, OPT_EXPECT },
 	{ "stage", required_argument, NULL, 's' },
 	{ "dns-only", no_argument, NULL, OPT_DNS_ONLY },
+	{ "connect", required_argument, NULL, OPT_CONNECT },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -48,9 +54,100 @@ check_opt(void *arg, int opt, const char *optarg)
 	case OPT_DNS_ONLY:
 		o->dns_only = 1;
 		return 0;
+	case OPT_CONNECT: {
+		unsigned char bin[16];
+		unsigned port = 0;
+		char *host;
+
+		if (parse_hostport(optarg, ':', &host, &port) == -1 ||
+		    (inet_pton(AF_INET, host, bin) != 1 &&
+		    inet_pton(AF_INET6, host, bin) != 1)) {
+			if (port != 0 || strchr(optarg, ':') != NULL)
+				free(host);
+			return cmd_usage_error("check", "--connect %s: "
+			    "expected ADDR[:PORT] ([ADDR]:PORT for IPv6)",
+			    optarg);
+		}
+		o->connect = xreallocarray(o->connect, o->nconnect + 1,
+		    sizeof *o->connect);
+		o->connect[o->nconnect++] = (struct probe_fixed){ host, port,
+		    0 };
+		return 0;
+	}
 	default:
 		return -1;
 	}
+}
+
+/* The places --connect names: STARTTLS on the port given (else the plan's
+ * gateway's at that address, else 5269), and direct TLS on the gateway's
+ * direct-tls-port when the plan gives one. Newly allocated. */
+static size_t
+connect_targets(const struct check_opts *o, const struct plan *p,
+    struct probe_fixed **out)
+{
+	size_t n = 0;
+
+	*out = NULL;
+	for (size_t i = 0; i < o->nconnect; i++) {
+		const struct gateway *g = NULL;
+
+		for (size_t k = 0; g == NULL && k < p->ngateways; k++)
+			for (size_t a = 0; a < p->gateways[k].naddrs; a++)
+				if (strcmp(p->gateways[k].addrs[a].text,
+				    o->connect[i].addr) == 0)
+					g = &p->gateways[k];
+		*out = xreallocarray(*out, n + 2, sizeof **out);
+		(*out)[n++] = (struct probe_fixed){ o->connect[i].addr,
+		    o->connect[i].port ? o->connect[i].port : g ? g->port :
+		    5269, 0 };
+		if (g != NULL && g->direct_tls_port != 0)
+			(*out)[n++] = (struct probe_fixed){ o->connect[i].addr,
+			    g->direct_tls_port, 1 };
+	}
+	return n;
+}
+
+/* The TLS and XMPP part: each domain through the live SRV records, and
+ * through the --connect addresses. */
+static void
+check_streams(struct report *r, struct globals *g, const struct plan *p,
+    const struct check_opts *o)
+{
+	struct probe_fixed *fixed;
+	size_t nfixed = connect_targets(o, p, &fixed), n = 0;
+	struct probe_request *reqs = xcalloc(p->ndomains * (1 + nfixed),
+	    sizeof *reqs);
+	struct resolver_opts ro;
+	struct probe_opts po;
+	json_t *list, *live = json_array(), *conn = json_array(), *d;
+	size_t i;
+
+	for (size_t k = 0; k < p->ndomains; k++)
+		reqs[n++].domain = p->domains[k];
+	/* each --connect place on its own: STARTTLS and direct TLS both */
+	for (size_t k = 0; k < p->ndomains; k++) {
+		for (size_t f = 0; f < nfixed; f++) {
+			reqs[n].domain = p->domains[k];
+			reqs[n].fixed = &fixed[f];
+			reqs[n++].nfixed = 1;
+		}
+	}
+	probe_opts_from(&po, &ro, g);
+	/* our own domains: no 'from' (the gateway serves them) */
+	po.from = NULL;
+	if ((list = probe_into_report(r, &po, reqs, n)) != NULL) {
+		json_array_foreach(list, i, d)
+			json_array_append(i < p->ndomains ? live : conn, d);
+		json_decref(list);
+	}
+	report_set(r, "probes", live);
+	if (nfixed > 0)
+		report_set(r, "connect", conn);
+	else
+		json_decref(conn);
+	free(fixed);
+	free(reqs);
 }
 
 static const char *
@@ -158,24 +255,32 @@ cmd_check_exec(struct globals *g, int argc, char **argv)
 	json_array_foreach(obs, i, d)
 		text_domain(r, d);
 	report_set(r, "domains", obs);
+	if (!o.dns_only)
+		check_streams(r, g, p, &o);
 emit:
 	status = report_emit(r, g->quiet);
 out:
 	report_free(r);
 	plan_free(p);
+	for (size_t k = 0; k < o.nconnect; k++)
+		free(o.connect[k].addr);
+	free(o.connect);
 	return status;
 }
 
 const struct cmd_entry cmd_check_entry = {
 	"check",
-	"[--expect old|new | --stage STAGE] [--dns-only]",
+	"[--expect old|new | --stage STAGE] [--dns-only] [--connect ADDR]...",
 	"live check of the plan's own domains (DNS, TLS, XMPP stream)",
 	"      --expect old|new       which gateways the live records must\n"
 	"                             name (default: new)\n"
 	"  -s, --stage STAGE          the records of this stage, TTLs\n"
 	"                             included (pre, cutover, final,\n"
 	"                             rollback)\n"
-	"      --dns-only             only the DNS part (this version checks\n"
-	"                             no more than that yet)\n",
+	"      --dns-only             only the DNS part: no connection\n"
+	"      --connect ADDR[:PORT]  also probe this address while\n"
+	"                             presenting the plan's domains: test a\n"
+	"                             gateway before DNS points at it\n"
+	"                             (repeatable; [ADDR]:PORT for IPv6)\n",
 	cmd_check_exec,
 };

@@ -9,9 +9,6 @@
 #include "log.h"
 
 /* Commands not built yet have exec == NULL: they say so and exit 3. */
-static const struct cmd_entry cmd_probe_entry = { "probe",
-	"DOMAIN...", "live federation reachability of partner domains", NULL,
-	NULL };
 static const struct cmd_entry cmd_monitor_entry = { "monitor",
 	"", "cron mode: check + probe, one status line, state kept between "
 	"runs", NULL, NULL };

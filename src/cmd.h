@@ -69,5 +69,16 @@ extern const struct cmd_entry cmd_generate_entry;
 extern const struct cmd_entry cmd_cert_entry;
 extern const struct cmd_entry cmd_lint_entry;
 extern const struct cmd_entry cmd_check_entry;
+extern const struct cmd_entry cmd_probe_entry;
+
+/* Shared by probe, check and monitor (cmd-probe.c). */
+struct probe_opts;
+struct probe_request;
+struct resolver_opts;
+void probe_opts_from(struct probe_opts *po, struct resolver_opts *ro,
+    const struct globals *g);
+json_t *probe_into_report(struct report *r, const struct probe_opts *po,
+    const struct probe_request *reqs, size_t n);
+void probe_describe(struct report *r, const json_t *d);
 
 #endif

@@ -26,8 +26,9 @@ struct xmpp {
 	/* what depth 2 element we are in, and its first child */
 	enum { IN_NONE, IN_FEATURES, IN_ERROR, IN_PROCEED, IN_FAILURE,
 	    IN_OTHER } in;
-	int in_starttls, in_mechanism;
-	struct buf text;	/* of a <mechanism/> */
+	int in_starttls, in_mechanism, in_error_text;
+	struct buf text;	/* of a <mechanism/> or the error's <text/> */
+	char *error_text;
 	struct xmpp_features features;
 	char *from, *version;
 };
@@ -120,9 +121,13 @@ on_start(void *data, const char *name, const char **atts)
 		    is(ns, local, NS_TLS, "failure") ? IN_FAILURE : IN_OTHER;
 		return;
 	}
-	if (x->in == IN_ERROR && x->depth == 3 && x->why == NULL &&
-	    strcmp(ns, NS_STREAM_ERRORS) == 0 && strcmp(local, "text") != 0) {
-		x->why = xstrndup(local, 64);
+	if (x->in == IN_ERROR && x->depth == 3 &&
+	    strcmp(ns, NS_STREAM_ERRORS) == 0) {
+		if (strcmp(local, "text") == 0) {
+			x->in_error_text = 1;
+			buf_free(&x->text);
+		} else if (x->why == NULL)
+			x->why = xstrndup(local, 64);
 		return;
 	}
 	if (x->in != IN_FEATURES)
@@ -156,6 +161,11 @@ on_end(void *data, const char *name)
 			f->mechanisms[f->nmechanisms++] = buf_take(&x->text);
 		buf_free(&x->text);
 		x->in_mechanism = 0;
+	}
+	if (x->in_error_text && x->depth == 3) {
+		free(x->error_text);
+		x->error_text = buf_take(&x->text);
+		x->in_error_text = 0;
 	}
 	if (x->depth == 3)
 		x->in_starttls = 0;
@@ -194,7 +204,8 @@ on_text(void *data, const char *s, int len)
 
 	if (x->state == XMPP_INVALID)
 		return;
-	if (x->in_mechanism && x->text.len + (size_t)len < 64) {
+	if ((x->in_mechanism || x->in_error_text) &&
+	    x->text.len + (size_t)len < 256) {
 		char *t = xstrndup(s, (size_t)len);
 
 		buf_add(&x->text, t);
@@ -263,12 +274,13 @@ clear(struct xmpp *x)
 	free(x->why);
 	free(x->from);
 	free(x->version);
-	x->why = x->from = x->version = NULL;
+	free(x->error_text);
+	x->why = x->from = x->version = x->error_text = NULL;
 	x->state = XMPP_WAITING;
 	x->bytes = 0;
 	x->depth = 0;
 	x->in = IN_NONE;
-	x->in_starttls = x->in_mechanism = 0;
+	x->in_starttls = x->in_mechanism = x->in_error_text = 0;
 }
 
 struct xmpp *
@@ -326,6 +338,12 @@ const char *
 xmpp_why(const struct xmpp *x)
 {
 	return x->why ? x->why : "";
+}
+
+const char *
+xmpp_error_text(const struct xmpp *x)
+{
+	return x->error_text;
 }
 
 const struct xmpp_features *

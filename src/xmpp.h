@@ -48,6 +48,8 @@ enum xmpp_state xmpp_feed(struct xmpp *x, const char *data, size_t len);
 enum xmpp_state xmpp_state(const struct xmpp *x);
 /* Why the stream is invalid, or the stream error's condition. */
 const char *xmpp_why(const struct xmpp *x);
+/* The stream error's <text/>, or NULL. */
+const char *xmpp_error_text(const struct xmpp *x);
 const struct xmpp_features *xmpp_features(const struct xmpp *x);
 /* The stream header's attributes (NULL when absent). */
 const char *xmpp_stream_from(const struct xmpp *x);
