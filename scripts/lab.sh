@@ -15,6 +15,9 @@
 #   127.X.Y.3         Prosody, the new gateway (5269, direct TLS 5270)
 #   127.X.Y.4         Prosody, the partners partner-{a,b,c}.test and
 #                     plain.test (unsigned zones)
+#   127.X.Y.49-.64    hostile.test: MODE.hostile.test for each misbehaving
+#                     peer of tests/tools/hostile.c (the tests start them;
+#                     .49 stays closed: connection refused)
 #
 # Zones: example.test (the plan's domain; SRV to the old gateway at
 # first), partner-a/b/c.test and plain.test (unsigned), broken.test (an
@@ -24,7 +27,8 @@
 # DIR/lab.env sets LAB_DIR, LAB_NS1, LAB_NS2, LAB_OLD, LAB_NEW,
 # LAB_PARTNERS, LAB_PLAN, LAB_TA (trust anchors), LAB_CA, LAB_TSIG (key
 # file for nsupdate and --tsig-key) and LAB_OPTS (the xmppcut options:
-# --stub for every lab zone, --trust-anchor, --ca).
+# --stub for every lab zone, --trust-anchor, --ca), and LAB_HOSTILE
+# (MODE=ADDRESS for each domain of hostile.test).
 set -eu
 
 die() { echo "lab: $*" >&2; exit 1; }
@@ -115,6 +119,19 @@ alias              CNAME xmpp
 xmpp               A $PARTNERS
 nohost             TXT "no address"
 EOF
+	{
+		printf '$ORIGIN hostile.test.\n$TTL 3600\n'
+		printf '@ SOA ns1.example.test. hostmaster 1 3600 600 86400 300\n'
+		printf '@ NS ns1.example.test.\n@ NS ns2.example.test.\n'
+		for entry in $HOSTILE; do
+			mode=${entry%%=*}
+			case "$mode" in
+			direct-*) printf '_xmpps-server._tcp.%s SRV 0 0 5270 %s\n' "$mode" "$mode" ;;
+			*) printf '_xmpp-server._tcp.%s SRV 0 0 5269 %s\n' "$mode" "$mode" ;;
+			esac
+			printf '%s A %s\n' "$mode" "${entry#*=}"
+		done
+	} >"$z/hostile.test.zone"
 	# tampered.test: signed here, then changed behind the signer's back
 	cat >"$z/tampered.test.unsigned" <<EOF
 \$ORIGIN tampered.test.
@@ -182,6 +199,7 @@ zone:
   - domain: plain.test
   - domain: broken.test
   - domain: tampered.test
+  - domain: hostile.test
 EOF
 }
 
@@ -230,6 +248,14 @@ start() {
 	NS1=$NET.11 NS2=$NET.21 OLD=$NET.2 NEW=$NET.3 PARTNERS=$NET.4
 	TSIG_SECRET=$(head -c 32 /dev/urandom | base64)
 	: >"$DIR/ta.key"
+	HOSTILE="refused=$NET.49"
+	i=50
+	for mode in silent trickle garbage deep endless host-unknown tls-failure \
+	    no-starttls tls-garbage close-mid wrong-name expired self-signed \
+	    direct-wrong-name; do
+		HOSTILE="$HOSTILE $mode=$NET.$i"
+		i=$((i + 1))
+	done
 
 	make_ca "$DIR"
 	make_cert "$DIR" old example.test
@@ -300,7 +326,7 @@ cert = ca/new.pem
 [partner partner-c.test]
 EOF
 	local opts=""
-	for z in example.test partner-a.test partner-b.test partner-c.test plain.test broken.test tampered.test; do
+	for z in example.test partner-a.test partner-b.test partner-c.test plain.test broken.test tampered.test hostile.test; do
 		opts="$opts --stub $z=$NS1 --stub $z=$NS2"
 	done
 	opts="$opts --trust-anchor $DIR/ta.key --ca $DIR/ca/root.pem"
@@ -316,6 +342,7 @@ LAB_TA='$DIR/ta.key'
 LAB_CA='$DIR/ca/root.pem'
 LAB_TSIG='$DIR/tsig.key'
 LAB_OPTS='${opts# }'
+LAB_HOSTILE='$HOSTILE'
 EOF
 	echo "$DIR/lab.env"
 }

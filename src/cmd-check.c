@@ -59,15 +59,17 @@ check_opt(void *arg, int opt, const char *optarg)
 		unsigned port = 0;
 		char *host;
 
-		if (parse_hostport(optarg, ':', &host, &port) == -1 ||
-		    (inet_pton(AF_INET, host, bin) != 1 &&
-		    inet_pton(AF_INET6, host, bin) != 1)) {
-			if (port != 0 || strchr(optarg, ':') != NULL)
-				free(host);
+		if (parse_hostport(optarg, ':', &host, &port) == -1)
+			host = NULL;
+		else if (inet_pton(AF_INET, host, bin) != 1 &&
+		    inet_pton(AF_INET6, host, bin) != 1) {
+			free(host);
+			host = NULL;
+		}
+		if (host == NULL)
 			return cmd_usage_error("check", "--connect %s: "
 			    "expected ADDR[:PORT] ([ADDR]:PORT for IPv6)",
 			    optarg);
-		}
 		o->connect = xreallocarray(o->connect, o->nconnect + 1,
 		    sizeof *o->connect);
 		o->connect[o->nconnect++] = (struct probe_fixed){ host, port,
@@ -108,11 +110,41 @@ connect_targets(const struct check_opts *o, const struct plan *p,
 	return n;
 }
 
+/* 1 when the DNS part got a usable _xmpp-server answer for the domain:
+ * probing one whose lookup failed or was bogus would only say it again. */
+static int
+srv_usable(json_t *obs, const char *domain)
+{
+	json_t *d, *rec;
+	size_t i, k;
+
+	json_array_foreach(obs, i, d) {
+		if (strcmp(json_string_value(json_object_get(d, "domain")),
+		    domain) != 0)
+			continue;
+		json_array_foreach(json_object_get(d, "records"), k, rec) {
+			const char *st = json_string_value(json_object_get(rec,
+			    "status"));
+			const char *sec = json_string_value(json_object_get(rec,
+			    "dnssec"));
+
+			if (strcmp(json_string_value(json_object_get(rec,
+			    "type")), "SRV") == 0 && strncmp(json_string_value(
+			    json_object_get(rec, "name")), "_xmpp-server.", 13)
+			    == 0)
+				return strcmp(st, "failure") != 0 &&
+				    strcmp(st, "timeout") != 0 &&
+				    strcmp(sec, "bogus") != 0;
+		}
+	}
+	return 0;
+}
+
 /* The TLS and XMPP part: each domain through the live SRV records, and
  * through the --connect addresses. */
 static void
 check_streams(struct report *r, struct globals *g, const struct plan *p,
-    const struct check_opts *o)
+    const struct check_opts *o, json_t *obs)
 {
 	struct probe_fixed *fixed;
 	size_t nfixed = connect_targets(o, p, &fixed), n = 0;
@@ -121,10 +153,12 @@ check_streams(struct report *r, struct globals *g, const struct plan *p,
 	struct resolver_opts ro;
 	struct probe_opts po;
 	json_t *list, *live = json_array(), *conn = json_array(), *d;
-	size_t i;
+	size_t i, nlive;
 
 	for (size_t k = 0; k < p->ndomains; k++)
-		reqs[n++].domain = p->domains[k];
+		if (srv_usable(obs, p->domains[k]))
+			reqs[n++].domain = p->domains[k];
+	nlive = n;
 	/* each --connect place on its own: STARTTLS and direct TLS both */
 	for (size_t k = 0; k < p->ndomains; k++) {
 		for (size_t f = 0; f < nfixed; f++) {
@@ -138,7 +172,7 @@ check_streams(struct report *r, struct globals *g, const struct plan *p,
 	po.from = NULL;
 	if ((list = probe_into_report(r, &po, reqs, n)) != NULL) {
 		json_array_foreach(list, i, d)
-			json_array_append(i < p->ndomains ? live : conn, d);
+			json_array_append(i < nlive ? live : conn, d);
 		json_decref(list);
 	}
 	report_set(r, "probes", live);
@@ -254,9 +288,9 @@ cmd_check_exec(struct globals *g, int argc, char **argv)
 	}
 	json_array_foreach(obs, i, d)
 		text_domain(r, d);
-	report_set(r, "domains", obs);
 	if (!o.dns_only)
-		check_streams(r, g, p, &o);
+		check_streams(r, g, p, &o, obs);
+	report_set(r, "domains", obs);
 emit:
 	status = report_emit(r, g->quiet);
 out:

@@ -511,8 +511,8 @@ stream_state(struct probe *p)
 		    "\")" : "");
 		return;
 	case XMPP_CLOSED:
-		fail(p, "stream-invalid", "the peer closed the stream before "
-		    "its features");
+		fail(p, "stream-invalid", "the peer closed the stream in step "
+		    "%s", step_names[p->step]);
 		return;
 	default:
 		break;

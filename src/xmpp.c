@@ -180,11 +180,13 @@ on_end(void *data, const char *name)
 				x->why = xstrdup("undefined-condition");
 			XML_StopParser(x->p, XML_FALSE);
 			break;
-		case IN_PROCEED:
+		case IN_PROCEED:	/* TLS comes next, not XML */
 			x->state = XMPP_PROCEED;
+			XML_StopParser(x->p, XML_FALSE);
 			break;
-		case IN_FAILURE:
+		case IN_FAILURE:	/* the stream ends with it */
 			x->state = XMPP_FAILURE;
+			XML_StopParser(x->p, XML_FALSE);
 			break;
 		default:
 			break;
@@ -312,7 +314,8 @@ enum xmpp_state
 xmpp_feed(struct xmpp *x, const char *data, size_t len)
 {
 	if (x->state == XMPP_INVALID || x->state == XMPP_STREAM_ERROR ||
-	    x->state == XMPP_CLOSED)
+	    x->state == XMPP_CLOSED || x->state == XMPP_PROCEED ||
+	    x->state == XMPP_FAILURE)
 		return x->state;
 	if (x->bytes + len > XMPP_MAX_STREAM_BYTES) {
 		invalid(x, "more than %d bytes before the stream's features",
@@ -322,7 +325,8 @@ xmpp_feed(struct xmpp *x, const char *data, size_t len)
 	x->bytes += len;
 	if (XML_Parse(x->p, data, (int)len, XML_FALSE) == XML_STATUS_ERROR &&
 	    x->state != XMPP_INVALID && x->state != XMPP_STREAM_ERROR &&
-	    x->state != XMPP_CLOSED)
+	    x->state != XMPP_CLOSED && x->state != XMPP_PROCEED &&
+	    x->state != XMPP_FAILURE)
 		invalid(x, "not XML: %s",
 		    XML_ErrorString(XML_GetErrorCode(x->p)));
 	return x->state;

@@ -42,7 +42,8 @@ void xmpp_free(struct xmpp *x);
 void xmpp_restart(struct xmpp *x);
 
 /* Feed bytes from the peer; returns the state reached. Once XMPP_INVALID,
- * XMPP_STREAM_ERROR or XMPP_CLOSED, further bytes are ignored. */
+ * XMPP_STREAM_ERROR, XMPP_CLOSED, XMPP_PROCEED or XMPP_FAILURE, further
+ * bytes are ignored (xmpp_restart() starts the next stream). */
 enum xmpp_state xmpp_feed(struct xmpp *x, const char *data, size_t len);
 
 enum xmpp_state xmpp_state(const struct xmpp *x);

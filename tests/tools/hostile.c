@@ -1,0 +1,270 @@
+/* hostile.c — misbehaving XMPP server-to-server peers for the tests.
+ *
+ *   hostile [--cert FILE --key FILE] [--delay MS] ADDR:PORT=MODE ...
+ *
+ * One process listens on every ADDR:PORT and forks a child per
+ * connection; the child plays MODE and exits. It reads what the client
+ * sends without parsing it (a test peer, not a server): enough to answer
+ * at the right moment.
+ *
+ *   silent        accepts, never sends a byte
+ *   trickle       sends a stream header one byte a second
+ *   garbage       sends bytes that are not XML
+ *   deep          nests elements far deeper than any stream does
+ *   endless       features that never end
+ *   host-unknown  answers the stream with a <host-unknown/> stream error
+ *   tls-failure   offers STARTTLS, answers it with <failure/>
+ *   no-starttls   offers dialback only, no STARTTLS
+ *   tls-garbage   says <proceed/>, then sends garbage for TLS
+ *   close-mid     says <proceed/>, reads the ClientHello, hangs up
+ *   tls           a well-behaved peer: STARTTLS with --cert, then
+ *                 features with dialback (--delay before answering)
+ *   direct        the same over direct TLS (XEP-0368)
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define HEADER "<?xml version='1.0'?><stream:stream xmlns='jabber:server' " \
+	"xmlns:stream='http://etherx.jabber.org/streams' " \
+	"xmlns:db='jabber:server:dialback' id='hostile' version='1.0'>"
+#define TLS_NS "urn:ietf:params:xml:ns:xmpp-tls"
+#define F_STARTTLS "<stream:features><starttls xmlns='" TLS_NS "'/>" \
+	"</stream:features>"
+#define F_DIALBACK "<stream:features><dialback " \
+	"xmlns='urn:xmpp:features:dialback'/></stream:features>"
+
+static const char *cert_file, *key_file;
+static unsigned delay_ms;
+
+struct conn {
+	int fd;
+	SSL *ssl;
+};
+
+static void
+out(struct conn *c, const char *s, size_t n)
+{
+	if (c->ssl != NULL)
+		SSL_write(c->ssl, s, (int)n);
+	else if (write(c->fd, s, n) < 0)
+		exit(0);
+}
+
+static void
+say(struct conn *c, const char *s)
+{
+	out(c, s, strlen(s));
+}
+
+/* Read until the client has sent something containing want (or
+ * anything, for ""); 0 when it hung up. */
+static int
+await(struct conn *c, const char *want)
+{
+	char buf[8192];
+	size_t have = 0;
+
+	for (;;) {
+		int n = c->ssl != NULL ? SSL_read(c->ssl, buf + have,
+		    (int)(sizeof buf - 1 - have)) : (int)read(c->fd, buf + have,
+		    sizeof buf - 1 - have);
+
+		if (n <= 0)
+			return 0;
+		have += (size_t)n;
+		buf[have] = '\0';
+		if (strstr(buf, want) != NULL)
+			return 1;
+		if (have > sizeof buf / 2) {
+			memmove(buf, buf + have / 2, have - have / 2);
+			have -= have / 2;
+		}
+	}
+}
+
+static void
+drain(struct conn *c)
+{
+	while (await(c, "\001never\001"))
+		;
+}
+
+static SSL *
+tls_accept(int fd)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+	SSL *ssl;
+
+	if (ctx == NULL || cert_file == NULL ||
+	    SSL_CTX_use_certificate_chain_file(ctx, cert_file) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM) != 1) {
+		fprintf(stderr, "hostile: cannot load %s\n", cert_file);
+		exit(1);
+	}
+	ssl = SSL_new(ctx);
+	SSL_set_fd(ssl, fd);
+	if (SSL_accept(ssl) != 1)
+		exit(0);
+	return ssl;
+}
+
+static void
+serve(int fd, const char *mode)
+{
+	struct conn c = { fd, NULL };
+	char junk[4096];
+
+	if (delay_ms > 0)
+		usleep(delay_ms * 1000);
+	if (strcmp(mode, "direct") == 0) {
+		c.ssl = tls_accept(fd);
+		await(&c, "<stream:stream");
+		say(&c, HEADER F_DIALBACK);
+		drain(&c);
+		return;
+	}
+	if (strcmp(mode, "silent") == 0) {
+		drain(&c);
+		return;
+	}
+	await(&c, "<stream:stream");
+	if (strcmp(mode, "trickle") == 0) {
+		for (const char *p = HEADER F_STARTTLS; *p; p++) {
+			out(&c, p, 1);
+			sleep(1);
+		}
+		return;
+	}
+	if (strcmp(mode, "garbage") == 0) {
+		say(&c, "HTTP/1.1 400 Bad Request\r\nServer: not-xmpp\r\n\r\n");
+		drain(&c);
+		return;
+	}
+	if (strcmp(mode, "deep") == 0) {
+		say(&c, HEADER);
+		for (int i = 0; i < 10000; i++)
+			say(&c, "<x>");
+		drain(&c);
+		return;
+	}
+	if (strcmp(mode, "endless") == 0) {
+		say(&c, HEADER "<stream:features>");
+		for (;;)
+			say(&c, "<dialback xmlns='urn:xmpp:features:dialback'/>");
+	}
+	if (strcmp(mode, "host-unknown") == 0) {
+		say(&c, HEADER "<stream:error><host-unknown xmlns='urn:ietf:"
+		    "params:xml:ns:xmpp-streams'/></stream:error>"
+		    "</stream:stream>");
+		return;
+	}
+	if (strcmp(mode, "no-starttls") == 0) {
+		say(&c, HEADER F_DIALBACK);
+		drain(&c);
+		return;
+	}
+	say(&c, HEADER F_STARTTLS);
+	if (!await(&c, "<starttls"))
+		return;
+	if (strcmp(mode, "tls-failure") == 0) {
+		say(&c, "<failure xmlns='" TLS_NS "'/></stream:stream>");
+		return;
+	}
+	say(&c, "<proceed xmlns='" TLS_NS "'/>");
+	if (strcmp(mode, "tls-garbage") == 0) {
+		memset(junk, 'x', sizeof junk);
+		out(&c, junk, sizeof junk);
+		drain(&c);
+		return;
+	}
+	if (strcmp(mode, "close-mid") == 0) {
+		if (read(fd, junk, sizeof junk) < 0)
+			return;
+		return;		/* hang up in the middle of the handshake */
+	}
+	c.ssl = tls_accept(fd);
+	await(&c, "<stream:stream");
+	say(&c, HEADER F_DIALBACK);
+	drain(&c);
+}
+
+static int
+listen_on(const char *spec, char **mode)
+{
+	char *copy = strdup(spec), *eq = strchr(copy, '='), *colon;
+	struct sockaddr_in sin;
+	int fd, one = 1;
+
+	if (eq == NULL || (colon = strrchr(copy, ':')) == NULL || colon > eq) {
+		fprintf(stderr, "hostile: %s: expected ADDR:PORT=MODE\n", spec);
+		exit(1);
+	}
+	*eq = *colon = '\0';
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)atoi(colon + 1));
+	if (inet_pton(AF_INET, copy, &sin.sin_addr) != 1 ||
+	    (fd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == -1 ||
+	    bind(fd, (struct sockaddr *)&sin, sizeof sin) == -1 ||
+	    listen(fd, 512) == -1) {
+		fprintf(stderr, "hostile: %s: %s\n", spec, strerror(errno));
+		exit(1);
+	}
+	*mode = strdup(eq + 1);
+	free(copy);
+	return fd;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct pollfd pfd[64];
+	char *modes[64];
+	int n = 0;
+
+	signal(SIGCHLD, SIG_IGN);	/* children reap themselves */
+	signal(SIGPIPE, SIG_IGN);
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--cert") == 0 && i + 1 < argc)
+			cert_file = argv[++i];
+		else if (strcmp(argv[i], "--key") == 0 && i + 1 < argc)
+			key_file = argv[++i];
+		else if (strcmp(argv[i], "--delay") == 0 && i + 1 < argc)
+			delay_ms = (unsigned)atoi(argv[++i]);
+		else if (n < 64) {
+			pfd[n].fd = listen_on(argv[i], &modes[n]);
+			pfd[n++].events = POLLIN;
+		}
+	}
+	printf("ready\n");
+	fflush(stdout);
+	for (;;) {
+		if (poll(pfd, (nfds_t)n, -1) < 0 && errno != EINTR)
+			return 1;
+		for (int i = 0; i < n; i++) {
+			int fd;
+
+			if (!(pfd[i].revents & POLLIN) ||
+			    (fd = accept(pfd[i].fd, NULL, NULL)) == -1)
+				continue;
+			if (fork() == 0) {
+				for (int k = 0; k < n; k++)
+					close(pfd[k].fd);
+				serve(fd, modes[i]);
+				_exit(0);
+			}
+			close(fd);
+		}
+	}
+}
