@@ -49,10 +49,17 @@ note "ns1 $LAB_NS1 and ns2 $LAB_NS2 serve example.test, signed, and take TSIG-si
 say "The plan"
 grep -v '^;' "$LAB_PLAN" | sed '/^$/d'
 
-say "1. Today: the live DNS points partners at the old gateway"
+say "1. Today: the live DNS points partners at the old gateway, and it answers"
 xc check --expect old
 
-say "2. Before anything goes live: lint the cutover records, check the new gateway's certificate"
+say "   Our partners: can we federate with them? (each probed as a server would)"
+xc probe --partners
+
+say "2. Before anything goes live: the new gateway, at its address, presenting example.test"
+note "(STARTTLS on 5269 and direct TLS on 5270, certificate checked against the domain)"
+xc -q check --expect old --connect "$LAB_NEW"
+
+say "   The cutover records, linted against the plan; the new gateway's certificate"
 "$x" -c "$LAB_PLAN" generate --stage cutover >"$lab/cutover.zone"
 printf '%s$ xmppcut -c plan.conf generate --stage cutover > cutover.zone%s\n' "$b" "$n"
 (cd "$lab" && run_short lint --stage cutover --origin example.test cutover.zone)
@@ -66,7 +73,7 @@ say "4. The cutover reaches the first server only..."
 apply cutover "$LAB_NS1"
 xc -q check --expect new || note "(exit $?: the servers disagree — xmppcut asked each one directly)"
 
-say "   ...then the second: partners now find the new gateway (SRV, direct TLS, TLSA, all DNSSEC-secure)"
+say "   ...then the second: partners now find the new gateway (SRV, TLSA, DNSSEC-secure, DANE)"
 apply cutover "$LAB_NS2"
 xc check --expect new
 

@@ -668,7 +668,14 @@ cert_check(const struct cert *c, char *const *domains, size_t ndomains,
 	}
 	json_object_set_new(facts, "identities", ids);
 	check_validity(c, pol, subject, f);
-	check_chain(c, pol, subject, f);
+	if (pol->chain_verdict == 2)
+		findings_add(f, SEV_ERROR, "cert-untrusted", subject,
+		    "the chain does not verify against %s: %s; serve the "
+		    "intermediates and a certificate from a CA partners trust",
+		    pol->ca_file ? pol->ca_file : "the system store",
+		    pol->chain_error ? pol->chain_error : "untrusted");
+	else if (pol->chain_verdict == 0)
+		check_chain(c, pol, subject, f);
 	xku = X509_get_extended_key_usage(c->leaf);
 	if ((X509_get_extension_flags(c->leaf) & EXFLAG_XKUSAGE) &&
 	    !(xku & XKU_SSL_CLIENT))

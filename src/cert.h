@@ -58,6 +58,11 @@ struct cert_policy {
 	const char *ca_file;	/* NULL: the system store */
 	time_t now;
 	unsigned warn_days;
+	/* The chain was verified already (by the TLS handshake): 0 = not,
+	 * verify it here; 1 = trusted; 2 = not trusted, chain_error says
+	 * why. */
+	int chain_verdict;
+	const char *chain_error;
 };
 
 #define CERT_DEFAULT_WARN_DAYS 21

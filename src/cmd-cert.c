@@ -149,6 +149,7 @@ cmd_cert_exec(struct globals *g, int argc, char **argv)
 		goto emit;
 	domains = o.ndomains ? o.domains : p->domains;
 	ndomains = o.ndomains ? o.ndomains : p->ndomains;
+	memset(&pol, 0, sizeof pol);
 	pol.ca_file = g->ca;
 	pol.now = o.now;
 	pol.warn_days = o.warn_days;

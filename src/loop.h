@@ -1,4 +1,4 @@
-/* loop.h — one event loop (poll) for everything that waits: libunbound's
+/* loop.h — one event loop (epoll) for everything that waits: libunbound's
  * descriptor, connects, TLS handshakes, streams, and their deadlines. */
 #ifndef XMPPCUT_LOOP_H
 #define XMPPCUT_LOOP_H

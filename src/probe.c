@@ -388,7 +388,7 @@ static void
 tls_done(struct probe *p)
 {
 	struct cert_policy pol = { p->e->o->ca_file, p->e->o->now,
-	    p->e->o->warn_days };
+	    p->e->o->warn_days, 0, NULL };
 	struct findings f = { 0 };
 	struct cert *c = tls_peer(p->tls);
 	char *domain = (char *)p->req->domain, *w = where(p);
@@ -404,6 +404,7 @@ tls_done(struct probe *p)
 		FINDING(p, SEV_WARNING, "tls-version-old", "%s negotiated %s: "
 		    "partners requiring TLS 1.2 or later refuse it", w,
 		    tls_version(p->tls));
+	pol.chain_verdict = tls_chain_verdict(p->tls, &pol.chain_error);
 	if (c != NULL) {
 		json_decref(p->cert_json);
 		p->cert_json = cert_check(c, &domain, 1, &pol, p->req->domain,

@@ -1,9 +1,13 @@
 /* hostile.c — misbehaving XMPP server-to-server peers for the tests.
  *
- *   hostile [--cert FILE --key FILE] [--delay MS] ADDR:PORT=MODE ...
+ *   hostile [--cert FILE --key FILE] [--delay MS] [--workers N]
+ *           ADDR:PORT=MODE ...
  *
  * One process listens on every ADDR:PORT and forks a child per
- * connection; the child plays MODE and exits. It reads what the client
+ * connection; the child plays MODE and exits. With --workers N (one
+ * listener only), N processes forked up front each accept and serve
+ * connections in turn: many slow peers at once, with no fork on the way
+ * (scripts/bench-probe.sh). It reads what the client
  * sends without parsing it (a test peer, not a server): enough to answer
  * at the right moment.
  *
@@ -45,6 +49,8 @@
 
 static const char *cert_file, *key_file;
 static unsigned delay_ms;
+static SSL_CTX *server_ctx;	/* made once, before any fork */
+static int worker;		/* serving in turn: errors end the connection */
 
 struct conn {
 	int fd;
@@ -56,7 +62,7 @@ out(struct conn *c, const char *s, size_t n)
 {
 	if (c->ssl != NULL)
 		SSL_write(c->ssl, s, (int)n);
-	else if (write(c->fd, s, n) < 0)
+	else if (write(c->fd, s, n) < 0 && !worker)
 		exit(0);
 }
 
@@ -99,22 +105,37 @@ drain(struct conn *c)
 		;
 }
 
-static SSL *
-tls_accept(int fd)
+static SSL_CTX *
+make_ctx(void)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
-	SSL *ssl;
 
-	if (ctx == NULL || cert_file == NULL ||
+	if (ctx == NULL ||
 	    SSL_CTX_use_certificate_chain_file(ctx, cert_file) != 1 ||
 	    SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM) != 1) {
 		fprintf(stderr, "hostile: cannot load %s\n", cert_file);
 		exit(1);
 	}
-	ssl = SSL_new(ctx);
+	return ctx;
+}
+
+static SSL *
+tls_accept(int fd)
+{
+	SSL *ssl;
+
+	if (server_ctx == NULL) {
+		fprintf(stderr, "hostile: this mode needs --cert and --key\n");
+		exit(1);
+	}
+	ssl = SSL_new(server_ctx);
 	SSL_set_fd(ssl, fd);
-	if (SSL_accept(ssl) != 1)
-		exit(0);
+	if (SSL_accept(ssl) != 1) {
+		if (!worker)
+			exit(0);
+		SSL_free(ssl);
+		return NULL;
+	}
 	return ssl;
 }
 
@@ -127,7 +148,8 @@ serve(int fd, const char *mode)
 	if (delay_ms > 0)
 		usleep(delay_ms * 1000);
 	if (strcmp(mode, "direct") == 0) {
-		c.ssl = tls_accept(fd);
+		if ((c.ssl = tls_accept(fd)) == NULL)
+			return;
 		await(&c, "<stream:stream");
 		say(&c, HEADER F_DIALBACK);
 		drain(&c);
@@ -192,10 +214,12 @@ serve(int fd, const char *mode)
 			return;
 		return;		/* hang up in the middle of the handshake */
 	}
-	c.ssl = tls_accept(fd);
+	if ((c.ssl = tls_accept(fd)) == NULL)
+		return;
 	await(&c, "<stream:stream");
 	say(&c, HEADER F_DIALBACK);
 	drain(&c);
+	SSL_free(c.ssl);
 }
 
 static int
@@ -231,7 +255,7 @@ main(int argc, char **argv)
 {
 	struct pollfd pfd[64];
 	char *modes[64];
-	int n = 0;
+	int n = 0, workers = 0;
 
 	signal(SIGCHLD, SIG_IGN);	/* children reap themselves */
 	signal(SIGPIPE, SIG_IGN);
@@ -242,10 +266,33 @@ main(int argc, char **argv)
 			key_file = argv[++i];
 		else if (strcmp(argv[i], "--delay") == 0 && i + 1 < argc)
 			delay_ms = (unsigned)atoi(argv[++i]);
+		else if (strcmp(argv[i], "--workers") == 0 && i + 1 < argc)
+			workers = atoi(argv[++i]);
 		else if (n < 64) {
 			pfd[n].fd = listen_on(argv[i], &modes[n]);
 			pfd[n++].events = POLLIN;
 		}
+	}
+	if (cert_file != NULL)
+		server_ctx = make_ctx();
+	if (workers > 0 && n == 1) {
+		for (int w = 0; w < workers; w++) {
+			if (fork() != 0)
+				continue;
+			worker = 1;
+			for (;;) {	/* Linux wakes one blocked accept */
+				int fd = accept(pfd[0].fd, NULL, NULL);
+
+				if (fd == -1)
+					continue;
+				serve(fd, modes[0]);
+				close(fd);
+			}
+		}
+		printf("ready\n");
+		fflush(stdout);
+		for (;;)
+			pause();
 	}
 	printf("ready\n");
 	fflush(stdout);
