@@ -110,36 +110,6 @@ connect_targets(const struct check_opts *o, const struct plan *p,
 	return n;
 }
 
-/* 1 when the DNS part got a usable _xmpp-server answer for the domain:
- * probing one whose lookup failed or was bogus would only say it again. */
-static int
-srv_usable(json_t *obs, const char *domain)
-{
-	json_t *d, *rec;
-	size_t i, k;
-
-	json_array_foreach(obs, i, d) {
-		if (strcmp(json_string_value(json_object_get(d, "domain")),
-		    domain) != 0)
-			continue;
-		json_array_foreach(json_object_get(d, "records"), k, rec) {
-			const char *st = json_string_value(json_object_get(rec,
-			    "status"));
-			const char *sec = json_string_value(json_object_get(rec,
-			    "dnssec"));
-
-			if (strcmp(json_string_value(json_object_get(rec,
-			    "type")), "SRV") == 0 && strncmp(json_string_value(
-			    json_object_get(rec, "name")), "_xmpp-server.", 13)
-			    == 0)
-				return strcmp(st, "failure") != 0 &&
-				    strcmp(st, "timeout") != 0 &&
-				    strcmp(sec, "bogus") != 0;
-		}
-	}
-	return 0;
-}
-
 /* The TLS and XMPP part: each domain through the live SRV records, and
  * through the --connect addresses. */
 static void
@@ -156,7 +126,7 @@ check_streams(struct report *r, struct globals *g, const struct plan *p,
 	size_t i, nlive;
 
 	for (size_t k = 0; k < p->ndomains; k++)
-		if (srv_usable(obs, p->domains[k]))
+		if (dnslive_srv_usable(obs, p->domains[k]))
 			reqs[n++].domain = p->domains[k];
 	nlive = n;
 	/* each --connect place on its own: STARTTLS and direct TLS both */
@@ -167,9 +137,8 @@ check_streams(struct report *r, struct globals *g, const struct plan *p,
 			reqs[n++].nfixed = 1;
 		}
 	}
-	probe_opts_from(&po, &ro, g);
 	/* our own domains: no 'from' (the gateway serves them) */
-	po.from = NULL;
+	probe_opts_from(&po, &ro, g);
 	if ((list = probe_into_report(r, &po, reqs, n)) != NULL) {
 		json_array_foreach(list, i, d)
 			json_array_append(i < nlive ? live : conn, d);
@@ -261,12 +230,7 @@ cmd_check_exec(struct globals *g, int argc, char **argv)
 	r = report_new("check", g->json);
 	if ((p = cmd_load_plan(g, r)) == NULL)
 		goto emit;
-	memset(&ro, 0, sizeof ro);
-	ro.forward = g->resolver;
-	ro.stubs = g->stubs;
-	ro.nstubs = g->nstubs;
-	ro.trust_anchor = g->trust_anchor;
-	ro.timeout_ms = g->timeout * 1000;
+	resolver_opts_from(&ro, g);
 	dl.ro = &ro;
 	dl.plan = p;
 	if (o.stage_given) {

@@ -114,8 +114,7 @@ probe_describe(struct report *r, const json_t *d)
 }
 
 void
-probe_opts_from(struct probe_opts *po, struct resolver_opts *ro,
-    const struct globals *g)
+resolver_opts_from(struct resolver_opts *ro, const struct globals *g)
 {
 	memset(ro, 0, sizeof *ro);
 	ro->forward = g->resolver;
@@ -123,6 +122,13 @@ probe_opts_from(struct probe_opts *po, struct resolver_opts *ro,
 	ro->nstubs = g->nstubs;
 	ro->trust_anchor = g->trust_anchor;
 	ro->timeout_ms = g->timeout * 1000;
+}
+
+void
+probe_opts_from(struct probe_opts *po, struct resolver_opts *ro,
+    const struct globals *g)
+{
+	resolver_opts_from(ro, g);
 	memset(po, 0, sizeof *po);
 	po->ro = ro;
 	po->timeout_ms = g->timeout * 1000;
@@ -204,10 +210,11 @@ cmd_probe_exec(struct globals *g, int argc, char **argv)
 		domains[n++] = xstrdup(p->partners[i]);
 	}
 	reqs = xcalloc(n ? n : 1, sizeof *reqs);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		reqs[i].domain = domains[i];
+		reqs[i].from = o.from ? o.from : p ? p->from : NULL;
+	}
 	probe_opts_from(&po, &ro, g);
-	po.from = o.from ? o.from : p ? p->from : NULL;
 	po.now = o.now;
 	po.warn_days = o.warn_days;
 	if ((list = probe_into_report(r, &po, reqs, n)) == NULL)

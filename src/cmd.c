@@ -8,14 +8,6 @@
 
 #include "log.h"
 
-/* Commands not built yet have exec == NULL: they say so and exit 3. */
-static const struct cmd_entry cmd_monitor_entry = { "monitor",
-	"", "cron mode: check + probe, one status line, state kept between "
-	"runs", NULL, NULL };
-static const struct cmd_entry cmd_diff_entry = { "diff",
-	"BEFORE.json AFTER.json", "compare two saved JSON reports "
-	"(before/after the cutover)", NULL, NULL };
-
 static const struct cmd_entry *const cmd_table[] = {
 	&cmd_generate_entry,
 	&cmd_lint_entry,
@@ -79,9 +71,8 @@ usage(FILE *out)
 	    "[ARGS]\n\nMove an XMPP federation gateway without breaking "
 	    "federation.\n\nCommands:\n");
 	for (size_t i = 0; cmd_table[i] != NULL; i++)
-		fprintf(out, "  %-10s %s%s\n", cmd_table[i]->name,
-		    cmd_table[i]->summary,
-		    cmd_table[i]->exec ? "" : " (not built yet)");
+		fprintf(out, "  %-10s %s\n", cmd_table[i]->name,
+		    cmd_table[i]->summary);
 	fprintf(out, "\nGlobal options:\n%s\nExit status: 0 OK, 1 WARNING, "
 	    "2 CRITICAL, 3 UNKNOWN (bad usage,\nunreadable file, no "
 	    "resolver).\n\nRun 'xmppcut COMMAND --help' for a command's "
@@ -317,11 +308,6 @@ cmd_main(int argc, char **argv)
 	if ((e = cmd_find(argv[optind], &cause)) == NULL) {
 		cmd_usage_error(NULL, "%s", cause);
 		free(cause);
-		return XC_EXIT_UNKNOWN;
-	}
-	if (e->exec == NULL) {
-		log_error("%s: not built yet in this version", e->name);
-		free(g.stubs);
 		return XC_EXIT_UNKNOWN;
 	}
 	status = e->exec(&g, argc - optind, argv + optind);

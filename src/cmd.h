@@ -70,11 +70,14 @@ extern const struct cmd_entry cmd_cert_entry;
 extern const struct cmd_entry cmd_lint_entry;
 extern const struct cmd_entry cmd_check_entry;
 extern const struct cmd_entry cmd_probe_entry;
+extern const struct cmd_entry cmd_monitor_entry;
+extern const struct cmd_entry cmd_diff_entry;
 
 /* Shared by probe, check and monitor (cmd-probe.c). */
 struct probe_opts;
 struct probe_request;
 struct resolver_opts;
+void resolver_opts_from(struct resolver_opts *ro, const struct globals *g);
 void probe_opts_from(struct probe_opts *po, struct resolver_opts *ro,
     const struct globals *g);
 json_t *probe_into_report(struct report *r, const struct probe_opts *po,

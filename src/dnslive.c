@@ -688,3 +688,33 @@ dnslive_check(const struct dnslive_opts *o, struct findings *f,
 	loop_free(l);
 	return 0;
 }
+
+/* 1 when the DNS part got a usable _xmpp-server answer for the domain:
+ * probing one whose lookup failed or was bogus would only say it again. */
+int
+dnslive_srv_usable(const json_t *obs, const char *domain)
+{
+	const json_t *d, *rec;
+	size_t i, k;
+
+	json_array_foreach(obs, i, d) {
+		if (strcmp(json_string_value(json_object_get(d, "domain")),
+		    domain) != 0)
+			continue;
+		json_array_foreach(json_object_get(d, "records"), k, rec) {
+			const char *st = json_string_value(json_object_get(rec,
+			    "status"));
+			const char *sec = json_string_value(json_object_get(rec,
+			    "dnssec"));
+
+			if (strcmp(json_string_value(json_object_get(rec,
+			    "type")), "SRV") == 0 && strncmp(json_string_value(
+			    json_object_get(rec, "name")), "_xmpp-server.", 13)
+			    == 0)
+				return strcmp(st, "failure") != 0 &&
+				    strcmp(st, "timeout") != 0 &&
+				    strcmp(sec, "bogus") != 0;
+		}
+	}
+	return 0;
+}

@@ -27,4 +27,9 @@ struct dnslive_opts {
 int dnslive_check(const struct dnslive_opts *o, struct findings *f,
     json_t **obs, char **cause);
 
+/* 1 when, in dnslive_check()'s observations, the domain's _xmpp-server
+ * answer is usable: probing a domain whose lookup failed or was bogus
+ * would only say it again. */
+int dnslive_srv_usable(const json_t *obs, const char *domain);
+
 #endif

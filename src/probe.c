@@ -76,6 +76,7 @@ struct engine {
 	struct probe *p;
 	size_t n, next, active;
 	int starter;		/* timer that starts queued probes, or -1 */
+	int deadline;		/* the run's time bound, or -1 */
 };
 
 static void next_candidate(struct probe *p);
@@ -185,6 +186,10 @@ finish(struct probe *p)
 	    p->dane_used, "matched", p->dane_matched));
 	p->res->json = o;
 	e->active--;
+	if (e->active == 0 && e->next >= e->n && e->deadline != -1) {
+		loop_cancel(e->loop, e->deadline);	/* all done */
+		e->deadline = -1;
+	}
 	/* from the loop, not from here: no recursion through many probes
 	 * that fail at once */
 	if (e->starter == -1)
@@ -335,8 +340,8 @@ static int
 send_stream_open(struct probe *p)
 {
 	/* never 'from' the domain probed: its server serves that domain */
-	const char *from = p->e->o->from != NULL &&
-	    strcmp(p->e->o->from, p->req->domain) != 0 ? p->e->o->from : NULL;
+	const char *from = p->req->from != NULL &&
+	    strcmp(p->req->from, p->req->domain) != 0 ? p->req->from : NULL;
 	char *h = xmpp_stream_open(p->req->domain, from);
 	int r = send_str(p, h);
 
@@ -751,6 +756,10 @@ on_addr(void *arg, struct dns_answer *a)
 {
 	struct probe *p = arg;
 
+	if (p->finished) {	/* ended by the run's time bound */
+		dns_answer_free(a);
+		return;
+	}
 	if (a->type == RR_TLSA)
 		p->tlsa = a;
 	else
@@ -941,6 +950,10 @@ on_srv(void *arg, struct dns_answer *a)
 {
 	struct probe *p = arg;
 
+	if (p->finished) {	/* ended by the run's time bound */
+		dns_answer_free(a);
+		return;
+	}
 	p->srv[strncmp(a->name, "_xmpps-", 7) == 0] = a;
 	if (--p->pending == 0)
 		plan_candidates(p);
@@ -973,6 +986,33 @@ start_probe(struct probe *p)
 	o = xasprintf("_xmpps-server._tcp.%s", p->req->domain);
 	resolver_query(p->e->res, o, RR_SRV, on_srv, p);
 	free(o);
+}
+
+/* The run's time bound: whatever has not finished ends now. */
+static void
+on_run_deadline(void *arg)
+{
+	struct engine *e = arg;
+
+	e->deadline = -1;
+	e->next = e->n;		/* start nothing more */
+	for (size_t i = 0; i < e->n; i++) {
+		struct probe *p = &e->p[i];
+
+		if (p->finished)
+			continue;
+		FINDING(p, SEV_ERROR, "timeout", "not finished when the run's "
+		    "time bound was reached%s", p->attempts ? "" :
+		    " (not started)");
+		if (p->attempts == NULL) {	/* never started */
+			p->attempts = json_array();
+			p->fd = p->watch = p->timer = -1;
+			p->x = xmpp_new();
+			e->active++;
+		}
+		attempt_end(p, "timeout", "the run's time bound");
+		finish(p);
+	}
 }
 
 static void
@@ -1023,6 +1063,8 @@ probe_run(const struct probe_opts *o, const struct probe_request *reqs,
 	if (o->ro != NULL && (e.res = resolver_new(e.loop, o->ro, cause)) ==
 	    NULL)
 		goto fail;
+	if (e.res != NULL && o->deadline_ms != 0)
+		resolver_set_deadline(e.res, o->deadline_ms);
 	e.p = xcalloc(n, sizeof *e.p);
 	e.n = n;
 	for (size_t i = 0; i < n; i++) {
@@ -1031,7 +1073,10 @@ probe_run(const struct probe_opts *o, const struct probe_request *reqs,
 		e.p[i].req = &reqs[i];
 		e.p[i].res = &results[i];
 	}
-	e.starter = -1;
+	e.starter = e.deadline = -1;
+	if (o->deadline_ms != 0 && n > 0)
+		e.deadline = loop_timer(e.loop, o->deadline_ms > now_ms() ?
+		    o->deadline_ms - now_ms() : 0, on_run_deadline, &e);
 	start_next_cb(&e);
 	loop_run(e.loop);
 	for (size_t i = 0; i < n; i++)

@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "finding.h"
@@ -20,12 +21,13 @@
 
 struct probe_opts {
 	const struct resolver_opts *ro;	/* NULL when every request is fixed */
-	const char *from;		/* stream 'from', or NULL */
 	unsigned timeout_ms;		/* each step as a whole */
 	unsigned jobs;
 	const char *ca_file;		/* NULL: the system store */
 	time_t now;
 	unsigned warn_days;
+	uint64_t deadline_ms;		/* now_ms() clock: every probe ends by
+					 * then (0: no bound) */
 };
 
 /* An address to try without DNS (check --connect). */
@@ -37,6 +39,7 @@ struct probe_fixed {
 
 struct probe_request {
 	const char *domain;
+	const char *from;			/* stream 'from', or NULL */
 	const struct probe_fixed *fixed;	/* NULL: find targets in DNS */
 	size_t nfixed;
 };

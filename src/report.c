@@ -13,6 +13,7 @@ struct report {
 	int text_is_data;
 	int unknown;
 	int json;
+	char *line;
 };
 
 struct report *
@@ -32,6 +33,7 @@ report_free(struct report *r)
 	if (r == NULL)
 		return;
 	free(r->command);
+	free(r->line);
 	findings_free(&r->findings);
 	json_decref(r->obs);
 	buf_free(&r->text);
@@ -89,6 +91,13 @@ report_text(struct report *r, const char *fmt, ...)
 	va_end(ap);
 	buf_add(&r->text, s);
 	free(s);
+}
+
+void
+report_set_line(struct report *r, const char *line)
+{
+	free(r->line);
+	r->line = xstrdup(line);
 }
 
 void
@@ -202,6 +211,10 @@ emit_text(struct report *r, int status, int quiet)
 	FILE *out = r->text_is_data ? stderr : stdout;
 	size_t e, w, i;
 
+	if (r->line != NULL) {
+		printf("%s\n", r->line);
+		return;
+	}
 	if (r->text.len > 0)
 		fputs(r->text.s, stdout);
 	for (size_t k = 0; k < r->findings.n; k++) {

@@ -49,6 +49,9 @@ void report_text(struct report *r, const char *fmt, ...) PRINTFLIKE(2, 3);
  * nsupdate script): findings and the summary go to stderr instead. */
 void report_text_is_data(struct report *r);
 
+/* Text mode: print only this line (monitor's Nagios line). */
+void report_set_line(struct report *r, const char *line);
+
 /* Print the report and return the exit status. quiet drops info
  * findings and the summary in text mode. */
 int report_emit(struct report *r, int quiet);

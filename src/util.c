@@ -226,6 +226,24 @@ fail:
 	return NULL;
 }
 
+/* The rename must survive a crash too: sync the folder (best effort). */
+static void
+dir_sync(const char *path)
+{
+	char *copy = xstrdup(path), *slash = strrchr(copy, '/');
+	int fd;
+
+	if (slash == copy)
+		slash[1] = '\0';
+	else if (slash != NULL)
+		*slash = '\0';
+	if ((fd = open(slash ? copy : ".", O_RDONLY | O_DIRECTORY)) != -1) {
+		fsync(fd);
+		close(fd);
+	}
+	free(copy);
+}
+
 int
 file_write_atomic(const char *path, const char *data, size_t len,
     char **cause)
@@ -257,6 +275,7 @@ file_write_atomic(const char *path, const char *data, size_t len,
 	fd = -1;
 	if (rename(tmp, path) == -1)
 		goto fail;
+	dir_sync(path);
 	free(tmp);
 	return 0;
 fail:

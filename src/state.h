@@ -1,0 +1,28 @@
+/* state.h — monitor's state file: the observations of the last run,
+ * behind a lock so that runs started by cron at once never mix. */
+#ifndef XMPPCUT_STATE_H
+#define XMPPCUT_STATE_H
+
+#include <jansson.h>
+
+struct state;
+
+/* Take PATH.lock (never removed: removing it would race). NULL with
+ * *cause when it cannot be made, or, with *busy set, when another run
+ * holds it. Newly allocated; state_close() releases the lock. */
+struct state *state_open(const char *path, int *busy, char **cause);
+
+enum state_read { STATE_OK, STATE_MISSING, STATE_BAD };
+
+/* The observations the last run wrote. STATE_MISSING (no file: the first
+ * run) and STATE_BAD (empty, truncated, not JSON, not ours: *why) return
+ * NULL. */
+json_t *state_read(struct state *s, enum state_read *how, char **why);
+
+/* Replace the state with these observations: temporary file, fsync,
+ * rename. 0, or -1 with *cause. */
+int state_write(struct state *s, const json_t *observations, char **cause);
+
+void state_close(struct state *s);
+
+#endif
