@@ -69,6 +69,12 @@ say "3. Stage pre: the same records with short TTLs, on both servers (at least o
 apply pre "$LAB_NS1" "$LAB_NS2"
 xc check --stage pre
 
+say "   Cron watches from now on: a first monitor run keeps a baseline"
+xc monitor --expect old --state "$lab/state.json" --prom "$lab/xmppcut.prom"
+printf '%s$ xmppcut -c plan.conf --json probe --partners > before.json%s\n' "$b" "$n"
+"$x" -c "$LAB_PLAN" $LAB_OPTS --json probe --partners >"$lab/before.json"
+"$x" -c "$LAB_PLAN" $LAB_OPTS --json check --expect old >"$lab/check-before.json"
+
 say "4. The cutover reaches the first server only..."
 apply cutover "$LAB_NS1"
 xc -q check --expect new || note "(exit $?: the servers disagree — xmppcut asked each one directly)"
@@ -76,6 +82,20 @@ xc -q check --expect new || note "(exit $?: the servers disagree — xmppcut ask
 say "   ...then the second: partners now find the new gateway (SRV, TLSA, DNSSEC-secure, DANE)"
 apply cutover "$LAB_NS2"
 xc check --expect new
+
+say "   What the cutover changed, as monitor sees it (exit 1: changes, all expected)"
+xc monitor --state "$lab/state.json" --prom "$lab/xmppcut.prom" || true
+say "   And as diff sees it, from the reports saved before and after"
+"$x" -c "$LAB_PLAN" $LAB_OPTS --json check >"$lab/check-after.json"
+"$x" -c "$LAB_PLAN" $LAB_OPTS --json probe --partners >"$lab/after.json"
+printf '%s$ xmppcut diff check-before.json check-after.json%s\n' "$b" "$n"
+"$x" diff "$lab/check-before.json" "$lab/check-after.json" || true
+printf '%s$ xmppcut diff before.json after.json%s   (the partners: unchanged)\n' "$b" "$n"
+"$x" diff "$lab/before.json" "$lab/after.json"
+say "   The next cron run has nothing new to say"
+xc monitor --state "$lab/state.json" --prom "$lab/xmppcut.prom"
+note "Prometheus metrics in xmppcut.prom:" 
+grep -E '^xmppcut_(status|reachable)' "$lab/xmppcut.prom" | sed 's/^/   /'
 
 say "5. Something is wrong with the new gateway? Roll back, and check"
 apply rollback "$LAB_NS1" "$LAB_NS2"

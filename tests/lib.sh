@@ -102,6 +102,11 @@ json_ok() {
 	fi
 }
 
+# jq_file DESCRIPTION JQ-FILTER FILE: the filter holds on FILE.
+jq_file() {
+	if jq -e "$2" "$3" >/dev/null 2>&1; then ok "$1"; else not_ok "$1 (jq: $2)"; fi
+}
+
 # finding_ids: the sorted, unique finding ids of the JSON report in $T/out
 finding_ids() {
 	jq -r '[.findings[].id] | unique | join(" ")' "$T/out"

@@ -45,15 +45,15 @@ cp "$plan" "$T/cwd/xmppcut.conf"
 cp "$top_srcdir/zones/edge.example.com.pem" "$T/cwd/"
 ( cd "$T/cwd" && "$XMPPCUT" generate --stage final >/dev/null 2>&1 )
 check "the plan defaults to ./xmppcut.conf" test $? -eq 0
-for cmd in monitor diff; do
-	expect_status 3 "$cmd: not built yet is exit 3" "$XMPPCUT" "$cmd"
+for cmd in lint cert check probe monitor diff; do
+	expect_status 3 "$cmd without what it needs is exit 3" "$XMPPCUT" -c "$T/none.conf" "$cmd"
 done
 expect_status 3 "pre with no old gateway" "$XMPPCUT" -c "$top_srcdir/tests/plans/good-indented.conf" generate --stage pre
 check "pre with no old gateway: explained" grep -q 'no old gateway' "$T/err"
 
 # --help and the man page name the same options.
 "$XMPPCUT" --help >"$T/help"
-for cmd in generate lint cert check probe; do
+for cmd in generate lint cert check probe monitor diff; do
 	"$XMPPCUT" "$cmd" --help >>"$T/help"
 done
 grep -o -- '--[a-z][a-z-]*' "$T/help" | sort -u >"$T/help-opts"

@@ -1,0 +1,110 @@
+#!/bin/bash
+# monitor and diff against the lab: a Nagios line, Prometheus metrics that
+# promtool accepts, changes between runs (records moved, certificate
+# replaced) and none without, every way the state file can be broken,
+# two runs at once, the cron wrapper; diff of reports around a cutover.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+need jq promtool
+lab_start
+: "${HOSTILE:=$top_builddir/tests/tools/hostile}"
+S=$T/state.json
+P=$T/xmppcut.prom
+# shellcheck disable=SC2086
+xm() { "$XMPPCUT" -c "$LAB_PLAN" $LAB_OPTS "$@"; }
+ids() { jq -r '[.findings[].id] | unique | join(" ")' "$T/out"; }
+
+expect_status 0 "first run, no state yet" xm monitor --expect old --state "$S" --prom "$P"
+check "one Nagios line: status - summary | perfdata" \
+    grep -Eq '^XMPPCUT OK - 1/1 domains and 3/3 partners reachable, certificates valid [0-9]+\+ days \| domains=1 domains_reachable=1 partners=3 partners_reachable=3 cert_days=[0-9]+;21;0 errors=0 warnings=0 duration=[0-9.]+s$' "$T/out"
+check "exactly one line" test "$(wc -l <"$T/out")" -eq 1
+jq_file "the state is JSON with observations" '.version == 1 and (.observations | has("example.test") and has("partner-a.test"))' "$S"
+check "promtool accepts the metrics" promtool check metrics <"$P"
+check "metrics: reachability, DNSSEC, certificate expiry" sh -c \
+    "grep -q '^xmppcut_reachable{kind=\"partner\",name=\"partner-a.test\"} 1$' '$P' && grep -q '^xmppcut_dnssec_secure{domain=\"example.test\"} 1$' '$P' && grep -q '^xmppcut_cert_expiry_timestamp_seconds{kind=\"domain\",name=\"example.test\"} [0-9.e+]*$' '$P' && grep -q '^xmppcut_status 0$' '$P'"
+expect_status 0 "first run, JSON" xm --json monitor --expect old --state "$T/s2.json"
+check "a missing state file is an info state-reset" test "$(ids)" = state-reset
+json_ok "state-reset is info" '.findings[0].severity == "info"'
+json_ok "the full report: DNS, probes, partners, observations" 'has("domains") and has("probes") and (.partners | length) == 3 and (.observations | length) == 4'
+
+expect_status 0 "second run, nothing moved" xm --json monitor --expect old --state "$S" --prom "$P"
+check "unchanged: no findings at all" test "$(ids)" = ""
+json_ok "unchanged: an empty change list" '.changes == []'
+
+# The cutover moves the records and the certificate (the new gateway's).
+check "pre and cutover applied" lab_update pre "$LAB_NS1" "$LAB_NS2"
+check "cutover applied" lab_update cutover "$LAB_NS1" "$LAB_NS2"
+expect_status 1 "after the cutover" xm --json monitor --state "$S" --prom "$P"
+check "after the cutover: only changed findings" test "$(ids)" = changed
+json_ok "changed names the SRV, addresses, answering place and the certificate" \
+    '[.changes[] | select(.name == "example.test") | .what] | (. - ["certificate not_after"]) | sort == ["addresses", "answered_by", "certificate spki_sha256", "srv"]'
+json_ok "the SRV change says from what to what" '.changes[] | select(.what == "srv") | (.before | tostring | contains("old.example.test")) and (.after | tostring | contains("new.example.test"))'
+check "promtool still accepts the metrics" promtool check metrics <"$P"
+expect_status 0 "and then nothing moves" xm monitor --state "$S"
+check "text: WARNING gone, OK again" grep -q '^XMPPCUT OK' "$T/out"
+
+# Broken state files: a warning and a fresh baseline, never a crash.
+for kind in empty truncated garbage foreign; do
+	case $kind in
+	empty) : >"$S" ;;
+	truncated) head -c 60 "$T/s2.json" >"$S" ;;
+	garbage) head -c 500 /dev/urandom >"$S" ;;
+	foreign) echo '{"observations": 3}' >"$S" ;;
+	esac
+	expect_status 1 "state file $kind" xm --json monitor --state "$S"
+	check "state file $kind: state-reset (warning)" sh -c "jq -e '[.findings[] | select(.id == \"state-reset\" and .severity == \"warning\")] | length == 1' '$T/out' >/dev/null"
+	jq_file "state file $kind: a fresh baseline was written" '.version == 1' "$S"
+done
+expect_status 3 "a state folder that does not exist" xm --json monitor --state "$T/none/state.json"
+json_ok "state-write-failed, UNKNOWN" '([.findings[].id] | index("state-write-failed") != null) and .summary.status == "UNKNOWN"'
+mkdir "$T/isdir"
+expect_status 3 "a state path that is a folder" xm monitor --state "$T/isdir"
+check "the line says UNKNOWN" grep -q '^XMPPCUT UNKNOWN' "$T/out"
+expect_status 3 "a metrics path that cannot be written" xm monitor --state "$S" --prom "$T/none/x.prom"
+
+# Two runs at once: a slow partner keeps the first busy.
+silent=""
+for e in $LAB_HOSTILE; do [ "${e%%=*}" = silent ] && silent=${e#*=}; done
+start_bg h_silent "$HOSTILE" "$silent:5269=silent"
+sleep 0.3
+cp "$LAB_PLAN" "$LAB_DIR/slow.conf"	# beside it: cert is plan-relative
+printf '[partner silent.hostile.test]\n' >>"$LAB_DIR/slow.conf"
+# shellcheck disable=SC2086
+"$XMPPCUT" -c "$LAB_DIR/slow.conf" $LAB_OPTS --timeout 2 monitor --state "$S" >"$T/first" 2>&1 &
+first=$!
+sleep 0.5
+start=$(date +%s%N)
+# shellcheck disable=SC2086
+expect_status 3 "a second run while the first holds the lock" "$XMPPCUT" -c "$LAB_DIR/slow.conf" $LAB_OPTS --timeout 2 monitor --state "$S"
+elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+check "the second run says so at once ($elapsed ms)" test "$elapsed" -lt 1000
+check "... in its line" grep -q 'another monitor run holds' "$T/out"
+wait "$first"
+check "the first run finished its job (exit 2: the silent partner)" test $? -eq 2
+jq_file "the state file is whole JSON" '.observations | has("silent.hostile.test")' "$S"
+
+# The cron wrapper: quiet while nothing changes.
+cron() { XMPPCUT=$XMPPCUT "$top_srcdir/scripts/xmppcut-cron.sh" "$T/cron" -c "$LAB_PLAN" $LAB_OPTS; }
+cron >"$T/cron1"
+check "cron: the first run speaks" grep -q '^XMPPCUT OK' "$T/cron1"
+cron >"$T/cron2"
+check "cron: an unchanged run is silent" test ! -s "$T/cron2"
+check "cron: every run is logged" test "$(wc -l <"$T/cron/monitor.log")" -eq 2
+
+# diff: reports around a change, and reports that are not reports.
+xm --json probe --partners >"$T/before.json"
+while read -r pid name; do [ "$name" = prosody-partners ] && kill "$pid"; done <"$LAB_DIR/pids"
+sleep 0.5
+xm --json --timeout 2 probe --partners >"$T/after.json"
+expect_status 2 "diff: partners unreachable after" "$XMPPCUT" --json diff "$T/before.json" "$T/after.json"
+json_ok "reachability-lost for each partner" '[.findings[] | select(.id == "reachability-lost") | .subject] | sort == ["partner-a.test", "partner-b.test", "partner-c.test"]'
+expect_status 0 "diff: a report against itself" "$XMPPCUT" diff "$T/before.json" "$T/before.json"
+check "diff: no change" grep -q '^no change$' "$T/out"
+head -c 300 /dev/urandom >"$T/garbage.json"
+expect_status 3 "diff: garbage" "$XMPPCUT" diff "$T/garbage.json" "$T/before.json"
+echo '{"some": "json"}' >"$T/other.json"
+expect_status 3 "diff: JSON that is not a report" "$XMPPCUT" diff "$T/before.json" "$T/other.json"
+"$XMPPCUT" -c "$LAB_PLAN" --json generate --stage pre >"$T/gen.json"
+expect_status 3 "diff: a report of generate" "$XMPPCUT" diff "$T/gen.json" "$T/before.json"
+expect_status 3 "diff: one file" "$XMPPCUT" diff "$T/before.json"
+expect_status 3 "diff: a missing file" "$XMPPCUT" diff "$T/before.json" "$T/nope.json"
+done_testing
