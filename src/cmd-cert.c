@@ -24,7 +24,7 @@ static const struct option cert_longopts[] = {
 };
 
 static int
-cert_opt(void *arg, int opt, const char *optarg)
+cert_opt(void *arg, int opt, const char *val)
 {
 	struct cert_opts *o = arg;
 	const char *why;
@@ -32,22 +32,22 @@ cert_opt(void *arg, int opt, const char *optarg)
 
 	switch (opt) {
 	case OPT_DOMAIN:
-		if (dname_check(optarg, &why) == -1)
+		if (dname_check(val, &why) == -1)
 			return cmd_usage_error("cert", "--domain %s: %s",
-			    optarg, why);
+			    val, why);
 		o->domains = xreallocarray(o->domains, o->ndomains + 1,
 		    sizeof *o->domains);
-		o->domains[o->ndomains++] = dname_normalize(optarg);
+		o->domains[o->ndomains++] = dname_normalize(val);
 		return 0;
 	case OPT_NOW:
-		if (parse_time(optarg, &o->now) == -1)
+		if (parse_time(val, &o->now) == -1)
 			return cmd_usage_error("cert", "--now %s: expected "
-			    "YYYY-MM-DD[THH:MM:SS] (UTC) or @EPOCH", optarg);
+			    "YYYY-MM-DD[THH:MM:SS] (UTC) or @EPOCH", val);
 		return 0;
 	case OPT_WARN_DAYS:
-		if (parse_uint(optarg, 0, 3650, &v) == -1)
+		if (parse_uint(val, 0, 3650, &v) == -1)
 			return cmd_usage_error("cert", "--warn-days %s: "
-			    "expected days from 0 to 3650", optarg);
+			    "expected days from 0 to 3650", val);
 		o->warn_days = (unsigned)v;
 		return 0;
 	default:

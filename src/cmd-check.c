@@ -30,25 +30,25 @@ static const struct option check_longopts[] = {
 };
 
 static int
-check_opt(void *arg, int opt, const char *optarg)
+check_opt(void *arg, int opt, const char *val)
 {
 	struct check_opts *o = arg;
 
 	switch (opt) {
 	case OPT_EXPECT:
-		if (strcmp(optarg, "old") == 0)
+		if (strcmp(val, "old") == 0)
 			o->expect = ROLE_OLD;
-		else if (strcmp(optarg, "new") == 0)
+		else if (strcmp(val, "new") == 0)
 			o->expect = ROLE_NEW;
 		else
 			return cmd_usage_error("check", "--expect %s: expected "
-			    "old or new", optarg);
+			    "old or new", val);
 		o->expect_given = 1;
 		return 0;
 	case 's':
-		if (stage_parse(optarg, &o->stage) == -1)
+		if (stage_parse(val, &o->stage) == -1)
 			return cmd_usage_error("check", "--stage %s: expected "
-			    "pre, cutover, final or rollback", optarg);
+			    "pre, cutover, final or rollback", val);
 		o->stage_given = 1;
 		return 0;
 	case OPT_DNS_ONLY:
@@ -59,7 +59,7 @@ check_opt(void *arg, int opt, const char *optarg)
 		unsigned port = 0;
 		char *host;
 
-		if (parse_hostport(optarg, ':', &host, &port) == -1)
+		if (parse_hostport(val, ':', &host, &port) == -1)
 			host = NULL;
 		else if (inet_pton(AF_INET, host, bin) != 1 &&
 		    inet_pton(AF_INET6, host, bin) != 1) {
@@ -69,7 +69,7 @@ check_opt(void *arg, int opt, const char *optarg)
 		if (host == NULL)
 			return cmd_usage_error("check", "--connect %s: "
 			    "expected ADDR[:PORT] ([ADDR]:PORT for IPv6)",
-			    optarg);
+			    val);
 		o->connect = xreallocarray(o->connect, o->nconnect + 1,
 		    sizeof *o->connect);
 		o->connect[o->nconnect++] = (struct probe_fixed){ host, port,

@@ -13,11 +13,11 @@ static const struct option diff_longopts[] = {
 };
 
 static int
-diff_opt(void *arg, int opt, const char *optarg)
+diff_opt(void *arg, int opt, const char *val)
 {
 	(void)arg;
 	(void)opt;
-	(void)optarg;
+	(void)val;
 	return -1;
 }
 

@@ -30,40 +30,40 @@ static const struct option gen_longopts[] = {
 };
 
 static int
-gen_opt(void *arg, int opt, const char *optarg)
+gen_opt(void *arg, int opt, const char *val)
 {
 	struct gen_opts *o = arg;
 	const char *why;
 
 	switch (opt) {
 	case 's':
-		if (stage_parse(optarg, &o->stage) == -1)
+		if (stage_parse(val, &o->stage) == -1)
 			return cmd_usage_error("generate", "--stage %s: expected "
-			    "pre, cutover, final or rollback", optarg);
+			    "pre, cutover, final or rollback", val);
 		o->have_stage = 1;
 		return 0;
 	case 'f':
-		if (strcmp(optarg, "zone") == 0)
+		if (strcmp(val, "zone") == 0)
 			o->nsupdate = 0;
-		else if (strcmp(optarg, "nsupdate") == 0)
+		else if (strcmp(val, "nsupdate") == 0)
 			o->nsupdate = 1;
 		else
 			return cmd_usage_error("generate", "--format %s: "
-			    "expected zone or nsupdate", optarg);
+			    "expected zone or nsupdate", val);
 		return 0;
 	case OPT_SERVER:
-		o->server = optarg;
+		o->server = val;
 		return 0;
 	case OPT_TSIG_KEY:
-		o->tsig_key = optarg;
+		o->tsig_key = val;
 		return 0;
 	case OPT_ZONE:
-		if (dname_check(optarg, &why) == -1)
+		if (dname_check(val, &why) == -1)
 			return cmd_usage_error("generate", "--zone %s: %s",
-			    optarg, why);
+			    val, why);
 		o->zones = xreallocarray(o->zones, o->nzones + 1,
 		    sizeof *o->zones);
-		o->zones[o->nzones++] = dname_normalize(optarg);
+		o->zones[o->nzones++] = dname_normalize(val);
 		return 0;
 	default:
 		return -1;

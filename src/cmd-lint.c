@@ -25,30 +25,30 @@ static const struct option lint_longopts[] = {
 };
 
 static int
-lint_opt(void *arg, int opt, const char *optarg)
+lint_opt(void *arg, int opt, const char *val)
 {
 	struct lint_opts *o = arg;
 	const char *why;
 
 	switch (opt) {
 	case OPT_ORIGIN:
-		if (dname_check(optarg, &why) == -1)
+		if (dname_check(val, &why) == -1)
 			return cmd_usage_error("lint", "--origin %s: %s",
-			    optarg, why);
+			    val, why);
 		free(o->origin);
-		o->origin = dname_normalize(optarg);
+		o->origin = dname_normalize(val);
 		return 0;
 	case 's':
-		if (stage_parse(optarg, &o->stage) == -1)
+		if (stage_parse(val, &o->stage) == -1)
 			return cmd_usage_error("lint", "--stage %s: expected "
-			    "pre, cutover, final or rollback", optarg);
+			    "pre, cutover, final or rollback", val);
 		o->have_stage = 1;
 		return 0;
 	case OPT_NOW:
-		if (parse_time(optarg, &o->now) == -1)
+		if (parse_time(val, &o->now) == -1)
 			return cmd_usage_error("lint", "--now %s: expected "
 			    "YYYY-MM-DD[THH:MM:SS] (UTC), YYYYMMDDHHMMSS or "
-			    "@EPOCH", optarg);
+			    "@EPOCH", val);
 		return 0;
 	default:
 		return -1;

@@ -33,35 +33,35 @@ static const struct option monitor_longopts[] = {
 };
 
 static int
-monitor_opt(void *arg, int opt, const char *optarg)
+monitor_opt(void *arg, int opt, const char *val)
 {
 	struct monitor_opts *o = arg;
 	uint64_t v;
 
 	switch (opt) {
 	case OPT_EXPECT:
-		if (strcmp(optarg, "old") != 0 && strcmp(optarg, "new") != 0)
+		if (strcmp(val, "old") != 0 && strcmp(val, "new") != 0)
 			return cmd_usage_error("monitor", "--expect %s: "
-			    "expected old or new", optarg);
-		o->expect = optarg[0] == 'o' ? ROLE_OLD : ROLE_NEW;
+			    "expected old or new", val);
+		o->expect = val[0] == 'o' ? ROLE_OLD : ROLE_NEW;
 		o->expect_given = 1;
 		return 0;
 	case 's':
-		if (stage_parse(optarg, &o->stage) == -1)
+		if (stage_parse(val, &o->stage) == -1)
 			return cmd_usage_error("monitor", "--stage %s: expected "
-			    "pre, cutover, final or rollback", optarg);
+			    "pre, cutover, final or rollback", val);
 		o->stage_given = 1;
 		return 0;
 	case OPT_STATE:
-		o->state = optarg;
+		o->state = val;
 		return 0;
 	case OPT_PROM:
-		o->prom = optarg;
+		o->prom = val;
 		return 0;
 	case OPT_MAX_TIME:
-		if (parse_uint(optarg, 1, 86400, &v) == -1)
+		if (parse_uint(val, 1, 86400, &v) == -1)
 			return cmd_usage_error("monitor", "--max-time %s: "
-			    "expected seconds from 1 to 86400", optarg);
+			    "expected seconds from 1 to 86400", val);
 		o->max_time = (unsigned)v;
 		return 0;
 	default:

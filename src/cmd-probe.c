@@ -26,7 +26,7 @@ static const struct option probe_longopts[] = {
 };
 
 static int
-probe_opt(void *arg, int opt, const char *optarg)
+probe_opt(void *arg, int opt, const char *val)
 {
 	struct probe_cmd_opts *o = arg;
 	const char *why;
@@ -37,21 +37,21 @@ probe_opt(void *arg, int opt, const char *optarg)
 		o->partners = 1;
 		return 0;
 	case OPT_FROM:
-		if (dname_check(optarg, &why) == -1)
+		if (dname_check(val, &why) == -1)
 			return cmd_usage_error("probe", "--from %s: %s",
-			    optarg, why);
+			    val, why);
 		free(o->from);
-		o->from = dname_normalize(optarg);
+		o->from = dname_normalize(val);
 		return 0;
 	case OPT_NOW:
-		if (parse_time(optarg, &o->now) == -1)
+		if (parse_time(val, &o->now) == -1)
 			return cmd_usage_error("probe", "--now %s: expected "
-			    "YYYY-MM-DD[THH:MM:SS] (UTC) or @EPOCH", optarg);
+			    "YYYY-MM-DD[THH:MM:SS] (UTC) or @EPOCH", val);
 		return 0;
 	case OPT_WARN_DAYS:
-		if (parse_uint(optarg, 0, 3650, &v) == -1)
+		if (parse_uint(val, 0, 3650, &v) == -1)
 			return cmd_usage_error("probe", "--warn-days %s: "
-			    "expected days from 0 to 3650", optarg);
+			    "expected days from 0 to 3650", val);
 		o->warn_days = (unsigned)v;
 		return 0;
 	default:

@@ -42,7 +42,7 @@ struct cmd_entry {
 struct cmd_opts {
 	const char *shortopts;
 	const struct option *longopts;
-	int (*fn)(void *arg, int opt, const char *optarg);
+	int (*fn)(void *arg, int opt, const char *val);
 	void *arg;
 };
 

@@ -4,6 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void vadd(struct findings *, enum severity, const char *,
+    const char *, unsigned, const char *, const char *, va_list)
+    PRINTFLIKE(7, 0);
+
 static void
 vadd(struct findings *f, enum severity sev, const char *id, const char *file,
     unsigned line, const char *subject, const char *fmt, va_list ap)

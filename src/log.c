@@ -17,6 +17,8 @@ log_level(void)
 	return level;
 }
 
+static void vlog(int, const char *, const char *, va_list) PRINTFLIKE(3, 0);
+
 static void
 vlog(int min, const char *prefix, const char *fmt, va_list ap)
 {
