@@ -28,7 +28,6 @@ cert_opt(void *arg, int opt, const char *val)
 {
 	struct cert_opts *o = arg;
 	const char *why;
-	uint64_t v;
 
 	switch (opt) {
 	case OPT_DOMAIN:
@@ -40,16 +39,9 @@ cert_opt(void *arg, int opt, const char *val)
 		o->domains[o->ndomains++] = dname_normalize(val);
 		return 0;
 	case OPT_NOW:
-		if (parse_time(val, &o->now) == -1)
-			return cmd_usage_error("cert", "--now %s: expected "
-			    "YYYY-MM-DD[THH:MM:SS] (UTC) or @EPOCH", val);
-		return 0;
+		return cmd_opt_now("cert", val, &o->now);
 	case OPT_WARN_DAYS:
-		if (parse_uint(val, 0, 3650, &v) == -1)
-			return cmd_usage_error("cert", "--warn-days %s: "
-			    "expected days from 0 to 3650", val);
-		o->warn_days = (unsigned)v;
-		return 0;
+		return cmd_opt_warn_days("cert", val, &o->warn_days);
 	default:
 		return -1;
 	}

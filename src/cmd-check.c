@@ -36,21 +36,11 @@ check_opt(void *arg, int opt, const char *val)
 
 	switch (opt) {
 	case OPT_EXPECT:
-		if (strcmp(val, "old") == 0)
-			o->expect = ROLE_OLD;
-		else if (strcmp(val, "new") == 0)
-			o->expect = ROLE_NEW;
-		else
-			return cmd_usage_error("check", "--expect %s: expected "
-			    "old or new", val);
 		o->expect_given = 1;
-		return 0;
+		return cmd_opt_expect("check", val, &o->expect);
 	case 's':
-		if (stage_parse(val, &o->stage) == -1)
-			return cmd_usage_error("check", "--stage %s: expected "
-			    "pre, cutover, final or rollback", val);
 		o->stage_given = 1;
-		return 0;
+		return cmd_opt_stage("check", val, &o->stage);
 	case OPT_DNS_ONLY:
 		o->dns_only = 1;
 		return 0;

@@ -37,11 +37,8 @@ gen_opt(void *arg, int opt, const char *val)
 
 	switch (opt) {
 	case 's':
-		if (stage_parse(val, &o->stage) == -1)
-			return cmd_usage_error("generate", "--stage %s: expected "
-			    "pre, cutover, final or rollback", val);
 		o->have_stage = 1;
-		return 0;
+		return cmd_opt_stage("generate", val, &o->stage);
 	case 'f':
 		if (strcmp(val, "zone") == 0)
 			o->nsupdate = 0;

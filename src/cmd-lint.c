@@ -39,17 +39,10 @@ lint_opt(void *arg, int opt, const char *val)
 		o->origin = dname_normalize(val);
 		return 0;
 	case 's':
-		if (stage_parse(val, &o->stage) == -1)
-			return cmd_usage_error("lint", "--stage %s: expected "
-			    "pre, cutover, final or rollback", val);
 		o->have_stage = 1;
-		return 0;
+		return cmd_opt_stage("lint", val, &o->stage);
 	case OPT_NOW:
-		if (parse_time(val, &o->now) == -1)
-			return cmd_usage_error("lint", "--now %s: expected "
-			    "YYYY-MM-DD[THH:MM:SS] (UTC), YYYYMMDDHHMMSS or "
-			    "@EPOCH", val);
-		return 0;
+		return cmd_opt_now("lint", val, &o->now);
 	default:
 		return -1;
 	}

@@ -40,18 +40,11 @@ monitor_opt(void *arg, int opt, const char *val)
 
 	switch (opt) {
 	case OPT_EXPECT:
-		if (strcmp(val, "old") != 0 && strcmp(val, "new") != 0)
-			return cmd_usage_error("monitor", "--expect %s: "
-			    "expected old or new", val);
-		o->expect = val[0] == 'o' ? ROLE_OLD : ROLE_NEW;
 		o->expect_given = 1;
-		return 0;
+		return cmd_opt_expect("monitor", val, &o->expect);
 	case 's':
-		if (stage_parse(val, &o->stage) == -1)
-			return cmd_usage_error("monitor", "--stage %s: expected "
-			    "pre, cutover, final or rollback", val);
 		o->stage_given = 1;
-		return 0;
+		return cmd_opt_stage("monitor", val, &o->stage);
 	case OPT_STATE:
 		o->state = val;
 		return 0;

@@ -30,7 +30,6 @@ probe_opt(void *arg, int opt, const char *val)
 {
 	struct probe_cmd_opts *o = arg;
 	const char *why;
-	uint64_t v;
 
 	switch (opt) {
 	case OPT_PARTNERS:
@@ -44,16 +43,9 @@ probe_opt(void *arg, int opt, const char *val)
 		o->from = dname_normalize(val);
 		return 0;
 	case OPT_NOW:
-		if (parse_time(val, &o->now) == -1)
-			return cmd_usage_error("probe", "--now %s: expected "
-			    "YYYY-MM-DD[THH:MM:SS] (UTC) or @EPOCH", val);
-		return 0;
+		return cmd_opt_now("probe", val, &o->now);
 	case OPT_WARN_DAYS:
-		if (parse_uint(val, 0, 3650, &v) == -1)
-			return cmd_usage_error("probe", "--warn-days %s: "
-			    "expected days from 0 to 3650", val);
-		o->warn_days = (unsigned)v;
-		return 0;
+		return cmd_opt_warn_days("probe", val, &o->warn_days);
 	default:
 		return -1;
 	}

@@ -104,6 +104,50 @@ cmd_usage_error(const char *cmd, const char *fmt, ...)
 }
 
 int
+cmd_opt_stage(const char *cmd, const char *val, enum stage *out)
+{
+	if (stage_parse(val, out) == -1)
+		return cmd_usage_error(cmd, "--stage %s: expected pre, cutover, "
+		    "final or rollback", val);
+	return 0;
+}
+
+int
+cmd_opt_expect(const char *cmd, const char *val, enum role *out)
+{
+	if (strcmp(val, "old") == 0)
+		*out = ROLE_OLD;
+	else if (strcmp(val, "new") == 0)
+		*out = ROLE_NEW;
+	else
+		return cmd_usage_error(cmd, "--expect %s: expected old or new",
+		    val);
+	return 0;
+}
+
+int
+cmd_opt_now(const char *cmd, const char *val, time_t *out)
+{
+	if (parse_time(val, out) == -1)
+		return cmd_usage_error(cmd, "--now %s: expected "
+		    "YYYY-MM-DD[THH:MM:SS] (UTC), YYYYMMDDHHMMSS or @EPOCH",
+		    val);
+	return 0;
+}
+
+int
+cmd_opt_warn_days(const char *cmd, const char *val, unsigned *out)
+{
+	uint64_t v;
+
+	if (parse_uint(val, 0, 3650, &v) == -1)
+		return cmd_usage_error(cmd, "--warn-days %s: expected days "
+		    "from 0 to 3650", val);
+	*out = (unsigned)v;
+	return 0;
+}
+
+int
 cmd_parse_status(int rc)
 {
 	return rc == -2 ? XC_EXIT_OK : XC_EXIT_UNKNOWN;

@@ -8,6 +8,7 @@
 
 #include "plan.h"
 #include "report.h"
+#include "stage.h"
 
 /* Global options (DESIGN.md), parsed before and after the command word. */
 struct globals {
@@ -54,6 +55,13 @@ int cmd_parse(const struct cmd_entry *e, struct globals *g, int argc,
 
 /* Print "xmppcut: CMD: message" and a hint to stderr; returns -1. */
 int cmd_usage_error(const char *cmd, const char *fmt, ...) PRINTFLIKE(2, 3);
+
+/* Option values shared by several commands: 0, or -1 after a usage error
+ * naming the command. */
+int cmd_opt_stage(const char *cmd, const char *val, enum stage *out);
+int cmd_opt_expect(const char *cmd, const char *val, enum role *out);
+int cmd_opt_now(const char *cmd, const char *val, time_t *out);
+int cmd_opt_warn_days(const char *cmd, const char *val, unsigned *out);
 
 /* Exit status for the return value of cmd_parse() below 0. */
 int cmd_parse_status(int rc);

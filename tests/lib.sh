@@ -167,6 +167,32 @@ stop_bg() {
 	return 0
 }
 
+# ca_config: an `openssl ca` setup in the current folder (ca.cnf and
+# ./ca/), for certificates with exact validity dates (-startdate/-enddate).
+ca_config() {
+	mkdir -p ca/new
+	touch ca/index.txt
+	echo 1000 >ca/serial
+	cat >ca.cnf <<'CNF'
+[ ca ]
+default_ca = test
+[ test ]
+dir = ./ca
+database = $dir/index.txt
+new_certs_dir = $dir/new
+serial = $dir/serial
+default_md = sha256
+policy = any
+unique_subject = no
+[ any ]
+commonName = supplied
+[ v3_ca ]
+basicConstraints = critical, CA:true
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+CNF
+}
+
 # lab_start: a cutover lab of real servers (scripts/lab.sh) in $T/lab,
 # stopped when the test ends; sources its lab.env. Needs root (port 53 on
 # 127.X.Y.11 and .21).

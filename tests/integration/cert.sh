@@ -7,27 +7,7 @@
 need openssl jq
 
 cd "$T"
-mkdir -p ca/new
-touch ca/index.txt
-echo 1000 >ca/serial
-cat >ca.cnf <<'CNF'
-[ ca ]
-default_ca = test
-[ test ]
-dir = ./ca
-database = $dir/index.txt
-new_certs_dir = $dir/new
-serial = $dir/serial
-default_md = sha256
-policy = any
-unique_subject = no
-[ any ]
-commonName = supplied
-[ v3_ca ]
-basicConstraints = critical, CA:true
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-CNF
+ca_config
 quiet() { "$@" >/dev/null 2>&1 || { echo "# failed: $*"; "$@"; }; }
 # Root and intermediate CAs.
 quiet openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \

@@ -14,23 +14,7 @@ addr_of() { for e in $LAB_HOSTILE; do [ "${e%%=*}" = "$1" ] && echo "${e#*=}"; d
 
 # Certificates for the TLS peers, from the lab's CA (and one self-signed).
 cd "$T"
-mkdir -p ca/new
-touch ca/index.txt
-echo 1000 >ca/serial
-cat >ca.cnf <<'CNF'
-[ ca ]
-default_ca = test
-[ test ]
-dir = ./ca
-database = $dir/index.txt
-new_certs_dir = $dir/new
-serial = $dir/serial
-default_md = sha256
-policy = any
-unique_subject = no
-[ any ]
-commonName = supplied
-CNF
+ca_config
 leaf() { # leaf NAME SAN [openssl ca options]
 	local name=$1 san=$2
 	shift 2
