@@ -333,30 +333,18 @@ dnscheck_domain(const struct dnscheck *c, const char *domain)
 	free(o2);
 }
 
-static int
-hexval(char ch)
-{
-	return ch <= '9' ? ch - '0' : (ch | 0x20) - 'a' + 10;
-}
-
 /* 1 when one record of the TLSA set matches the certificate. */
 static int
 tlsa_matches(const struct rrset *s, const struct cert *crt)
 {
 	for (size_t i = 0; s->rdata != NULL && i < s->n; i++) {
-		unsigned u, sel, m;
 		unsigned char data[1024];
-		size_t len = 0;
-		int off = 0;
-		const char *p;
+		unsigned u, sel, m;
+		long len = tlsa_parse(s->rdata[i], &u, &sel, &m, data,
+		    sizeof data);
 
-		if (sscanf(s->rdata[i], "%u %u %u %n", &u, &sel, &m, &off) != 3)
-			continue;
-		for (p = s->rdata[i] + off; p[0] && p[1] && len < sizeof data;
-		    p += 2)
-			data[len++] = (unsigned char)(hexval(p[0]) << 4 |
-			    hexval(p[1]));
-		if (cert_tlsa_match(crt, u, sel, m, data, len))
+		if (len >= 0 && cert_tlsa_match(crt, u, sel, m, data,
+		    (size_t)len))
 			return 1;
 	}
 	return 0;

@@ -351,30 +351,19 @@ send_stream_open(struct probe *p)
 
 /* TLS. */
 
-static int
-hexval(char ch)
-{
-	return ch <= '9' ? ch - '0' : (ch | 0x20) - 'a' + 10;
-}
-
 static void
 add_tlsa(struct probe *p)
 {
 	const struct rrset *s = p->tlsa ? p->tlsa->rrset : NULL;
 
 	for (size_t i = 0; p->dane && s != NULL && i < s->n; i++) {
-		unsigned u, sel, m;
 		unsigned char data[256];
-		size_t len = 0;
-		int off = 0;
+		unsigned u, sel, m;
+		long len = tlsa_parse(s->rdata[i], &u, &sel, &m, data,
+		    sizeof data);
 
-		if (sscanf(s->rdata[i], "%u %u %u %n", &u, &sel, &m, &off) != 3)
-			continue;
-		for (const char *h = s->rdata[i] + off; h[0] && h[1] &&
-		    len < sizeof data; h += 2)
-			data[len++] = (unsigned char)(hexval(h[0]) << 4 |
-			    hexval(h[1]));
-		tls_add_tlsa(p->tls, u, sel, m, data, len);
+		if (len >= 0)
+			tls_add_tlsa(p->tls, u, sel, m, data, (size_t)len);
 	}
 }
 

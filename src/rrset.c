@@ -154,6 +154,30 @@ rrset_add(struct rrset *s, uint32_t ttl, const char *rdata)
 	return 0;
 }
 
+static int
+hexval(char ch)
+{
+	return ch <= '9' ? ch - '0' : (ch | 0x20) - 'a' + 10;
+}
+
+long
+tlsa_parse(const char *rdata, unsigned *usage, unsigned *selector,
+    unsigned *mtype, unsigned char *data, size_t cap)
+{
+	size_t len = 0;
+	int off = 0;
+
+	if (sscanf(rdata, "%u %u %u %n", usage, selector, mtype, &off) != 3)
+		return -1;
+	for (const char *p = rdata + off; p[0] != '\0'; p += 2) {
+		if (!isxdigit((unsigned char)p[0]) ||
+		    !isxdigit((unsigned char)p[1]) || len == cap)
+			return -1;
+		data[len++] = (unsigned char)(hexval(p[0]) << 4 | hexval(p[1]));
+	}
+	return (long)len;
+}
+
 struct rrset *
 rrset_clone(const struct rrset *s)
 {

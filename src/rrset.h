@@ -44,6 +44,12 @@ struct rrset *rrset_new(const char *owner, enum rrtype type,
  * master file). A value already
  * in the set is not added twice. 0, or -1 when rdata does not parse. */
 int rrset_add(struct rrset *s, uint32_t ttl, const char *rdata);
+/* A TLSA value ("U S M HEX", as rrset_add keeps it) taken apart: usage,
+ * selector, matching type and up to cap bytes of data. Returns the number
+ * of data bytes, or -1 when it is not a TLSA value. */
+long tlsa_parse(const char *rdata, unsigned *usage, unsigned *selector,
+    unsigned *mtype, unsigned char *data, size_t cap);
+
 /* A copy, newly allocated (file stays borrowed). */
 struct rrset *rrset_clone(const struct rrset *s);
 void rrset_free(struct rrset *s);

@@ -222,6 +222,21 @@ test_rrset(void **state)
 	assert_int_equal(rrset_add(s, 1, "3 1 1 XY"), -1);
 	rrset_free(s);
 
+	{
+		unsigned char d[4];
+		unsigned u, sl, m;
+
+		assert_int_equal(tlsa_parse("3 1 1 abcd", &u, &sl, &m, d, 4), 2);
+		assert_int_equal(u, 3);
+		assert_int_equal(d[0], 0xab);
+		assert_int_equal(d[1], 0xcd);
+		assert_int_equal(tlsa_parse("3 1 1 abc", &u, &sl, &m, d, 4), -1);
+		assert_int_equal(tlsa_parse("3 1 1 zz", &u, &sl, &m, d, 4), -1);
+		assert_int_equal(tlsa_parse("3 1 1 0102030405", &u, &sl, &m, d,
+		    4), -1);
+		assert_int_equal(tlsa_parse("x", &u, &sl, &m, d, 4), -1);
+	}
+
 	s = rrset_new("alias", RR_CNAME, NULL, 0);
 	assert_int_equal(rrset_add(s, 1, "Edge.Example.com."), 0);
 	assert_string_equal(s->target, "edge.example.com");
