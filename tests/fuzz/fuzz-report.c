@@ -38,9 +38,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	/* the same bytes as a state file, in a folder of our own (its lock
 	 * goes beside it) */
-	if (dir[0] == '\0' && mkdtemp(strcpy(dir, "/tmp/fuzz-state.XXXXXX")) ==
-	    NULL)
-		return 0;
+	if (dir[0] == '\0') {
+		snprintf(dir, sizeof dir, "/tmp/fuzz-state.XXXXXX");
+		if (mkdtemp(dir) == NULL) {
+			dir[0] = '\0';
+			return 0;
+		}
+	}
 	snprintf(path, sizeof path, "%s/state.json", dir);
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) != -1) {
 		ssize_t w = write(fd, data, size);

@@ -222,6 +222,22 @@ serve(int fd, const char *mode)
 	SSL_free(c.ssl);
 }
 
+/* A whole decimal number from 0 to max, or exit. */
+static unsigned
+number(const char *s, unsigned long max)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v > max) {
+		fprintf(stderr, "hostile: %s: not a number up to %lu\n", s, max);
+		exit(1);
+	}
+	return (unsigned)v;
+}
+
 static int
 listen_on(const char *spec, char **mode)
 {
@@ -236,7 +252,7 @@ listen_on(const char *spec, char **mode)
 	*eq = *colon = '\0';
 	memset(&sin, 0, sizeof sin);
 	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)atoi(colon + 1));
+	sin.sin_port = htons((uint16_t)number(colon + 1, 65535));
 	if (inet_pton(AF_INET, copy, &sin.sin_addr) != 1 ||
 	    (fd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == -1 ||
@@ -265,9 +281,9 @@ main(int argc, char **argv)
 		else if (strcmp(argv[i], "--key") == 0 && i + 1 < argc)
 			key_file = argv[++i];
 		else if (strcmp(argv[i], "--delay") == 0 && i + 1 < argc)
-			delay_ms = (unsigned)atoi(argv[++i]);
+			delay_ms = number(argv[++i], 60000);
 		else if (strcmp(argv[i], "--workers") == 0 && i + 1 < argc)
-			workers = atoi(argv[++i]);
+			workers = (int)number(argv[++i], 4096);
 		else if (n < 64) {
 			pfd[n].fd = listen_on(argv[i], &modes[n]);
 			pfd[n++].events = POLLIN;
