@@ -81,6 +81,13 @@ make_cert() {
 	    -extfile "$d/$name.ext" -out "$d/$name.pem"
 }
 
+# zone_head NAME: the start of a lab zone served by ns1/ns2.example.test.
+zone_head() {
+	printf '$ORIGIN %s.\n$TTL 3600\n' "$1"
+	printf '@                  SOA ns1.example.test. hostmaster 1 3600 600 86400 300\n'
+	printf '@                  NS ns1.example.test.\n@                  NS ns2.example.test.\n'
+}
+
 zone_files() {
 	local z=$1
 	mkdir -p "$z"
@@ -97,22 +104,12 @@ old                A $OLD
 new                A $NEW
 EOF
 	for p in partner-a partner-b partner-c plain; do
-		cat >"$z/$p.test.zone" <<EOF
-\$ORIGIN $p.test.
-\$TTL 3600
-@                  SOA ns1.example.test. hostmaster 1 3600 600 86400 300
-@                  NS ns1.example.test.
-@                  NS ns2.example.test.
-_xmpp-server._tcp  SRV 0 0 5269 xmpp
-xmpp               A $PARTNERS
-EOF
+		{
+			zone_head "$p.test"
+			printf '_xmpp-server._tcp  SRV 0 0 5269 xmpp\nxmpp               A %s\n' "$PARTNERS"
+		} >"$z/$p.test.zone"
 	done
-	cat >"$z/broken.test.zone" <<EOF
-\$ORIGIN broken.test.
-\$TTL 3600
-@                  SOA ns1.example.test. hostmaster 1 3600 600 86400 300
-@                  NS ns1.example.test.
-@                  NS ns2.example.test.
+	{ zone_head broken.test; cat; } >"$z/broken.test.zone" <<EOF
 _xmpp-server._tcp  SRV 0 0 5269 alias
 _xmpp-server._tcp  SRV 10 0 5269 nohost
 alias              CNAME xmpp
@@ -120,9 +117,7 @@ xmpp               A $PARTNERS
 nohost             TXT "no address"
 EOF
 	{
-		printf '$ORIGIN hostile.test.\n$TTL 3600\n'
-		printf '@ SOA ns1.example.test. hostmaster 1 3600 600 86400 300\n'
-		printf '@ NS ns1.example.test.\n@ NS ns2.example.test.\n'
+		zone_head hostile.test
 		for entry in $HOSTILE; do
 			mode=${entry%%=*}
 			case "$mode" in
@@ -133,12 +128,7 @@ EOF
 		done
 	} >"$z/hostile.test.zone"
 	# tampered.test: signed here, then changed behind the signer's back
-	cat >"$z/tampered.test.unsigned" <<EOF
-\$ORIGIN tampered.test.
-\$TTL 3600
-@                  SOA ns1.example.test. hostmaster 1 3600 600 86400 300
-@                  NS ns1.example.test.
-@                  NS ns2.example.test.
+	{ zone_head tampered.test; cat; } >"$z/tampered.test.unsigned" <<EOF
 _xmpp-server._tcp  SRV 0 0 5269 xmpp
 xmpp               A $PARTNERS
 EOF

@@ -143,14 +143,6 @@ check_streams(struct report *r, struct globals *g, const struct plan *p,
 	free(reqs);
 }
 
-static const char *
-jstr(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
-}
-
 /* One line per record set seen: name type: values (TTL, DNSSEC). */
 static void
 text_domain(struct report *r, json_t *d)
@@ -158,8 +150,8 @@ text_domain(struct report *r, json_t *d)
 	json_t *rec, *srv;
 	size_t i, k;
 
-	report_text(r, "%s (zone %s)\n", jstr(d, "domain"),
-	    json_is_string(json_object_get(d, "zone")) ? jstr(d, "zone") :
+	report_text(r, "%s (zone %s)\n", json_str(d, "domain"),
+	    json_is_string(json_object_get(d, "zone")) ? json_str(d, "zone") :
 	    "unknown");
 	json_array_foreach(json_object_get(d, "records"), i, rec) {
 		json_t *v = json_object_get(rec, "rdata");
@@ -169,22 +161,22 @@ text_domain(struct report *r, json_t *d)
 			buf_addf(&b, "%s%s", k ? ", " : "",
 			    json_string_value(srv));
 		if (b.s == NULL)
-			buf_add(&b, jstr(rec, "status"));
+			buf_add(&b, json_str(rec, "status"));
 		if (json_object_get(rec, "ttl") != NULL)
 			report_text(r, "  %s %s: %s (TTL %lld, %s)\n",
-			    jstr(rec, "name"), jstr(rec, "type"), b.s,
+			    json_str(rec, "name"), json_str(rec, "type"), b.s,
 			    (long long)json_integer_value(json_object_get(rec,
-			    "ttl")), jstr(rec, "dnssec"));
+			    "ttl")), json_str(rec, "dnssec"));
 		else
-			report_text(r, "  %s %s: %s (%s)\n", jstr(rec, "name"),
-			    jstr(rec, "type"), b.s, jstr(rec, "dnssec"));
+			report_text(r, "  %s %s: %s (%s)\n", json_str(rec, "name"),
+			    json_str(rec, "type"), b.s, json_str(rec, "dnssec"));
 		buf_free(&b);
 	}
 	json_array_foreach(json_object_get(d, "servers"), i, srv) {
 		json_t *serial = json_object_get(srv, "serial");
 
-		report_text(r, "  server %s %s: %s%lld\n", jstr(srv, "name"),
-		    jstr(srv, "address"), serial && json_is_integer(serial) ?
+		report_text(r, "  server %s %s: %s%lld\n", json_str(srv, "name"),
+		    json_str(srv, "address"), serial && json_is_integer(serial) ?
 		    "serial " : "no answer", json_is_integer(serial) ?
 		    (long long)json_integer_value(serial) : 0);
 	}

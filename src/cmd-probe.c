@@ -51,14 +51,6 @@ probe_opt(void *arg, int opt, const char *val)
 	}
 }
 
-static const char *
-js(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
-}
-
 void
 probe_describe(struct report *r, const json_t *d)
 {
@@ -75,23 +67,23 @@ probe_describe(struct report *r, const json_t *d)
 		id = json_array_get(json_object_get(cert, "identities"), 0);
 	if (!json_is_true(json_object_get(d, "reachable"))) {
 		report_text(r, "%s: unreachable (%zu attempt%s)\n",
-		    js(d, "domain"), json_array_size(json_object_get(d,
+		    json_str(d, "domain"), json_array_size(json_object_get(d,
 		    "attempts")), json_array_size(json_object_get(d,
 		    "attempts")) == 1 ? "" : "s");
 		return;
 	}
-	buf_addf(&b, "%s: reachable via %s:%lld", js(d, "domain"),
-	    js(by, "target"),
+	buf_addf(&b, "%s: reachable via %s:%lld", json_str(d, "domain"),
+	    json_str(by, "target"),
 	    (long long)json_integer_value(json_object_get(by, "port")));
-	if (strcmp(js(by, "target"), js(by, "address")) != 0)
-		buf_addf(&b, " (%s)", js(by, "address"));
-	buf_addf(&b, ", %s, %s %s", strcmp(js(tls, "mode"), "direct-tls") ==
-	    0 ? "direct TLS" : "STARTTLS", js(tls, "version"),
-	    js(tls, "cipher"));
+	if (strcmp(json_str(by, "target"), json_str(by, "address")) != 0)
+		buf_addf(&b, " (%s)", json_str(by, "address"));
+	buf_addf(&b, ", %s, %s %s", strcmp(json_str(tls, "mode"), "direct-tls") ==
+	    0 ? "direct TLS" : "STARTTLS", json_str(tls, "version"),
+	    json_str(tls, "cipher"));
 	if (id != NULL)
-		buf_addf(&b, ", certificate %s%s%s", js(id, "matched"),
-		    strcmp(js(id, "matched"), "none") ? " " : "",
-		    js(id, "identity"));
+		buf_addf(&b, ", certificate %s%s%s", json_str(id, "matched"),
+		    strcmp(json_str(id, "matched"), "none") ? " " : "",
+		    json_str(id, "identity"));
 	if (json_is_true(json_object_get(json_object_get(d, "dane"), "used")))
 		buf_addf(&b, ", DANE %s", json_is_true(json_object_get(
 		    json_object_get(d, "dane"), "matched")) ? "ok" :

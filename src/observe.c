@@ -4,15 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report.h"
 #include "util.h"
-
-static const char *
-str(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
-}
 
 static json_t *
 facts_of(json_t *all, const char *name, const char *kind)
@@ -63,20 +56,20 @@ from_dns(json_t *all, const json_t *domains)
 		json_t *srv = json_array(), *addr = json_array(), *f;
 
 		json_array_foreach(json_object_get(d, "records"), k, rec) {
-			const char *type = str(rec, "type");
+			const char *type = json_str(rec, "type");
 
 			json_array_foreach(json_object_get(rec, "rdata"), j, v) {
 				if (strcmp(type, "SRV") == 0)
 					json_array_append_new(srv, json_sprintf(
-					    "%.*s %s", (int)strcspn(str(rec,
-					    "name"), "."), str(rec, "name"),
+					    "%.*s %s", (int)strcspn(json_str(rec,
+					    "name"), "."), json_str(rec, "name"),
 					    json_string_value(v)));
 				else if (strcmp(type, "A") == 0 ||
 				    strcmp(type, "AAAA") == 0)
 					json_array_append(addr, (json_t *)v);
 			}
 		}
-		f = facts_of(all, str(d, "domain"), "domain");
+		f = facts_of(all, json_str(d, "domain"), "domain");
 		json_object_set_new(f, "srv", sorted(srv));
 		json_object_set_new(f, "addresses", sorted(addr));
 	}
@@ -93,16 +86,16 @@ from_probes(json_t *all, const json_t *probes, const char *kind)
 		const json_t *by = json_object_get(p, "answered_by");
 		const json_t *cert = json_object_get(p, "certificate");
 		const json_t *feat = json_object_get(p, "features");
-		json_t *f = facts_of(all, str(p, "domain"), kind), *auth;
+		json_t *f = facts_of(all, json_str(p, "domain"), kind), *auth;
 
 		json_object_set(f, "reachable", json_object_get(p,
 		    "reachable"));
 		json_object_set_new(f, "answered_by", json_is_object(by) ?
-		    json_sprintf("%s:%lld (%s)", str(by, "target"),
+		    json_sprintf("%s:%lld (%s)", json_str(by, "target"),
 		    (long long)json_integer_value(json_object_get(by, "port")),
-		    str(by, "address")) : json_null());
+		    json_str(by, "address")) : json_null());
 		json_object_set_new(f, "tls", json_is_object(json_object_get(p,
-		    "tls")) ? json_string(str(json_object_get(p, "tls"),
+		    "tls")) ? json_string(json_str(json_object_get(p, "tls"),
 		    "version")) : json_null());
 		auth = json_array();
 		if (json_is_true(json_object_get(feat, "dialback")))
@@ -114,8 +107,8 @@ from_probes(json_t *all, const json_t *probes, const char *kind)
 		    (json_decref(auth), json_null()));
 		json_object_set_new(f, "certificate", json_is_object(cert) ?
 		    json_pack("{s:s, s:s, s:s}", "spki_sha256",
-		    str(cert, "spki_sha256"), "issuer", str(cert, "issuer"),
-		    "not_after", str(cert, "not_after")) : json_null());
+		    json_str(cert, "spki_sha256"), "issuer", json_str(cert, "issuer"),
+		    "not_after", json_str(cert, "not_after")) : json_null());
 	}
 }
 

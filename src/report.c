@@ -70,6 +70,14 @@ report_set(struct report *r, const char *key, json_t *value)
 	json_object_set_new(r->obs, key, value);
 }
 
+const char *
+json_str(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
+
 json_t *
 strings_json(char *const *v, size_t n)
 {

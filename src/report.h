@@ -39,6 +39,9 @@ int report_wants_json(const struct report *r);
 /* Attach an observation to the JSON document under key (steals value). */
 void report_set(struct report *r, const char *key, json_t *value);
 
+/* The string member key of o, or "" when it is missing or not a string. */
+const char *json_str(const json_t *o, const char *key);
+
 /* A JSON array of strings, newly allocated. */
 json_t *strings_json(char *const *v, size_t n);
 

@@ -63,6 +63,17 @@ srv_fields(const char *s, struct srv_rdata *srv, char target[1025])
 	return 0;
 }
 
+int
+srv_parse(const char *rdata, struct srv_rdata *out)
+{
+	char target[1025];
+
+	if (srv_fields(rdata, out, target) == -1)
+		return -1;
+	out->target = dname_normalize(target);
+	return 0;
+}
+
 /* The value in the form every source gives: addresses as inet_ntop
  * writes them, names lowercase with the trailing dot, TLSA hex lowercase
  * without blanks. NULL when it does not parse. */
@@ -70,7 +81,7 @@ static char *
 normalise(enum rrtype type, const char *rdata, struct srv_rdata *srv)
 {
 	unsigned char bin[16];
-	char buf[INET6_ADDRSTRLEN], target[1025], *t, *out;
+	char buf[INET6_ADDRSTRLEN], *t, *out;
 	unsigned u, s, m;
 	int off = 0;
 
@@ -84,9 +95,8 @@ normalise(enum rrtype type, const char *rdata, struct srv_rdata *srv)
 		    sizeof buf);
 		return xstrdup(buf);
 	case RR_SRV:
-		if (srv_fields(rdata, srv, target) == -1)
+		if (srv_parse(rdata, srv) == -1)
 			return NULL;
-		srv->target = dname_normalize(target);
 		return xasprintf("%u %u %u %s.", srv->priority, srv->weight,
 		    srv->port, srv->target);
 	case RR_CNAME:

@@ -44,6 +44,10 @@ struct rrset *rrset_new(const char *owner, enum rrtype type,
  * master file). A value already
  * in the set is not added twice. 0, or -1 when rdata does not parse. */
 int rrset_add(struct rrset *s, uint32_t ttl, const char *rdata);
+/* An SRV value ("PRIO WEIGHT PORT TARGET") taken apart; out->target is
+ * normalised and newly allocated ("" for the root). 0, or -1. */
+int srv_parse(const char *rdata, struct srv_rdata *out);
+
 /* A TLSA value ("U S M HEX", as rrset_add keeps it) taken apart: usage,
  * selector, matching type and up to cap bytes of data. Returns the number
  * of data bytes, or -1 when it is not a TLSA value. */

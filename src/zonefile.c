@@ -610,23 +610,40 @@ vset_find(struct verify *vf, uint64_t h, enum rrtype type)
 	return bsearch(&key, vf->v, vf->n, sizeof *vf->v, vset_cmp);
 }
 
+/* Sets are wanted many times (a target named by many SRV records):
+ * appended here, made unique once sorted (vset_unique). */
 static void
 vset_want(struct verify *vf, const char *owner, enum rrtype type,
     unsigned line)
 {
 	struct vset *s;
 
-	for (size_t i = 0; i < vf->n; i++)
-		if (vf->v[i].type == type && strcmp(vf->v[i].owner, owner) == 0)
-			return;
 	grow(&vf->v, &vf->cap, vf->n + 1, sizeof *vf->v);
 	s = &vf->v[vf->n++];
 	s->h = name_hash(owner);
 	s->type = type;
 	s->owner = xstrdup(owner);
 	s->line = line;
-	s->rrs = ldns_rr_list_new();
-	s->sigs = ldns_rr_list_new();
+	s->rrs = s->sigs = NULL;
+}
+
+static void
+vset_unique(struct verify *vf)
+{
+	size_t k = 0;
+
+	if (vf->n > 1)
+		qsort(vf->v, vf->n, sizeof *vf->v, vset_cmp);
+	for (size_t i = 0; i < vf->n; i++) {
+		if (k > 0 && vset_cmp(&vf->v[k - 1], &vf->v[i]) == 0) {
+			free(vf->v[i].owner);
+			continue;
+		}
+		vf->v[k] = vf->v[i];
+		vf->v[k].rrs = ldns_rr_list_new();
+		vf->v[k++].sigs = ldns_rr_list_new();
+	}
+	vf->n = k;
 }
 
 static int
@@ -747,24 +764,21 @@ verify_file(struct zoneset *z, size_t fi, const struct zoneset_opts *o,
 
 	for (size_t i = 0; i < z->nrecs; i++) {
 		const struct zrec *r = &z->recs[i];
-		struct rrset *tmp;
+		struct srv_rdata srv = { 0, 0, 0, NULL };
 
 		if (r->file == fi)
 			vset_want(&vf, z->arena + r->owner, r->type, r->line);
 		if (r->type != RR_SRV)
 			continue;
 		/* SRV targets in this file's zone, from any file */
-		tmp = rrset_new("x", RR_SRV, NULL, 0);
-		if (rrset_add(tmp, 0, z->arena + r->rdata) == 0 &&
-		    tmp->srv[0].target[0] != '\0' &&
-		    in_apex(zf, tmp->srv[0].target)) {
-			vset_want(&vf, tmp->srv[0].target, RR_A, r->line);
-			vset_want(&vf, tmp->srv[0].target, RR_AAAA, r->line);
+		if (srv_parse(z->arena + r->rdata, &srv) == 0 &&
+		    srv.target[0] != '\0' && in_apex(zf, srv.target)) {
+			vset_want(&vf, srv.target, RR_A, r->line);
+			vset_want(&vf, srv.target, RR_AAAA, r->line);
 		}
-		rrset_free(tmp);
+		free(srv.target);
 	}
-	if (vf.n > 1)
-		qsort(vf.v, vf.n, sizeof *vf.v, vset_cmp);
+	vset_unique(&vf);
 	read_file(z, fi, o, NULL, pass2_record, &vf);
 	for (size_t i = 0; i < vf.n; i++) {
 		verify_set(z, fi, &vf.v[i], vf.keys, f);
