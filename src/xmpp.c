@@ -253,8 +253,11 @@ start(struct xmpp *x)
 	}
 	/* A peer sends a few bytes and waits for us: expat must not hold
 	 * small chunks back until more arrive (its defence against quadratic
-	 * reparsing; our input is bounded by XMPP_MAX_STREAM_BYTES). */
+	 * reparsing; our input is bounded by XMPP_MAX_STREAM_BYTES). Older
+	 * expat never defers. */
+#if HAVE_DECL_XML_SETREPARSEDEFERRALENABLED
 	XML_SetReparseDeferralEnabled(x->p, XML_FALSE);
+#endif
 	XML_SetUserData(x->p, x);
 	XML_SetElementHandler(x->p, on_start, on_end);
 	XML_SetCharacterDataHandler(x->p, on_text);
