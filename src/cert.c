@@ -566,17 +566,17 @@ check_validity(const struct cert *c, const struct cert_policy *pol,
 	if (pol->now > na) {
 		gmtime_r(&na, &tm);
 		strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
-		findings_add(f, SEV_ERROR, "cert-expired", subject,
+		findings_add(f, SEV_ERROR, F_CERT_EXPIRED, subject,
 		    "the certificate expired on %s; install a renewed one",
 		    when);
 	} else if (pol->now < nb) {
 		gmtime_r(&nb, &tm);
 		strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
-		findings_add(f, SEV_ERROR, "cert-not-yet-valid", subject,
+		findings_add(f, SEV_ERROR, F_CERT_NOT_YET_VALID, subject,
 		    "the certificate is valid only from %s; check the "
 		    "clocks or wait", when);
 	} else if (na - pol->now < (time_t)pol->warn_days * 86400) {
-		findings_add(f, SEV_WARNING, "cert-expires-soon", subject,
+		findings_add(f, SEV_WARNING, F_CERT_EXPIRES_SOON, subject,
 		    "the certificate expires in %lld days (under %u); renew "
 		    "it", (long long)(na - pol->now) / 86400, pol->warn_days);
 	}
@@ -600,7 +600,7 @@ check_chain(const struct cert *c, const struct cert_policy *pol,
 	    X509_STORE_set_default_paths(store);
 	if (ok != 1) {
 		ERR_clear_error();
-		findings_add(f, SEV_ERROR, "cert-untrusted", subject,
+		findings_add(f, SEV_ERROR, F_CERT_UNTRUSTED, subject,
 		    "cannot load the CA bundle %s", pol->ca_file ?
 		    pol->ca_file : "(system store)");
 		goto out;
@@ -616,7 +616,7 @@ check_chain(const struct cert *c, const struct cert_policy *pol,
 		    X509_STORE_CTX_get_error(ctx));
 out:
 	if (why != NULL)
-		findings_add(f, SEV_ERROR, "cert-untrusted", subject,
+		findings_add(f, SEV_ERROR, F_CERT_UNTRUSTED, subject,
 		    "the chain does not verify against %s: %s; serve the "
 		    "intermediates and a certificate from a CA partners trust",
 		    pol->ca_file ? pol->ca_file : "the system store", why);
@@ -634,12 +634,12 @@ check_key(X509 *x, const char *which, const char *subject,
 	if (pk != NULL && (EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA ||
 	    EVP_PKEY_get_base_id(pk) == EVP_PKEY_DSA) &&
 	    EVP_PKEY_get_bits(pk) < 2048)
-		findings_add(f, SEV_WARNING, "cert-weak-key", subject,
+		findings_add(f, SEV_WARNING, F_CERT_WEAK_KEY, subject,
 		    "the %s has a %d-bit %s key; use 2048 bits or more (or "
 		    "ECDSA)", which, EVP_PKEY_get_bits(pk),
 		    EVP_PKEY_get0_type_name(pk));
 	if (weak_digest(x))
-		findings_add(f, SEV_WARNING, "cert-weak-key", subject,
+		findings_add(f, SEV_WARNING, F_CERT_WEAK_KEY, subject,
 		    "the %s is signed with %s; partners may reject it: reissue "
 		    "it with SHA-256", which, sig_digest(x));
 }
@@ -659,7 +659,7 @@ cert_check(const struct cert *c, char *const *domains, size_t ndomains,
 		    "domain", domains[i], "matched", cert_id_name(id),
 		    "identity", matched));
 		if (id == CERT_ID_NONE)
-			findings_add(f, SEV_ERROR, "cert-name-mismatch",
+			findings_add(f, SEV_ERROR, F_CERT_NAME_MISMATCH,
 			    subject, "the certificate is not valid for the "
 			    "XMPP domain %s (no DNS-ID, SRV-ID or XmppAddr "
 			    "matches); it must name the domain, not the "
@@ -669,7 +669,7 @@ cert_check(const struct cert *c, char *const *domains, size_t ndomains,
 	json_object_set_new(facts, "identities", ids);
 	check_validity(c, pol, subject, f);
 	if (pol->chain_verdict == 2)
-		findings_add(f, SEV_ERROR, "cert-untrusted", subject,
+		findings_add(f, SEV_ERROR, F_CERT_UNTRUSTED, subject,
 		    "the chain does not verify against %s: %s; serve the "
 		    "intermediates and a certificate from a CA partners trust",
 		    pol->ca_file ? pol->ca_file : "the system store",
@@ -679,7 +679,7 @@ cert_check(const struct cert *c, char *const *domains, size_t ndomains,
 	xku = X509_get_extended_key_usage(c->leaf);
 	if ((X509_get_extension_flags(c->leaf) & EXFLAG_XKUSAGE) &&
 	    !(xku & XKU_SSL_CLIENT))
-		findings_add(f, SEV_WARNING, "cert-no-client-auth", subject,
+		findings_add(f, SEV_WARNING, F_CERT_NO_CLIENT_AUTH, subject,
 		    "the extended key usage lacks clientAuth: partners using "
 		    "SASL EXTERNAL or strict dialback reject it when this "
 		    "gateway connects to them");

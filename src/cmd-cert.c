@@ -94,7 +94,7 @@ check_file(struct report *r, const char *path, const char *gateway,
 	json_t *facts;
 
 	if ((c = cert_load_file(path, &cause)) == NULL) {
-		findings_add(report_findings(r), SEV_ERROR, "file-unreadable",
+		findings_add(report_findings(r), SEV_ERROR, F_FILE_UNREADABLE,
 		    path, "%s", cause);
 		report_set_unknown(r);
 		free(cause);
@@ -160,7 +160,7 @@ cmd_cert_exec(struct globals *g, int argc, char **argv)
 	report_set(r, "domains", strings_json(domains, ndomains));
 	report_set(r, "certificates", list);
 	if (checked == 0) {
-		findings_add_at(report_findings(r), SEV_ERROR, "plan-invalid",
+		findings_add_at(report_findings(r), SEV_ERROR, F_PLAN_INVALID,
 		    p->path, 0, NULL, "no CERTFILE given and no new gateway of "
 		    "the plan has a cert");
 		report_set_unknown(r);

@@ -226,7 +226,7 @@ cmd_check_exec(struct globals *g, int argc, char **argv)
 	if (o.stage_given)
 		report_set(r, "stage", json_string(stage_name(o.stage)));
 	if (dnslive_check(&dl, report_findings(r), &obs, &cause) == -1) {
-		findings_add(report_findings(r), SEV_ERROR, "dns-failure",
+		findings_add(report_findings(r), SEV_ERROR, F_DNS_FAILURE,
 		    NULL, "%s", cause);
 		report_set_unknown(r);
 		free(cause);

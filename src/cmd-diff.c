@@ -33,7 +33,7 @@ load(struct report *r, const char *path)
 
 	if ((data = file_read(path, REPORT_MAX, &len, &cause)) == NULL) {
 		findings_add_at(report_findings(r), SEV_ERROR,
-		    "file-unreadable", path, 0, NULL, "%s", cause);
+		    F_FILE_UNREADABLE, path, 0, NULL, "%s", cause);
 		free(cause);
 		return NULL;
 	}
@@ -41,13 +41,13 @@ load(struct report *r, const char *path)
 	free(data);
 	if (doc == NULL) {
 		findings_add_at(report_findings(r), SEV_ERROR,
-		    "file-unreadable", path, (unsigned)err.line, NULL,
+		    F_REPORT_INVALID, path, (unsigned)err.line, NULL,
 		    "not JSON: %s", err.text);
 		return NULL;
 	}
 	if ((obs = observe_report(doc, &why)) == NULL)
 		findings_add_at(report_findings(r), SEV_ERROR,
-		    "file-unreadable", path, 0, NULL, "%s: save one with "
+		    F_REPORT_INVALID, path, 0, NULL, "%s: save one with "
 		    "xmppcut check|probe|monitor --json", why);
 	json_decref(doc);
 	return obs;

@@ -48,9 +48,17 @@ gen_opt(void *arg, int opt, const char *val)
 			return cmd_usage_error("generate", "--format %s: "
 			    "expected zone or nsupdate", val);
 		return 0;
-	case OPT_SERVER:
+	case OPT_SERVER: {
+		unsigned port = 53;
+		char *host;
+
+		if (parse_hostport(val, '@', &host, &port) == -1)
+			return cmd_usage_error("generate", "--server %s: "
+			    "expected ADDR[@PORT]", val);
+		free(host);
 		o->server = val;
 		return 0;
+	}
 	case OPT_TSIG_KEY:
 		o->tsig_key = val;
 		return 0;
@@ -112,7 +120,7 @@ generate(struct report *r, const struct plan *p, const struct gen_opts *o)
 	char *cause = NULL, *text;
 
 	if (plan_count_role(p, stage_role(o->stage)) == 0) {
-		findings_add_at(report_findings(r), SEV_ERROR, "plan-invalid",
+		findings_add_at(report_findings(r), SEV_ERROR, F_PLAN_INVALID,
 		    p->path, 0, NULL, "the plan has no old gateway, so stage "
 		    "%s has nothing to publish", stage_name(o->stage));
 		report_set_unknown(r);
@@ -122,7 +130,7 @@ generate(struct report *r, const struct plan *p, const struct gen_opts *o)
 	    &cause) == -1 || (text = o->nsupdate ?
 	    nsupdate_script(p, o->stage, &no, &cause) :
 	    zone_snippet(p, o->stage, &recs)) == NULL) {
-		findings_add_at(report_findings(r), SEV_ERROR, "plan-invalid",
+		findings_add_at(report_findings(r), SEV_ERROR, F_PLAN_INVALID,
 		    p->path, 0, NULL, "%s", cause);
 		report_set_unknown(r);
 		free(cause);
@@ -145,7 +153,8 @@ cmd_generate_exec(struct globals *g, int argc, char **argv)
 	struct gen_opts o;
 	struct cmd_opts co = { "s:f:", gen_longopts, gen_opt, &o };
 	struct report *r;
-	struct plan *p;
+	struct plan *p = NULL;
+	char *key = NULL, *cause = NULL;
 	int first, status;
 
 	memset(&o, 0, sizeof o);
@@ -165,8 +174,15 @@ cmd_generate_exec(struct globals *g, int argc, char **argv)
 	r = report_new("generate", g->json);
 	report_text_is_data(r);	/* stdout may feed nsupdate: findings
 				 * go to stderr */
-	if ((p = cmd_load_plan(g, r)) != NULL)
+	if (o.tsig_key != NULL && (key = nsupdate_tsig_key(o.tsig_key,
+	    &cause)) == NULL) {
+		findings_add(report_findings(r), SEV_ERROR, F_TSIG_KEY_INVALID,
+		    o.tsig_key, "%s", cause);
+		report_set_unknown(r);
+		free(cause);
+	} else if ((p = cmd_load_plan(g, r)) != NULL)
 		generate(r, p, &o);
+	free(key);
 	status = report_emit(r, g->quiet);
 	plan_free(p);
 	report_free(r);

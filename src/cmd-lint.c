@@ -103,7 +103,7 @@ lint(struct report *r, const struct plan *p, const struct lint_opts *o,
 	}
 	free(domains);
 	if (dnscheck_gateways(&dc, &cause) == -1) {
-		findings_add(report_findings(r), SEV_ERROR, "file-unreadable",
+		findings_add(report_findings(r), SEV_ERROR, F_FILE_UNREADABLE,
 		    NULL, "%s", cause);
 		report_set_unknown(r);
 		free(cause);

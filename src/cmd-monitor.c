@@ -106,17 +106,17 @@ keep_state(struct report *r, struct state *st, json_t *obs)
 	json_t *last = state_read(st, &how, &why);
 
 	if (how == STATE_MISSING)
-		findings_add(f, SEV_INFO, "state-reset", NULL, "no state file "
+		findings_add(f, SEV_INFO, F_STATE_RESET, NULL, "no state file "
 		    "yet: this run is the baseline");
 	else if (how == STATE_BAD)
-		findings_add(f, SEV_WARNING, "state-reset", NULL, "%s: a fresh "
+		findings_add(f, SEV_WARNING, F_STATE_RESET, NULL, "%s: a fresh "
 		    "baseline was written", why);
 	else
 		report_set(r, "changes", observe_compare(last, obs, f));
 	free(why);
 	json_decref(last);
 	if (state_write(st, obs, &why) == -1) {
-		findings_add(f, SEV_ERROR, "state-write-failed", NULL, "cannot "
+		findings_add(f, SEV_ERROR, F_STATE_WRITE_FAILED, NULL, "cannot "
 		    "write the state: %s", why);
 		report_set_unknown(r);
 		free(why);
@@ -144,7 +144,7 @@ count_reach(const json_t *list, size_t *reach, long long *days)
 static int
 same_place(const struct finding *a, const struct finding *b)
 {
-	return strcmp(a->id, b->id) == 0 && ((a->subject == NULL &&
+	return a->id == b->id && ((a->subject == NULL &&
 	    b->subject == NULL) || (a->subject != NULL && b->subject != NULL &&
 	    strcmp(a->subject, b->subject) == 0));
 }
@@ -188,7 +188,7 @@ nagios_line(struct report *r, const struct plan *p, const json_t *own,
 				for (k = i; k < f->n; k++)
 					same += same_place(&f->v[k], &f->v[i]);
 				buf_addf(&b, "%s [%s] %s", shown ? ";" : "",
-				    f->v[i].id, f->v[i].subject ?
+				    finding_name(f->v[i].id), f->v[i].subject ?
 				    f->v[i].subject : "");
 				if (same > 1)
 					buf_addf(&b, " (%zu)", same);
@@ -244,7 +244,7 @@ cmd_monitor_exec(struct globals *g, int argc, char **argv)
 	if (o.state != NULL && (st = state_open(o.state, &busy, &cause)) ==
 	    NULL) {
 		findings_add(report_findings(r), SEV_ERROR, busy ?
-		    "state-locked" : "state-write-failed", o.state, "%s",
+		    F_STATE_LOCKED : F_STATE_WRITE_FAILED, o.state, "%s",
 		    cause);
 		report_set_unknown(r);
 		free(cause);
@@ -264,7 +264,7 @@ cmd_monitor_exec(struct globals *g, int argc, char **argv)
 	    o.expect == ROLE_OLD ? STAGE_CURRENT : STAGE_FINAL;
 	dl.ttl_limit = o.stage_given && o.stage != STAGE_FINAL;
 	if (dnslive_check(&dl, report_findings(r), &dns, &cause) == -1) {
-		findings_add(report_findings(r), SEV_ERROR, "dns-failure",
+		findings_add(report_findings(r), SEV_ERROR, F_DNS_FAILURE,
 		    NULL, "%s", cause);
 		report_set_unknown(r);
 		free(cause);
@@ -293,7 +293,7 @@ cmd_monitor_exec(struct globals *g, int argc, char **argv)
 		if (file_write_atomic(o.prom, metrics, strlen(metrics),
 		    &cause) == -1) {
 			findings_add(report_findings(r), SEV_ERROR,
-			    "state-write-failed", o.prom, "cannot write the "
+			    F_METRICS_WRITE_FAILED, o.prom, "cannot write the "
 			    "metrics: %s", cause);
 			report_set_unknown(r);
 			free(cause);

@@ -134,7 +134,7 @@ probe_into_report(struct report *r, const struct probe_opts *po,
 	json_t *list;
 
 	if (probe_run(po, reqs, n, res, &cause) == -1) {
-		findings_add(report_findings(r), SEV_ERROR, "dns-failure",
+		findings_add(report_findings(r), SEV_ERROR, F_DNS_FAILURE,
 		    NULL, "%s", cause);
 		report_set_unknown(r);
 		free(cause);

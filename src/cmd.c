@@ -26,6 +26,7 @@ enum {
 	OPT_TRUST_ANCHOR,
 	OPT_CA,
 	OPT_TIMEOUT,
+	OPT_LIST_FINDINGS,
 };
 
 #define GLOBAL_SHORTOPTS "c:j:qvhV"
@@ -43,6 +44,7 @@ static const struct option global_longopts[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
+	{ "list-findings", no_argument, NULL, OPT_LIST_FINDINGS },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -62,7 +64,8 @@ static const char global_help[] =
     "  -q, --quiet                only warnings and errors\n"
     "  -v, --verbose              more diagnostics on stderr\n"
     "  -h, --help                 this help\n"
-    "  -V, --version              the version\n";
+    "  -V, --version              the version\n"
+    "      --list-findings        every finding id: id, severities, meaning\n";
 
 static void
 usage(FILE *out)
@@ -159,8 +162,28 @@ version(void)
 	printf("xmppcut %s\n", PACKAGE_VERSION);
 }
 
-/* One global option. Returns 0, -1 (usage error printed), -2 (-h) or
- * -3 (-V). */
+/* ID<TAB>SEVERITIES<TAB>MEANING, one line per finding id. */
+static void
+list_findings(void)
+{
+	for (int i = 0; i < F_COUNT; i++) {
+		const struct finding_kind *k = &finding_kinds[i];
+		int first = 1;
+
+		printf("%s\t", k->name);
+		for (int sev = SEV_ERROR; sev >= SEV_INFO; sev--) {
+			if (!(k->severities & (1u << sev)))
+				continue;
+			printf("%s%s", first ? "" : ",",
+			    severity_name((enum severity)sev));
+			first = 0;
+		}
+		printf("\t%s\n", k->meaning);
+	}
+}
+
+/* One global option. Returns 0, -1 (usage error printed), -2 (-h),
+ * -3 (-V) or -4 (--list-findings). */
 static int
 global_opt(struct globals *g, const char *cmd, int opt, const char *arg)
 {
@@ -215,6 +238,8 @@ global_opt(struct globals *g, const char *cmd, int opt, const char *arg)
 		return -2;
 	case 'V':
 		return -3;
+	case OPT_LIST_FINDINGS:
+		return -4;
 	default:
 		return -1;
 	}
@@ -258,8 +283,11 @@ cmd_parse(const struct cmd_entry *e, struct globals *g, int argc,
 			cmd_help(e);
 			break;
 		}
-		if (r == -3) {
-			version();
+		if (r == -3 || r == -4) {
+			if (r == -3)
+				version();
+			else
+				list_findings();
 			r = -2;
 			break;
 		}
@@ -338,8 +366,11 @@ cmd_main(int argc, char **argv)
 			usage(stdout);
 			return XC_EXIT_OK;
 		}
-		if (r == -3) {
-			version();
+		if (r == -3 || r == -4) {
+			if (r == -3)
+				version();
+			else
+				list_findings();
 			return XC_EXIT_OK;
 		}
 		if (r != 0)

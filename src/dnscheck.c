@@ -58,7 +58,7 @@ static void
 check_ttl_mixed(const struct dnscheck *c, const struct rrset *s)
 {
 	if (s != NULL && s->ttl_mixed)
-		SET_FINDING(c, s, SEV_WARNING, "ttl-inconsistent", s->owner,
+		SET_FINDING(c, s, SEV_WARNING, F_TTL_INCONSISTENT, s->owner,
 		    "the %s RRset has records with different TTLs (RFC 2181 "
 		    "§5.2); give them one TTL", rrtype_name(s->type));
 }
@@ -68,7 +68,7 @@ check_ttl_limit(const struct dnscheck *c, const struct rrset *s)
 {
 	if (s != NULL && c->ttl_limit && c->plan != NULL &&
 	    s->ttl > c->plan->cutover_ttl)
-		SET_FINDING(c, s, SEV_WARNING, "ttl-above-cutover", s->owner,
+		SET_FINDING(c, s, SEV_WARNING, F_TTL_ABOVE_CUTOVER, s->owner,
 		    "the %s TTL is %u, above cutover-ttl %u: resolvers may "
 		    "keep the old answer that long after the change",
 		    rrtype_name(s->type), s->ttl, c->plan->cutover_ttl);
@@ -87,18 +87,18 @@ check_target(const struct dnscheck *c, const struct rrset *srv,
 		want = xmpps ? g->direct_tls_port : g->port;
 	if (r->port != want) {
 		if (g != NULL && want == 0)
-			SET_FINDING(c, srv, SEV_WARNING, "srv-port-unexpected",
+			SET_FINDING(c, srv, SEV_WARNING, F_SRV_PORT_UNEXPECTED,
 			    srv->owner, "port %u on %s, but the plan gives "
 			    "that gateway no direct-tls-port", r->port,
 			    r->target);
 		else
-			SET_FINDING(c, srv, SEV_WARNING, "srv-port-unexpected",
+			SET_FINDING(c, srv, SEV_WARNING, F_SRV_PORT_UNEXPECTED,
 			    srv->owner, "port %u on %s, expected %u%s",
 			    r->port, r->target, want, g ? " (the plan's)" :
 			    "");
 	}
 	if (!in_scope(c, r->target)) {
-		SET_FINDING(c, srv, SEV_INFO, "srv-target-no-address",
+		SET_FINDING(c, srv, SEV_INFO, F_SRV_TARGET_OUT_OF_ZONE,
 		    srv->owner, "target %s is outside the zones given: its "
 		    "addresses cannot be checked offline", r->target);
 		return;
@@ -111,7 +111,7 @@ check_target(const struct dnscheck *c, const struct rrset *srv,
 	 * CNAME only when there is none. */
 	if (a == NULL && aaaa == NULL &&
 	    (cname = get(c, r->target, RR_CNAME)) != NULL) {
-		SET_FINDING(c, srv, SEV_ERROR, "srv-target-cname", srv->owner,
+		SET_FINDING(c, srv, SEV_ERROR, F_SRV_TARGET_CNAME, srv->owner,
 		    "target %s is an alias (CNAME%s%s); RFC 2782 requires the "
 		    "canonical name: point the SRV at the host itself",
 		    r->target, cname->target ? " to " : "",
@@ -120,7 +120,7 @@ check_target(const struct dnscheck *c, const struct rrset *srv,
 		return;
 	}
 	if (a == NULL && aaaa == NULL)
-		SET_FINDING(c, srv, SEV_ERROR, "srv-target-no-address",
+		SET_FINDING(c, srv, SEV_ERROR, F_SRV_TARGET_NO_ADDRESS,
 		    srv->owner, "target %s has no A or AAAA record: partners "
 		    "cannot connect; add its addresses", r->target);
 	check_ttl_mixed(c, a);
@@ -139,7 +139,7 @@ check_srvset(const struct dnscheck *c, const struct rrset *s, int xmpps)
 		if (s->srv[i].target[0] == '\0')
 			dot = 1;
 	if (dot) {
-		SET_FINDING(c, s, SEV_WARNING, "srv-target-dot", s->owner,
+		SET_FINDING(c, s, SEV_WARNING, F_SRV_TARGET_DOT, s->owner,
 		    s->n == 1 ? "the SRV target is \".\": the service is "
 		    "decidedly not available (RFC 2782); partners will not "
 		    "federate with this domain" : "a \".\" target stands "
@@ -265,12 +265,12 @@ compare_srv(const struct dnscheck *c, const struct rrlist *want,
 	h = s ? joined(s->rdata, s->n) : xstrdup("none");
 	w = expectation(c);
 	if (c->live && s != NULL && names_other_role(c, s))
-		SET_FINDING(c, s, SEV_ERROR, "srv-points-old", owner,
+		SET_FINDING(c, s, SEV_ERROR, F_SRV_POINTS_OLD, owner,
 		    "the SRV still names the %s gateway (%s); %s %s",
 		    role_name(stage_role(c->stage) == ROLE_NEW ? ROLE_OLD :
 		    ROLE_NEW), h, w, e);
 	else
-		SET_FINDING(c, s, SEV_ERROR, "srv-plan-mismatch", owner,
+		SET_FINDING(c, s, SEV_ERROR, F_SRV_PLAN_MISMATCH, owner,
 		    "the SRV holds %s; %s %s", h, w, e);
 	free(w);
 	free(e);
@@ -290,7 +290,7 @@ dnscheck_domain(const struct dnscheck *c, const char *domain)
 	char *cause = NULL;
 
 	if (s1 == NULL && plan_has_domain(c->plan, domain))
-		findings_add(c->f, SEV_ERROR, "srv-missing", domain,
+		findings_add(c->f, SEV_ERROR, F_SRV_MISSING, domain,
 		    "no _xmpp-server._tcp SRV record: partners fall back to "
 		    "the domain's own A/AAAA on port 5269; publish the SRV");
 	if (s1 != NULL)
@@ -298,7 +298,7 @@ dnscheck_domain(const struct dnscheck *c, const char *domain)
 	if (s2 != NULL) {
 		check_srvset(c, s2, 1);
 		if (s1 == NULL)
-			SET_FINDING(c, s2, SEV_WARNING, "xmpps-inconsistent",
+			SET_FINDING(c, s2, SEV_WARNING, F_XMPPS_INCONSISTENT,
 			    o2, "_xmpps-server exists without _xmpp-server: "
 			    "partners without XEP-0368 cannot reach %s",
 			    domain);
@@ -313,7 +313,7 @@ dnscheck_domain(const struct dnscheck *c, const char *domain)
 		for (size_t i = 0; i < s2->n; i++)
 			t2[n2++] = s2->srv[i].target;
 		if (!same_set(t1, n1, t2, n2))
-			SET_FINDING(c, s2, SEV_WARNING, "xmpps-inconsistent",
+			SET_FINDING(c, s2, SEV_WARNING, F_XMPPS_INCONSISTENT,
 			    o2, "_xmpps-server and _xmpp-server name "
 			    "different targets");
 		free(t1);
@@ -365,12 +365,12 @@ check_gateway_tlsa(const struct dnscheck *c, const struct gateway *g,
 		if (failed(c, owner, RR_TLSA))
 			s = NULL;
 		else if ((s = get(c, owner, RR_TLSA)) == NULL)
-			findings_add(c->f, SEV_WARNING, "tlsa-missing", owner,
+			findings_add(c->f, SEV_WARNING, F_TLSA_MISSING, owner,
 			    "no TLSA record for the plan's certificate: DANE "
 			    "partners cannot authenticate %s; publish "
 			    "the stage's TLSA 3 1 1", g->host);
 		else if (!tlsa_matches(s, crt))
-			SET_FINDING(c, s, SEV_ERROR, "tlsa-mismatch", owner,
+			SET_FINDING(c, s, SEV_ERROR, F_TLSA_MISMATCH, owner,
 			    "no TLSA record matches the plan's certificate %s: "
 			    "DANE partners will refuse %s; publish the stage's "
 			    "TLSA 3 1 1", g->cert, g->host);
@@ -419,7 +419,7 @@ dnscheck_gateways(const struct dnscheck *c, char **cause)
 			e = joined(exp, nexp);
 			h = joined(have, nhave);
 			SET_FINDING(c, a ? a : aaaa, SEV_ERROR,
-			    "address-plan-mismatch", g->host, "the addresses "
+			    F_ADDRESS_PLAN_MISMATCH, g->host, "the addresses "
 			    "are %s; the plan says %s", h, e);
 			free(e);
 			free(h);

@@ -373,7 +373,7 @@ compare_servers(const struct zone *z, struct findings *f)
 			char *v;
 
 			if (a == NULL || a->status != DNS_OK) {
-				findings_add(f, SEV_ERROR, "dns-failure", name,
+				findings_add(f, SEV_ERROR, F_DNS_FAILURE, name,
 				    "authoritative server %s (%s) gave no %s "
 				    "answer: %s", s->name, s->addr,
 				    rrtype_name(type), a && a->error ? a->error :
@@ -382,7 +382,7 @@ compare_servers(const struct zone *z, struct findings *f)
 			}
 			v = answer_values(a);
 			if (i > 0 && strcmp(v, v0) != 0)
-				findings_add(f, SEV_ERROR, "ns-inconsistent",
+				findings_add(f, SEV_ERROR, F_NS_INCONSISTENT,
 				    name, "the zone's servers disagree on the "
 				    "%s records: %s (%s) serves %s, %s (%s) "
 				    "serves %s; wait for the change to reach "
@@ -403,11 +403,11 @@ answer_problem(const struct dns_answer *a, struct findings *f)
 	if (a == NULL || (a->status == DNS_OK && a->dnssec != DNSSEC_BOGUS))
 		return 0;
 	if (a->status != DNS_OK)
-		findings_add(f, SEV_ERROR, "dns-failure", a->name, "no %s "
+		findings_add(f, SEV_ERROR, F_DNS_FAILURE, a->name, "no %s "
 		    "answer: %s; partners cannot resolve it either",
 		    rrtype_name(a->type), a->error);
 	else
-		findings_add(f, SEV_ERROR, "dnssec-bogus", a->name, "the %s "
+		findings_add(f, SEV_ERROR, F_DNSSEC_BOGUS, a->name, "the %s "
 		    "answer fails DNSSEC validation (%s): validating "
 		    "resolvers answer SERVFAIL", rrtype_name(a->type),
 		    a->why_bogus ? a->why_bogus : "no reason given");
@@ -454,7 +454,7 @@ answer_findings(const struct answers *m, const struct dnslive_opts *o,
 			bad |= answer_problem(a, f);
 			if (svc == 0 && a != NULL && a->status == DNS_OK &&
 			    a->dnssec == DNSSEC_INSECURE)
-				findings_add(f, SEV_INFO, "dnssec-insecure",
+				findings_add(f, SEV_INFO, F_DNSSEC_INSECURE,
 				    p->domains[d], "the SRV answer is not "
 				    "signed: DANE cannot apply and a forged "
 				    "answer cannot be told from a real one");
@@ -657,7 +657,7 @@ dnslive_check(const struct dnslive_opts *o, struct findings *f,
 		free(owner);
 	}
 	if (dnscheck_gateways(&dc, &err) == -1) {
-		findings_add(f, SEV_ERROR, "file-unreadable", NULL, "%s", err);
+		findings_add(f, SEV_ERROR, F_FILE_UNREADABLE, NULL, "%s", err);
 		free(err);
 	}
 

@@ -4,19 +4,165 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void vadd(struct findings *, enum severity, const char *,
+#define E SEVS_ERROR
+#define W SEVS_WARNING
+#define I SEVS_INFO
+
+const struct finding_kind finding_kinds[F_COUNT] = {
+	[F_PLAN_INVALID] = { "plan-invalid", E,
+	    "the plan cannot be used (exit 3)" },
+	[F_FILE_UNREADABLE] = { "file-unreadable", E,
+	    "a zone, certificate or report file cannot be read or holds no "
+	    "certificate (exit 3)" },
+	[F_REPORT_INVALID] = { "report-invalid", E,
+	    "(diff) a saved report is not JSON or not a report of check, "
+	    "probe or monitor (exit 3)" },
+	[F_TSIG_KEY_INVALID] = { "tsig-key-invalid", E,
+	    "the --tsig-key file cannot be read or is not a TSIG key (exit 3)" },
+	[F_CA_UNREADABLE] = { "ca-unreadable", E,
+	    "the --ca bundle cannot be read (exit 3)" },
+	[F_RESOLVER_FAILED] = { "resolver-failed", E,
+	    "no resolver can be set up (an unreadable trust anchor, a bad "
+	    "--resolver or --stub): the tool cannot judge (exit 3)" },
+	[F_ZONE_PARSE_ERROR] = { "zone-parse-error", E,
+	    "a zone file line does not parse (file, line)" },
+	[F_SRV_MISSING] = { "srv-missing", E,
+	    "a plan domain has no _xmpp-server._tcp SRV" },
+	[F_SRV_TARGET_CNAME] = { "srv-target-cname", E,
+	    "an SRV target is an alias (RFC 2782)" },
+	[F_SRV_TARGET_NO_ADDRESS] = { "srv-target-no-address", E,
+	    "an in-zone SRV target has no A/AAAA" },
+	[F_SRV_TARGET_OUT_OF_ZONE] = { "srv-target-out-of-zone", I,
+	    "(lint) an SRV target lies outside the zones given: its addresses "
+	    "cannot be checked offline" },
+	[F_SRV_TARGET_DOT] = { "srv-target-dot", W,
+	    "the SRV says \"service not available\" (a sole \".\" target), or "
+	    "\".\" stands among other targets" },
+	[F_SRV_PORT_UNEXPECTED] = { "srv-port-unexpected", W,
+	    "the port differs from the plan (or from 5269/5270 without plan)" },
+	[F_SRV_OWNER_MALFORMED] = { "srv-owner-malformed", W,
+	    "an SRV record at a misspelt XMPP service owner" },
+	[F_SRV_PLAN_MISMATCH] = { "srv-plan-mismatch", E,
+	    "SRV targets or ports differ from the plan's stage" },
+	[F_ADDRESS_PLAN_MISMATCH] = { "address-plan-mismatch", E,
+	    "a gateway's A/AAAA differ from the plan" },
+	[F_TTL_INCONSISTENT] = { "ttl-inconsistent", W,
+	    "one RRset with different TTLs (RFC 2181 5.2)" },
+	[F_TTL_ABOVE_CUTOVER] = { "ttl-above-cutover", W,
+	    "in pre, cutover or rollback, a TTL above cutover-ttl" },
+	[F_XMPPS_INCONSISTENT] = { "xmpps-inconsistent", W,
+	    "_xmpps-server without _xmpp-server, or the two name different "
+	    "targets" },
+	[F_TLSA_MISMATCH] = { "tlsa-mismatch", E,
+	    "no TLSA record matches the plan's certificate" },
+	[F_TLSA_MISSING] = { "tlsa-missing", W,
+	    "the plan gives a certificate but no TLSA record is published for "
+	    "it" },
+	[F_DNSSEC_SIGNATURE_INVALID] = { "dnssec-signature-invalid", E,
+	    "an RRSIG in a signed zone fails, has expired, is not valid yet, "
+	    "or is missing" },
+	[F_CERT_NAME_MISMATCH] = { "cert-name-mismatch", E,
+	    "no DNS-ID, SRV-ID or XmppAddr (nor CN when there is none of "
+	    "those) matches the domain" },
+	[F_CERT_EXPIRED] = { "cert-expired", E,
+	    "the certificate's validity period has ended" },
+	[F_CERT_NOT_YET_VALID] = { "cert-not-yet-valid", E,
+	    "the certificate's validity period has not begun" },
+	[F_CERT_EXPIRES_SOON] = { "cert-expires-soon", W,
+	    "the certificate expires within --warn-days (default 21)" },
+	[F_CERT_UNTRUSTED] = { "cert-untrusted", E | I,
+	    "the chain does not verify against --ca or the system store "
+	    "(info when DANE authenticated the peer)" },
+	[F_CERT_NO_CLIENT_AUTH] = { "cert-no-client-auth", W,
+	    "the EKU lacks clientAuth: partners using SASL EXTERNAL or strict "
+	    "dialback reject it" },
+	[F_CERT_WEAK_KEY] = { "cert-weak-key", W,
+	    "RSA or DSA below 2048 bits, or a SHA-1 or MD5 signature" },
+	[F_DNS_FAILURE] = { "dns-failure", E,
+	    "SERVFAIL, a timeout or no answer from the resolver or an "
+	    "authoritative server" },
+	[F_DNSSEC_BOGUS] = { "dnssec-bogus", E,
+	    "DNSSEC validation failed (the resolver's reason in the message)" },
+	[F_DNSSEC_INSECURE] = { "dnssec-insecure", I,
+	    "the SRV answer is not signed: DANE cannot apply" },
+	[F_SRV_POINTS_OLD] = { "srv-points-old", E,
+	    "the live SRV still names an old gateway when new is expected (or "
+	    "the reverse)" },
+	[F_NS_INCONSISTENT] = { "ns-inconsistent", E,
+	    "the zone's authoritative servers do not all serve the same "
+	    "records: the change has not reached them all" },
+	[F_CONNECT_FAILED] = { "connect-failed", E,
+	    "no address of any target accepted TCP, or no target has an "
+	    "address" },
+	[F_STARTTLS_MISSING] = { "starttls-missing", E,
+	    "the stream offers no STARTTLS" },
+	[F_TLS_FAILED] = { "tls-failed", E,
+	    "the TLS handshake failed, or STARTTLS was answered with "
+	    "<failure/>" },
+	[F_TLS_VERSION_OLD] = { "tls-version-old", W,
+	    "TLS below 1.2 was negotiated" },
+	[F_STREAM_ERROR] = { "stream-error", E,
+	    "the peer sent a stream error (condition and text in the "
+	    "message)" },
+	[F_STREAM_INVALID] = { "stream-invalid", E,
+	    "the peer sent something that is not a valid XMPP stream, or "
+	    "closed it early" },
+	[F_DANE_MISMATCH] = { "dane-mismatch", E,
+	    "DNSSEC-secure TLSA records exist and the certificate matches "
+	    "none" },
+	[F_NO_AUTH_METHOD] = { "no-auth-method", W,
+	    "after TLS, neither dialback nor SASL EXTERNAL is offered" },
+	[F_TIMEOUT] = { "timeout", E,
+	    "a step did not finish within --timeout, or a probe within "
+	    "--max-time" },
+	[F_CHANGED] = { "changed", W,
+	    "(monitor, diff) an observation changed since the last run" },
+	[F_REACHABILITY_LOST] = { "reachability-lost", E,
+	    "(monitor, diff) reachable before, unreachable now" },
+	[F_STATE_RESET] = { "state-reset", W | I,
+	    "(monitor) the state file was empty, truncated or corrupt: a fresh "
+	    "baseline was written (info: it was missing, on the first run)" },
+	[F_STATE_LOCKED] = { "state-locked", E,
+	    "(monitor) another run holds the state file's lock (exit 3)" },
+	[F_STATE_WRITE_FAILED] = { "state-write-failed", E,
+	    "(monitor) the state file cannot be locked or written (exit 3)" },
+	[F_METRICS_WRITE_FAILED] = { "metrics-write-failed", E,
+	    "(monitor) the --prom metrics file cannot be written (exit 3)" },
+};
+
+#undef E
+#undef W
+#undef I
+
+const char *
+finding_name(enum finding_id id)
+{
+	return (unsigned)id < F_COUNT ? finding_kinds[id].name : "unknown";
+}
+
+int
+finding_lookup(const char *name)
+{
+	for (int i = 0; i < F_COUNT; i++)
+		if (strcmp(finding_kinds[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+static void vadd(struct findings *, enum severity, enum finding_id,
     const char *, unsigned, const char *, const char *, va_list)
     PRINTFLIKE(7, 0);
 
 static void
-vadd(struct findings *f, enum severity sev, const char *id, const char *file,
+vadd(struct findings *f, enum severity sev, enum finding_id id,
+    const char *file,
     unsigned line, const char *subject, const char *fmt, va_list ap)
 {
 	struct finding *x;
 
 	grow(&f->v, &f->cap, f->n + 1, sizeof *f->v);
 	x = &f->v[f->n++];
-	x->id = xstrdup(id);
+	x->id = id;
 	x->severity = sev;
 	x->subject = subject ? xstrdup(subject) : NULL;
 	x->message = xvasprintf(fmt, ap);
@@ -25,7 +171,7 @@ vadd(struct findings *f, enum severity sev, const char *id, const char *file,
 }
 
 void
-findings_add(struct findings *f, enum severity sev, const char *id,
+findings_add(struct findings *f, enum severity sev, enum finding_id id,
     const char *subject, const char *fmt, ...)
 {
 	va_list ap;
@@ -36,8 +182,8 @@ findings_add(struct findings *f, enum severity sev, const char *id,
 }
 
 void
-findings_add_at(struct findings *f, enum severity sev, const char *id,
-    const char *file, unsigned line, const char *subject, const char *fmt,
+findings_add_at(struct findings *f, enum severity sev,
+    enum finding_id id, const char *file, unsigned line, const char *subject, const char *fmt,
     ...)
 {
 	va_list ap;
@@ -96,10 +242,10 @@ findings_count(const struct findings *f, enum severity sev)
 }
 
 long
-findings_find(const struct findings *f, const char *id)
+findings_find(const struct findings *f, enum finding_id id)
 {
 	for (size_t i = 0; i < f->n; i++)
-		if (strcmp(f->v[i].id, id) == 0)
+		if (f->v[i].id == id)
 			return (long)i;
 	return -1;
 }
@@ -108,7 +254,6 @@ void
 findings_free(struct findings *f)
 {
 	for (size_t i = 0; i < f->n; i++) {
-		free(f->v[i].id);
 		free(f->v[i].subject);
 		free(f->v[i].message);
 		free(f->v[i].file);

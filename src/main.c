@@ -2,6 +2,7 @@
  * federation. Everything but this file lives in libxmppcut.a. */
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -18,10 +19,26 @@ check_fds(void)
 	}
 }
 
+/* What was printed must have reached stdout: a full disk or a closed
+ * pipe is exit 3, never a status that says the output is whole. */
+static int
+stdout_flushed(void)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout) )
+		return 1;
+	fputs("xmppcut: cannot write the output (standard output)\n", stderr);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
+	int status;
+
 	check_fds();
 	signal(SIGPIPE, SIG_IGN);
-	return cmd_main(argc, argv);
+	status = cmd_main(argc, argv);
+	if (!stdout_flushed())
+		status = XC_EXIT_UNKNOWN;
+	return status;
 }

@@ -159,7 +159,7 @@ change(json_t *changes, struct findings *f, const char *name,
 
 	json_array_append_new(changes, json_pack("{s:s, s:s, s:O?, s:O?}",
 	    "name", name, "what", what, "before", before, "after", after));
-	findings_add(f, SEV_WARNING, "changed", name, "%s changed: %s -> %s",
+	findings_add(f, SEV_WARNING, F_CHANGED, name, "%s changed: %s -> %s",
 	    what, b, a);
 	free(b);
 	free(a);
@@ -194,7 +194,7 @@ observe_compare(const json_t *before, const json_t *after,
 			json_array_append_new(changes, json_pack("{s:s, s:s, "
 			    "s:b, s:b}", "name", name, "what", "reachable",
 			    "before", 1, "after", 0));
-			findings_add(f, SEV_ERROR, "reachability-lost", name,
+			findings_add(f, SEV_ERROR, F_REACHABILITY_LOST, name,
 			    "reachable before, unreachable now");
 		} else if (!json_is_true(rb) && json_is_true(ra) &&
 		    rb != NULL) {

@@ -61,7 +61,7 @@ bad(struct loader *l, unsigned line, const char *fmt, ...)
 	va_start(ap, fmt);
 	msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	findings_add_at(l->f, SEV_ERROR, "plan-invalid", l->path, line, NULL,
+	findings_add_at(l->f, SEV_ERROR, F_PLAN_INVALID, l->path, line, NULL,
 	    "%s", msg);
 	free(msg);
 	l->errors++;
@@ -72,7 +72,7 @@ line_has_finding(const struct loader *l, unsigned line)
 {
 	for (size_t i = 0; i < l->f->n; i++)
 		if (l->f->v[i].line == line &&
-		    strcmp(l->f->v[i].id, "plan-invalid") == 0)
+		    l->f->v[i].id == F_PLAN_INVALID)
 			return 1;
 	return 0;
 }

@@ -156,12 +156,12 @@ finish(struct probe *p)
 		json_array_foreach(p->attempts, i, a)
 			tcp += json_object_get(a, "address") != NULL;
 		if (tcp > 0)
-			FINDING(p, SEV_ERROR, "connect-failed", "no address of "
+			FINDING(p, SEV_ERROR, F_CONNECT_FAILED, "no address of "
 			    "any target accepted a TCP connection (%zu "
 			    "attempts): partners cannot reach the gateway",
 			    tcp);
 		else
-			FINDING(p, SEV_ERROR, "connect-failed", "no target has "
+			FINDING(p, SEV_ERROR, F_CONNECT_FAILED, "no target has "
 			    "an address (aliases are not followed: RFC 2782): "
 			    "partners cannot reach the gateway");
 	}
@@ -219,11 +219,11 @@ attempt_end(struct probe *p, const char *outcome, const char *error)
 }
 
 /* A connected attempt failed: a finding, then the next address. */
-static void fail(struct probe *, const char *, const char *, ...)
+static void fail(struct probe *, enum finding_id, const char *, ...)
     PRINTFLIKE(3, 4);
 
 static void
-fail(struct probe *p, const char *id, const char *fmt, ...)
+fail(struct probe *p, enum finding_id id, const char *fmt, ...)
 {
 	va_list ap;
 	char *msg, *w = where(p);
@@ -232,7 +232,7 @@ fail(struct probe *p, const char *id, const char *fmt, ...)
 	msg = xvasprintf(fmt, ap);
 	va_end(ap);
 	FINDING(p, SEV_ERROR, id, "%s: %s", w, msg);
-	attempt_end(p, id, msg);
+	attempt_end(p, finding_name(id), msg);
 	free(msg);
 	free(w);
 	next_address(p);
@@ -265,7 +265,7 @@ on_timeout(void *arg)
 		next_address(p);
 		return;
 	}
-	fail(p, "timeout", "no progress within %u s in step %s; the peer "
+	fail(p, F_TIMEOUT, "no progress within %u s in step %s; the peer "
 	    "never answered, or answered too slowly",
 	    p->e->o->timeout_ms / 1000, step_names[p->step]);
 }
@@ -304,7 +304,7 @@ flush(struct probe *p)
 				return 0;
 			}
 			if (r != TLS_OK) {
-				fail(p, "stream-invalid", "%s",
+				fail(p, F_STREAM_INVALID, "%s",
 				    tls_error(p->tls));
 				return -1;
 			}
@@ -315,7 +315,7 @@ flush(struct probe *p)
 				return 0;
 			}
 			if (w <= 0) {
-				fail(p, "stream-invalid", "writing: %s",
+				fail(p, F_STREAM_INVALID, "writing: %s",
 				    strerror(errno));
 				return -1;
 			}
@@ -395,7 +395,7 @@ tls_done(struct probe *p)
 	    alpn ? json_string(alpn) : json_null(), "mode", cur(p)->direct ?
 	    "direct-tls" : "starttls");
 	if (tls_version_old(p->tls))
-		FINDING(p, SEV_WARNING, "tls-version-old", "%s negotiated %s: "
+		FINDING(p, SEV_WARNING, F_TLS_VERSION_OLD, "%s negotiated %s: "
 		    "partners requiring TLS 1.2 or later refuse it", w,
 		    tls_version(p->tls));
 	pol.chain_verdict = tls_chain_verdict(p->tls, &pol.chain_error);
@@ -405,7 +405,7 @@ tls_done(struct probe *p)
 		    &f);
 		/* DANE authenticated it: PKIX trust is not what partners use */
 		for (size_t i = 0; dane == 1 && i < f.n; i++)
-			if (strcmp(f.v[i].id, "cert-untrusted") == 0)
+			if (f.v[i].id == F_CERT_UNTRUSTED)
 				f.v[i].severity = SEV_INFO;
 		findings_move(&p->res->findings, &f);
 		cert_free(c);
@@ -413,7 +413,7 @@ tls_done(struct probe *p)
 	p->dane_used = dane != -1;
 	p->dane_matched = dane == 1;
 	if (dane == 0)
-		FINDING(p, SEV_ERROR, "dane-mismatch", "%s: the certificate "
+		FINDING(p, SEV_ERROR, F_DANE_MISMATCH, "%s: the certificate "
 		    "matches none of the DNSSEC-secure TLSA records: DANE "
 		    "partners refuse the connection", w);
 	free(w);
@@ -437,7 +437,7 @@ do_handshake(struct probe *p)
 		watch_for(p, POLLOUT);
 		return;
 	default:
-		fail(p, "tls-failed", "%s", tls_error(p->tls));
+		fail(p, F_TLS_FAILED, "%s", tls_error(p->tls));
 		return;
 	}
 }
@@ -475,7 +475,7 @@ features_done(struct probe *p)
 	    "sasl", mech);
 	if (!f->dialback && !external) {
 		w = where(p);
-		FINDING(p, SEV_WARNING, "no-auth-method", "%s offers neither "
+		FINDING(p, SEV_WARNING, F_NO_AUTH_METHOD, "%s offers neither "
 		    "dialback nor SASL EXTERNAL after TLS: partners cannot "
 		    "authenticate the stream", w);
 		free(w);
@@ -495,18 +495,18 @@ stream_state(struct probe *p)
 
 	switch (s) {
 	case XMPP_INVALID:
-		fail(p, "stream-invalid", "not an XMPP stream: %s",
+		fail(p, F_STREAM_INVALID, "not an XMPP stream: %s",
 		    xmpp_why(p->x));
 		return;
 	case XMPP_STREAM_ERROR:
-		fail(p, "stream-error", "the peer sent the stream error "
+		fail(p, F_STREAM_ERROR, "the peer sent the stream error "
 		    "<%s/>%s%s%s", xmpp_why(p->x), xmpp_error_text(p->x) ?
 		    " (\"" : "", xmpp_error_text(p->x) ?
 		    xmpp_error_text(p->x) : "", xmpp_error_text(p->x) ?
 		    "\")" : "");
 		return;
 	case XMPP_CLOSED:
-		fail(p, "stream-invalid", "the peer closed the stream in step "
+		fail(p, F_STREAM_INVALID, "the peer closed the stream in step "
 		    "%s", step_names[p->step]);
 		return;
 	default:
@@ -514,7 +514,7 @@ stream_state(struct probe *p)
 	}
 	if (p->step == ST_STREAM && s == XMPP_FEATURES) {
 		if (!xmpp_features(p->x)->starttls) {
-			fail(p, "starttls-missing", "the stream offers no "
+			fail(p, F_STARTTLS_MISSING, "the stream offers no "
 			    "STARTTLS: partners requiring encryption cannot "
 			    "federate");
 			return;
@@ -527,7 +527,7 @@ stream_state(struct probe *p)
 		start_tls(p);
 		do_handshake(p);
 	} else if (p->step == ST_STARTTLS && s == XMPP_FAILURE) {
-		fail(p, "tls-failed", "the peer answered STARTTLS with "
+		fail(p, F_TLS_FAILED, "the peer answered STARTTLS with "
 		    "<failure/>");
 	} else if (p->step == ST_FEATURES && s == XMPP_FEATURES) {
 		features_done(p);
@@ -552,7 +552,7 @@ on_readable(struct probe *p)
 				return;
 			}
 			if (r != TLS_OK) {
-				fail(p, "stream-invalid", "%s",
+				fail(p, F_STREAM_INVALID, "%s",
 				    tls_error(p->tls));
 				return;
 			}
@@ -562,7 +562,7 @@ on_readable(struct probe *p)
 			if (r < 0 && (errno == EAGAIN || errno == EINTR))
 				return;
 			if (r <= 0) {
-				fail(p, "stream-invalid", "the peer closed "
+				fail(p, F_STREAM_INVALID, "the peer closed "
 				    "the connection%s%s", r < 0 ? ": " : "",
 				    r < 0 ? strerror(errno) : "");
 				return;
@@ -716,13 +716,13 @@ addresses_known(struct probe *p)
 		    a->dnssec != DNSSEC_SECURE)
 			secure = 0;
 		if (a != NULL && a->dnssec == DNSSEC_BOGUS)
-			FINDING(p, SEV_ERROR, "dnssec-bogus", "the %s records "
+			FINDING(p, SEV_ERROR, F_DNSSEC_BOGUS, "the %s records "
 			    "of %s fail DNSSEC validation (%s)",
 			    rrtype_name(a->type), a->name, a->why_bogus ?
 			    a->why_bogus : "no reason given");
 	}
 	if (t != NULL && t->dnssec == DNSSEC_BOGUS)
-		FINDING(p, SEV_ERROR, "dnssec-bogus", "the TLSA records of %s "
+		FINDING(p, SEV_ERROR, F_DNSSEC_BOGUS, "the TLSA records of %s "
 		    "fail DNSSEC validation (%s)", t->name, t->why_bogus ?
 		    t->why_bogus : "no reason given");
 	/* DANE (RFC 7673): SRV, addresses and TLSA all secure */
@@ -884,11 +884,11 @@ plan_candidates(struct probe *p)
 		struct dns_answer *a = p->srv[i];
 
 		if (a->status != DNS_OK) {
-			FINDING(p, SEV_ERROR, "dns-failure", "no %s SRV "
+			FINDING(p, SEV_ERROR, F_DNS_FAILURE, "no %s SRV "
 			    "answer: %s", i ? "_xmpps-server" : "_xmpp-server",
 			    a->error);
 		} else if (a->dnssec == DNSSEC_BOGUS) {
-			FINDING(p, SEV_ERROR, "dnssec-bogus", "the %s SRV "
+			FINDING(p, SEV_ERROR, F_DNSSEC_BOGUS, "the %s SRV "
 			    "answer fails DNSSEC validation (%s): validating "
 			    "partners cannot find the gateway", i ?
 			    "_xmpps-server" : "_xmpp-server", a->why_bogus ?
@@ -919,7 +919,7 @@ plan_candidates(struct probe *p)
 		}
 	}
 	if (dot) {
-		FINDING(p, SEV_WARNING, "srv-target-dot", "the SRV target is "
+		FINDING(p, SEV_WARNING, F_SRV_TARGET_DOT, "the SRV target is "
 		    "\".\": the domain says it offers no federation");
 		finish(p);
 		return;
@@ -990,7 +990,7 @@ on_run_deadline(void *arg)
 
 		if (p->finished)
 			continue;
-		FINDING(p, SEV_ERROR, "timeout", "not finished when the run's "
+		FINDING(p, SEV_ERROR, F_TIMEOUT, "not finished when the run's "
 		    "time bound was reached%s", p->attempts ? "" :
 		    " (not started)");
 		if (p->attempts == NULL) {	/* never started */

@@ -146,7 +146,7 @@ finding_json(const struct finding *f)
 {
 	json_t *o = json_object();
 
-	json_object_set_new(o, "id", json_string(f->id));
+	json_object_set_new(o, "id", json_string(finding_name(f->id)));
 	json_object_set_new(o, "severity",
 	    json_string(severity_name(f->severity)));
 	json_object_set_new(o, "subject",
@@ -207,7 +207,8 @@ emit_finding_text(FILE *out, const struct finding *f)
 		fprintf(out, "%s:%u: ", f->file, f->line);
 	else if (f->file != NULL)
 		fprintf(out, "%s: ", f->file);
-	fprintf(out, "%s: [%s] ", severity_name(f->severity), f->id);
+	fprintf(out, "%s: [%s] ", severity_name(f->severity),
+	    finding_name(f->id));
 	if (f->subject != NULL)
 		fprintf(out, "%s: ", f->subject);
 	fprintf(out, "%s\n", f->message);

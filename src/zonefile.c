@@ -340,7 +340,7 @@ take_record(struct zoneset *z, size_t fi, ldns_rr *rr, unsigned line,
 			return;
 		name = rdf_name(owner);
 		if (svc < 0) {
-			findings_add_at(f, SEV_WARNING, "srv-owner-malformed",
+			findings_add_at(f, SEV_WARNING, F_SRV_OWNER_MALFORMED,
 			    zf->path, line, name, "%s: partners never look "
 			    "this name up", why);
 		} else {
@@ -471,7 +471,7 @@ read_file(struct zoneset *z, size_t fi, const struct zoneset_opts *o,
 			if (report != NULL) {
 				zf->parse_errors++;
 				findings_add_at(report, SEV_ERROR,
-				    "zone-parse-error", zf->path, (unsigned)line,
+				    F_ZONE_PARSE_ERROR, zf->path, (unsigned)line,
 				    NULL, "$INCLUDE is not supported: lint the "
 				    "included file as well");
 			}
@@ -480,7 +480,7 @@ read_file(struct zoneset *z, size_t fi, const struct zoneset_opts *o,
 			if (report != NULL) {
 				zf->parse_errors++;
 				findings_add_at(report, SEV_ERROR,
-				    "zone-parse-error", zf->path, (unsigned)line,
+				    F_ZONE_PARSE_ERROR, zf->path, (unsigned)line,
 				    NULL, "%s", ldns_get_errorstr_by_id(s));
 			}
 			break;
@@ -727,7 +727,7 @@ verify_set(struct zoneset *z, size_t fi, const struct vset *s,
 	if (ldns_rr_list_rr_count(s->rrs) == 0)
 		return;
 	if (ldns_rr_list_rr_count(s->sigs) == 0) {
-		findings_add_at(f, SEV_ERROR, "dnssec-signature-invalid",
+		findings_add_at(f, SEV_ERROR, F_DNSSEC_SIGNATURE_INVALID,
 		    z->files[fi].path, s->line, s->owner, "no RRSIG covers the "
 		    "%s RRset in this signed zone: validating resolvers will "
 		    "reject it; re-sign the zone", rrtype_name(s->type));
@@ -743,7 +743,7 @@ verify_set(struct zoneset *z, size_t fi, const struct vset *s,
 		    st == LDNS_STATUS_CRYPTO_SIG_NOT_INCEPTED)
 			worst = st;
 	}
-	findings_add_at(f, SEV_ERROR, "dnssec-signature-invalid",
+	findings_add_at(f, SEV_ERROR, F_DNSSEC_SIGNATURE_INVALID,
 	    z->files[fi].path, s->line, s->owner, "%s RRset: %s (%s)",
 	    rrtype_name(s->type), sig_problem(worst),
 	    ldns_get_errorstr_by_id(worst));
@@ -806,7 +806,7 @@ zoneset_read(char *const *files, size_t nfiles, const struct zoneset_opts *o,
 	for (size_t i = 0; i < nfiles; i++) {
 		z->files[i].path = xstrdup(files[i]);
 		if (read_file(z, i, o, f, pass1_record, f) == -1) {
-			findings_add_at(f, SEV_ERROR, "file-unreadable",
+			findings_add_at(f, SEV_ERROR, F_FILE_UNREADABLE,
 			    files[i], 0, NULL, "cannot read the zone file");
 			z->files[i].unreadable = 1;
 			*unreadable = 1;

@@ -63,4 +63,19 @@ for cmd in generate lint cert check probe monitor diff; do
 	check "xmppcut(1) documents $cmd" grep -q "^\.It Cm $cmd" "$man"
 done
 
+# The finding ids: the table in the code (--list-findings) and the man
+# page's FINDINGS list name the same ids with the same severities.
+expect_status 0 "--list-findings" "$XMPPCUT" --list-findings
+check "--list-findings: id TAB severities TAB meaning" \
+    awk -F'\t' 'NF != 3 || $1 !~ /^[a-z0-9]+(-[a-z0-9]+)*$/ || $2 !~ /^(error|warning|info)(,(warning|info))*$/ { bad = 1 } END { exit bad }' "$T/out"
+cut -f1,2 "$T/out" | sort >"$T/ids-code"
+sed -n '/^\.Sh FINDINGS/,/^\.Sh /p' "$man" | sed -n 's/^\.It Li //p' |
+    awk '{ sev = $0; sub(/.* Pq /, "", sev); gsub(/ , /, ",", sev);
+	   ids = $0; sub(/ Pq .*/, "", ids); n = split(ids, a, / , /);
+	   for (i = 1; i <= n; i++) print a[i] "\t" sev }' | sort >"$T/ids-man"
+same_file "xmppcut(1) FINDINGS and --list-findings agree" "$T/ids-code" "$T/ids-man"
+# Every id the code reports is in the table: no bare literal id.
+check "no finding id is a bare string in the sources" sh -c \
+    "! grep -nE 'findings_add(_at)?\\([^,]+, *SEV_[A-Z]+, *\"' '$top_srcdir'/src/*.c"
+
 done_testing

@@ -109,7 +109,7 @@ test_missing_file(void **state)
 	(void)state;
 	assert_null(plan_load("/nonexistent/xmppcut.conf", &f));
 	assert_int_equal(f.n, 1);
-	assert_string_equal(f.v[0].id, "plan-invalid");
+	assert_int_equal(f.v[0].id, F_PLAN_INVALID);
 	assert_int_equal(f.v[0].severity, SEV_ERROR);
 	findings_free(&f);
 }
@@ -159,7 +159,7 @@ test_bad_plans(void **state)
 		assert_null(plan_load(path, &f));
 		assert_true(f.n > 0);
 		for (size_t i = 0; i < f.n; i++) {
-			assert_string_equal(f.v[i].id, "plan-invalid");
+			assert_int_equal(f.v[i].id, F_PLAN_INVALID);
 			assert_string_equal(f.v[i].file, path);
 			if (f.v[i].line == want)
 				found = 1;
