@@ -34,7 +34,10 @@ printf '%-8s %10s %8s %8s %8s %s\n' fuzzer execs exec/s cov features corpus
 for f in $fuzzers; do
 	mkdir -p "$b/corpus/$f"
 	# shellcheck disable=SC2046
-	"$b/src/tests/fuzz/fuzz-$f" -max_total_time="$secs" -print_final_stats=1 \
+	dict=""
+	[ -f "tests/fuzz/$f.dict" ] && dict="-dict=tests/fuzz/$f.dict"
+	# shellcheck disable=SC2086
+	"$b/src/tests/fuzz/fuzz-$f" $dict -max_total_time="$secs" -print_final_stats=1 \
 	    -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$b/crashes/$f-" \
 	    "$b/corpus/$f" "tests/fuzz/corpus/$f" $(seeds "$f") >"$b/$f.log" 2>&1
 	rc=$?

@@ -214,7 +214,7 @@ asn1_name(const ASN1_STRING *s)
 	raw = xstrndup((const char *)d, (size_t)len);
 	out = dname_normalize(raw);
 	free(raw);
-	return out;
+	return str_utf8_clean(out);	/* facts end up in JSON */
 }
 
 static int
@@ -364,14 +364,16 @@ static char *
 name_string(const X509_NAME *n)
 {
 	BIO *b = BIO_new(BIO_s_mem());
-	char *data, *out;
+	char *data = NULL, *out;
 	long len;
 
 	X509_NAME_print_ex(b, n, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
 	len = BIO_get_mem_data(b, &data);
-	out = xstrndup(data, len > 0 ? (size_t)len : 0);
+	/* an empty name leaves data NULL */
+	out = len > 0 && data != NULL ? xstrndup(data, (size_t)len) :
+	    xstrdup("");
 	BIO_free(b);
-	return out;
+	return str_utf8_clean(out);
 }
 
 static time_t
@@ -385,15 +387,13 @@ asn1_time(const ASN1_TIME *t)
 	return timegm(&tm);
 }
 
-static json_t *
-iso_time(time_t t)
+void
+cert_iso_time(time_t t, char out[21])
 {
-	char buf[32];
 	struct tm tm;
 
 	gmtime_r(&t, &tm);
-	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return json_string(buf);
+	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 long long
@@ -404,23 +404,10 @@ cert_seconds_left(const struct cert *c, time_t now)
 }
 
 static void
-push_str(json_t *o, const char *key, const char *v)
-{
-	json_t *a = json_object_get(o, key);
-
-	if (a == NULL) {
-		a = json_array();
-		json_object_set_new(o, key, a);
-	}
-	json_array_append_new(a, json_string(v));
-}
-
-static json_t *
-sans_json(X509 *x)
+sans(X509 *x, struct cert_facts *cf)
 {
 	GENERAL_NAMES *gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL,
 	    NULL);
-	json_t *o = json_object();
 	char ip[INET6_ADDRSTRLEN], *v;
 
 	for (int i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
@@ -430,68 +417,61 @@ sans_json(X509 *x)
 		switch (g->type) {
 		case GEN_DNS:
 			if ((v = asn1_name(g->d.dNSName)) != NULL)
-				push_str(o, "dns", v);
-			free(v);
+				strlist_take(&cf->san_dns, v);
 			break;
 		case GEN_IPADD:
 			os = g->d.iPAddress;
 			if (os->length == 4 || os->length == 16) {
 				inet_ntop(os->length == 4 ? AF_INET : AF_INET6,
 				    os->data, ip, sizeof ip);
-				push_str(o, "ip", ip);
+				strlist_add(&cf->san_ip, ip);
 			}
 			break;
 		case GEN_URI:
 			if ((v = asn1_name(g->d.uniformResourceIdentifier)))
-				push_str(o, "uri", v);
-			free(v);
+				strlist_take(&cf->san_uri, v);
 			break;
 		case GEN_EMAIL:
 			if ((v = asn1_name(g->d.rfc822Name)) != NULL)
-				push_str(o, "email", v);
-			free(v);
+				strlist_take(&cf->san_email, v);
 			break;
 		case GEN_OTHERNAME:
 			if ((v = othername_value(g, OID_SRV,
 			    V_ASN1_IA5STRING)) != NULL)
-				push_str(o, "srv", v);
+				strlist_take(&cf->san_srv, v);
 			else if ((v = othername_value(g, OID_XMPPADDR,
 			    V_ASN1_UTF8STRING)) != NULL)
-				push_str(o, "xmppaddr", v);
+				strlist_take(&cf->san_xmppaddr, v);
 			else
-				push_str(o, "other", "(unknown otherName)");
-			free(v);
+				cf->san_other++;
 			break;
 		default:
 			break;
 		}
 	}
 	GENERAL_NAMES_free(gens);
-	return o;
 }
 
-static json_t *
-eku_json(X509 *x)
+static void
+ekus(X509 *x, struct cert_facts *cf)
 {
 	EXTENDED_KEY_USAGE *eku = X509_get_ext_d2i(x, NID_ext_key_usage, NULL,
 	    NULL);
-	json_t *a;
 	char buf[80];
 
 	if (eku == NULL)
-		return json_null();	/* no EKU: any use */
-	a = json_array();
+		return;		/* no EKU: any use */
+	cf->has_eku = 1;
 	for (int i = 0; i < sk_ASN1_OBJECT_num(eku); i++) {
 		const ASN1_OBJECT *o = sk_ASN1_OBJECT_value(eku, i);
 		int nid = OBJ_obj2nid(o);
 
 		if (nid != NID_undef)
-			json_array_append_new(a, json_string(OBJ_nid2sn(nid)));
+			strlist_add(&cf->eku, OBJ_nid2sn(nid));
 		else if (OBJ_obj2txt(buf, sizeof buf, o, 1) > 0)
-			json_array_append_new(a, json_string(buf));
+			strlist_add(&cf->eku, buf);
 	}
 	EXTENDED_KEY_USAGE_free(eku);
-	return a;
 }
 
 static const char *
@@ -513,43 +493,60 @@ weak_digest(X509 *x)
 	return strcmp(d, "SHA1") == 0 || strcmp(d, "MD5") == 0;
 }
 
-json_t *
+struct cert_facts *
 cert_facts(const struct cert *c, time_t now)
 {
+	struct cert_facts *cf = xcalloc(1, sizeof *cf);
 	X509 *x = c->leaf;
 	EVP_PKEY *pk = X509_get0_pubkey(x);
-	ASN1_INTEGER *serial = X509_get_serialNumber(x);
-	BIGNUM *bn = ASN1_INTEGER_to_BN(serial, NULL);
-	char *subject = name_string(X509_get_subject_name(x));
-	char *issuer = name_string(X509_get_issuer_name(x));
+	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get_serialNumber(x), NULL);
 	char *serial_hex = bn ? BN_bn2hex(bn) : NULL;
-	char spki[65];
 	long long left = cert_seconds_left(c, now);
-	json_t *o;
 
-	cert_spki_sha256(c, spki);
-	o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:I, s:{s:s, s:i}, "
-	    "s:{s:s, s:s}, s:o, s:s, s:i, s:b}",
-	    "subject", subject, "issuer", issuer,
-	    "serial", serial_hex ? serial_hex : "",
-	    "san", sans_json(x),
-	    "not_before", iso_time(asn1_time(X509_get0_notBefore(x))),
-	    "not_after", iso_time(asn1_time(X509_get0_notAfter(x))),
-	    "days_left", (json_int_t)(left >= 0 ? left / 86400 :
-	    -((-left + 86399) / 86400)),
-	    "key", "type", pk ? EVP_PKEY_get0_type_name(pk) : "unknown",
-	    "bits", pk ? EVP_PKEY_get_bits(pk) : 0,
-	    "signature", "algorithm",
-	    OBJ_nid2ln(X509_get_signature_nid(x)), "digest", sig_digest(x),
-	    "eku", eku_json(x),
-	    "spki_sha256", spki,
-	    "chain_length", 1 + sk_X509_num(c->chain),
-	    "self_signed", X509_check_issued(x, x) == X509_V_OK);
+	cf->subject = name_string(X509_get_subject_name(x));
+	cf->issuer = name_string(X509_get_issuer_name(x));
+	cf->serial = xstrdup(serial_hex ? serial_hex : "");
+	sans(x, cf);
+	cf->not_before = asn1_time(X509_get0_notBefore(x));
+	cf->not_after = asn1_time(X509_get0_notAfter(x));
+	cf->days_left = left >= 0 ? left / 86400 : -((-left + 86399) / 86400);
+	cf->key_type = xstrdup(pk ? EVP_PKEY_get0_type_name(pk) : "unknown");
+	cf->key_bits = pk ? EVP_PKEY_get_bits(pk) : 0;
+	cf->sig_algorithm = xstrdup(OBJ_nid2ln(X509_get_signature_nid(x)));
+	cf->sig_digest = xstrdup(sig_digest(x));
+	ekus(x, cf);
+	cert_spki_sha256(c, cf->spki_sha256);
+	cf->chain_length = 1 + sk_X509_num(c->chain);
+	cf->self_signed = X509_check_issued(x, x) == X509_V_OK;
 	OPENSSL_free(serial_hex);
 	BN_free(bn);
-	free(subject);
-	free(issuer);
-	return o;
+	return cf;
+}
+
+void
+cert_facts_free(struct cert_facts *cf)
+{
+	if (cf == NULL)
+		return;
+	free(cf->subject);
+	free(cf->issuer);
+	free(cf->serial);
+	strlist_free(&cf->san_dns);
+	strlist_free(&cf->san_ip);
+	strlist_free(&cf->san_uri);
+	strlist_free(&cf->san_email);
+	strlist_free(&cf->san_srv);
+	strlist_free(&cf->san_xmppaddr);
+	free(cf->key_type);
+	free(cf->sig_algorithm);
+	free(cf->sig_digest);
+	strlist_free(&cf->eku);
+	for (size_t i = 0; i < cf->nids; i++) {
+		free(cf->ids[i].domain);
+		free(cf->ids[i].identity);
+	}
+	free(cf->ids);
+	free(cf);
 }
 
 /* Checks. */
@@ -644,29 +641,27 @@ check_key(X509 *x, const char *which, const char *subject,
 		    "it with SHA-256", which, sig_digest(x));
 }
 
-json_t *
+struct cert_facts *
 cert_check(const struct cert *c, char *const *domains, size_t ndomains,
     const struct cert_policy *pol, const char *subject, struct findings *f)
 {
-	json_t *facts = cert_facts(c, pol->now), *ids = json_array();
+	struct cert_facts *facts = cert_facts(c, pol->now);
 	uint32_t xku;
 
+	facts->ids = xcalloc(ndomains, sizeof *facts->ids);
 	for (size_t i = 0; i < ndomains; i++) {
 		char *matched = NULL;
 		enum cert_id id = cert_match(c, domains[i], &matched);
 
-		json_array_append_new(ids, json_pack("{s:s, s:s, s:s?}",
-		    "domain", domains[i], "matched", cert_id_name(id),
-		    "identity", matched));
+		facts->ids[facts->nids++] = (struct cert_identity){
+		    xstrdup(domains[i]), id, matched };
 		if (id == CERT_ID_NONE)
 			findings_add(f, SEV_ERROR, F_CERT_NAME_MISMATCH,
 			    subject, "the certificate is not valid for the "
 			    "XMPP domain %s (no DNS-ID, SRV-ID or XmppAddr "
 			    "matches); it must name the domain, not the "
 			    "gateway host", domains[i]);
-		free(matched);
 	}
-	json_object_set_new(facts, "identities", ids);
 	check_validity(c, pol, subject, f);
 	if (pol->chain_verdict == 2)
 		findings_add(f, SEV_ERROR, F_CERT_UNTRUSTED, subject,

@@ -4,7 +4,6 @@
 #ifndef XMPPCUT_CERT_H
 #define XMPPCUT_CERT_H
 
-#include <jansson.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -67,19 +66,52 @@ struct cert_policy {
 
 #define CERT_DEFAULT_WARN_DAYS 21
 
+/* Which identity matched one XMPP domain. */
+struct cert_identity {
+	char *domain;
+	enum cert_id matched;	/* CERT_ID_NONE: none */
+	char *identity;		/* the presented identity, or NULL */
+};
+
+/* What a certificate (the leaf of a chain) says. */
+struct cert_facts {
+	char *subject, *issuer;	/* RFC 2253, as printed by OpenSSL */
+	char *serial;		/* hex */
+	/* subjectAltName, by type */
+	struct strlist san_dns, san_ip, san_uri, san_email, san_srv,
+	    san_xmppaddr;
+	size_t san_other;	/* otherNames of other kinds */
+	time_t not_before, not_after;
+	long long days_left;	/* at the policy's now; negative once
+				 * expired */
+	char *key_type;		/* "RSA", "EC", ... */
+	int key_bits;
+	char *sig_algorithm, *sig_digest;
+	int has_eku;		/* 0: no EKU extension (any use) */
+	struct strlist eku;	/* short names, or OIDs */
+	char spki_sha256[65];	/* TLSA 3 1 1 */
+	int chain_length;	/* the leaf and what was sent after it */
+	int self_signed;
+	struct cert_identity *ids;	/* one per domain checked */
+	size_t nids;
+};
+
 /* Check a certificate for the XMPP domains: identity (cert-name-mismatch),
  * validity (cert-expired, cert-not-yet-valid, cert-expires-soon), chain
  * (cert-untrusted), EKU (cert-no-client-auth) and key (cert-weak-key).
  * Findings get subject as their subject. Returns the certificate's facts
- * with an "identities" member (one per domain), newly allocated. */
-json_t *cert_check(const struct cert *c, char *const *domains,
+ * with one identity per domain; newly allocated, free with
+ * cert_facts_free(). */
+struct cert_facts *cert_check(const struct cert *c, char *const *domains,
     size_t ndomains, const struct cert_policy *pol, const char *subject,
     struct findings *f);
 
-/* The certificate's facts as JSON: subject, issuer, SANs by type,
- * validity, days left at now, key, signature, EKUs, SPKI SHA-256, chain
- * length. Newly allocated. */
-json_t *cert_facts(const struct cert *c, time_t now);
+/* The certificate's facts at now, without identities. Newly allocated. */
+struct cert_facts *cert_facts(const struct cert *c, time_t now);
+void cert_facts_free(struct cert_facts *cf);
+
+/* "2026-11-24T00:00:00Z"; out must hold 21 bytes. */
+void cert_iso_time(time_t t, char out[21]);
 
 /* Seconds from now until the leaf expires (negative once expired). */
 long long cert_seconds_left(const struct cert *c, time_t now);

@@ -6,6 +6,7 @@
 #include "cert.h"
 #include "cmd.h"
 #include "dname.h"
+#include "render.h"
 
 enum { OPT_DOMAIN = 2000, OPT_NOW, OPT_WARN_DAYS };
 
@@ -48,50 +49,12 @@ cert_opt(void *arg, int opt, const char *val)
 }
 
 static void
-text_facts(struct report *r, const char *label, json_t *facts)
-{
-	json_t *id;
-	size_t i;
-
-	report_text(r, "%s: %s, issued by %s\n", label,
-	    json_string_value(json_object_get(facts, "subject")),
-	    json_string_value(json_object_get(facts, "issuer")));
-	report_text(r, "  valid %s to %s (%lld days left), %s %lld bits, "
-	    "signed with %s\n",
-	    json_string_value(json_object_get(facts, "not_before")),
-	    json_string_value(json_object_get(facts, "not_after")),
-	    (long long)json_integer_value(json_object_get(facts, "days_left")),
-	    json_string_value(json_object_get(json_object_get(facts, "key"),
-	    "type")),
-	    (long long)json_integer_value(json_object_get(json_object_get(
-	    facts, "key"), "bits")),
-	    json_string_value(json_object_get(json_object_get(facts,
-	    "signature"), "digest")));
-	report_text(r, "  SPKI SHA-256 (TLSA 3 1 1): %s\n",
-	    json_string_value(json_object_get(facts, "spki_sha256")));
-	json_array_foreach(json_object_get(facts, "identities"), i, id) {
-		const char *m = json_string_value(json_object_get(id,
-		    "matched"));
-
-		if (strcmp(m, "none") == 0)
-			report_text(r, "  %s: no identity matches\n",
-			    json_string_value(json_object_get(id, "domain")));
-		else
-			report_text(r, "  %s: %s matches (%s)\n",
-			    json_string_value(json_object_get(id, "domain")),
-			    m, json_string_value(json_object_get(id,
-			    "identity")));
-	}
-}
-
-static void
 check_file(struct report *r, const char *path, const char *gateway,
-    char *const *domains, size_t n, const struct cert_policy *pol,
-    json_t *list)
+    char *const *domains, size_t n, const struct cert_policy *pol)
 {
 	char *cause = NULL, *label;
 	struct cert *c;
-	json_t *facts;
+	struct cert_facts *facts;
 
 	if ((c = cert_load_file(path, &cause)) == NULL) {
 		findings_add(report_findings(r), SEV_ERROR, F_FILE_UNREADABLE,
@@ -103,11 +66,8 @@ check_file(struct report *r, const char *path, const char *gateway,
 	label = gateway ? xasprintf("%s (gateway %s)", path, gateway) :
 	    xstrdup(path);
 	facts = cert_check(c, domains, n, pol, label, report_findings(r));
-	json_object_set_new(facts, "file", json_string(path));
-	if (gateway != NULL)
-		json_object_set_new(facts, "gateway", json_string(gateway));
-	text_facts(r, label, facts);
-	json_array_append_new(list, facts);
+	render_cert(r, label, path, gateway, facts);
+	cert_facts_free(facts);
 	free(label);
 	cert_free(c);
 }
@@ -122,7 +82,6 @@ cmd_cert_exec(struct globals *g, int argc, char **argv)
 	struct plan *p = NULL;
 	char *const *domains;
 	size_t ndomains, checked = 0;
-	json_t *list;
 	int first, status;
 
 	memset(&o, 0, sizeof o);
@@ -145,20 +104,18 @@ cmd_cert_exec(struct globals *g, int argc, char **argv)
 	pol.ca_file = g->ca;
 	pol.now = o.now;
 	pol.warn_days = o.warn_days;
-	list = json_array();
 	for (int i = first; i < argc; i++, checked++)
-		check_file(r, argv[i], NULL, domains, ndomains, &pol, list);
+		check_file(r, argv[i], NULL, domains, ndomains, &pol);
 	for (size_t i = 0; first == argc && i < p->ngateways; i++) {
 		const struct gateway *gw = &p->gateways[i];
 
 		if (gw->role == ROLE_NEW && gw->cert != NULL) {
 			check_file(r, gw->cert, gw->host, domains, ndomains,
-			    &pol, list);
+			    &pol);
 			checked++;
 		}
 	}
-	report_set(r, "domains", strings_json(domains, ndomains));
-	report_set(r, "certificates", list);
+	report_set_strings(r, "domains", domains, ndomains);
 	if (checked == 0) {
 		findings_add_at(report_findings(r), SEV_ERROR, F_PLAN_INVALID,
 		    p->path, 0, NULL, "no CERTFILE given and no new gateway of "

@@ -8,7 +8,9 @@
 
 #include "cmd.h"
 #include "dnslive.h"
+#include "observe.h"
 #include "probe.h"
+#include "render.h"
 
 enum { OPT_EXPECT = 2000, OPT_DNS_ONLY, OPT_CONNECT };
 
@@ -104,20 +106,20 @@ connect_targets(const struct check_opts *o, const struct plan *p,
  * through the --connect addresses. */
 static void
 check_streams(struct report *r, struct globals *g, const struct plan *p,
-    const struct check_opts *o, json_t *obs)
+    const struct check_opts *o, const struct dnslive_result *dns,
+    struct observations *obs)
 {
 	struct probe_fixed *fixed;
-	size_t nfixed = connect_targets(o, p, &fixed), n = 0;
+	size_t nfixed = connect_targets(o, p, &fixed), n = 0, nlive;
 	struct probe_request *reqs = xcalloc(p->ndomains * (1 + nfixed),
 	    sizeof *reqs);
+	struct probe_result *res;
 	struct resolver_opts ro;
 	struct probe_opts po;
-	json_t *list, *live = json_array(), *conn = json_array(), *d;
-	size_t i, nlive;
 
-	for (size_t k = 0; k < p->ndomains; k++)
-		if (dnslive_srv_usable(obs, p->domains[k]))
-			reqs[n++].domain = p->domains[k];
+	for (size_t k = 0; k < dns->n; k++)
+		if (dns->v[k].srv_usable)
+			reqs[n++].domain = dns->v[k].domain;
 	nlive = n;
 	/* each --connect place on its own: STARTTLS and direct TLS both */
 	for (size_t k = 0; k < p->ndomains; k++) {
@@ -129,57 +131,15 @@ check_streams(struct report *r, struct globals *g, const struct plan *p,
 	}
 	/* our own domains: no 'from' (the gateway serves them) */
 	probe_opts_from(&po, &ro, g);
-	if ((list = probe_into_report(r, &po, reqs, n)) != NULL) {
-		json_array_foreach(list, i, d)
-			json_array_append(i < nlive ? live : conn, d);
-		json_decref(list);
+	if ((res = probe_into_report(r, &po, reqs, n)) != NULL) {
+		render_probes(r, "probes", res, nlive);
+		if (nfixed > 0)
+			render_probes(r, "connect", res + nlive, n - nlive);
+		observe_probes(obs, res, nlive, OBS_DOMAIN);
+		probe_results_free(res, n);
 	}
-	report_set(r, "probes", live);
-	if (nfixed > 0)
-		report_set(r, "connect", conn);
-	else
-		json_decref(conn);
 	free(fixed);
 	free(reqs);
-}
-
-/* One line per record set seen: name type: values (TTL, DNSSEC). */
-static void
-text_domain(struct report *r, json_t *d)
-{
-	json_t *rec, *srv;
-	size_t i, k;
-
-	report_text(r, "%s (zone %s)\n", json_str(d, "domain"),
-	    json_is_string(json_object_get(d, "zone")) ? json_str(d, "zone") :
-	    "unknown");
-	json_array_foreach(json_object_get(d, "records"), i, rec) {
-		json_t *v = json_object_get(rec, "rdata");
-		struct buf b = { 0 };
-
-		json_array_foreach(v, k, srv)
-			buf_addf(&b, "%s%s", k ? ", " : "",
-			    json_string_value(srv));
-		if (b.s == NULL)
-			buf_add(&b, json_str(rec, "status"));
-		if (json_object_get(rec, "ttl") != NULL)
-			report_text(r, "  %s %s: %s (TTL %lld, %s)\n",
-			    json_str(rec, "name"), json_str(rec, "type"), b.s,
-			    (long long)json_integer_value(json_object_get(rec,
-			    "ttl")), json_str(rec, "dnssec"));
-		else
-			report_text(r, "  %s %s: %s (%s)\n", json_str(rec, "name"),
-			    json_str(rec, "type"), b.s, json_str(rec, "dnssec"));
-		buf_free(&b);
-	}
-	json_array_foreach(json_object_get(d, "servers"), i, srv) {
-		json_t *serial = json_object_get(srv, "serial");
-
-		report_text(r, "  server %s %s: %s%lld\n", json_str(srv, "name"),
-		    json_str(srv, "address"), serial && json_is_integer(serial) ?
-		    "serial " : "no answer", json_is_integer(serial) ?
-		    (long long)json_integer_value(serial) : 0);
-	}
 }
 
 static int
@@ -191,9 +151,9 @@ cmd_check_exec(struct globals *g, int argc, char **argv)
 	struct dnslive_opts dl;
 	struct report *r = NULL;
 	struct plan *p = NULL;
+	struct dnslive_result dns = { 0 };
+	struct observations obs = { 0 };
 	char *cause = NULL;
-	json_t *obs = NULL, *d;
-	size_t i;
 	int first, status;
 
 	memset(&o, 0, sizeof o);
@@ -222,24 +182,26 @@ cmd_check_exec(struct globals *g, int argc, char **argv)
 		dl.stage = o.expect == ROLE_NEW ? STAGE_FINAL : STAGE_CURRENT;
 		dl.ttl_limit = 0;
 	}
-	report_set(r, "expect", json_string(role_name(stage_role(dl.stage))));
+	report_set_string(r, "expect", role_name(stage_role(dl.stage)));
 	if (o.stage_given)
-		report_set(r, "stage", json_string(stage_name(o.stage)));
-	if (dnslive_check(&dl, report_findings(r), &obs, &cause) == -1) {
-		findings_add(report_findings(r), SEV_ERROR, F_DNS_FAILURE,
+		report_set_string(r, "stage", stage_name(o.stage));
+	if (dnslive_check(&dl, report_findings(r), &dns, &cause) == -1) {
+		findings_add(report_findings(r), SEV_ERROR, F_RESOLVER_FAILED,
 		    NULL, "%s", cause);
 		report_set_unknown(r);
 		free(cause);
 		goto emit;
 	}
-	json_array_foreach(obs, i, d)
-		text_domain(r, d);
+	render_dns(r, &dns);
+	observe_dns(&obs, &dns);
 	if (!o.dns_only)
-		check_streams(r, g, p, &o, obs);
-	report_set(r, "domains", obs);
+		check_streams(r, g, p, &o, &dns, &obs);
+	render_observations(r, "observations", &obs);
 emit:
 	status = report_emit(r, g->quiet);
 out:
+	dnslive_result_free(&dns);
+	observations_free(&obs);
 	report_free(r);
 	plan_free(p);
 	for (size_t k = 0; k < o.nconnect; k++)

@@ -4,9 +4,9 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "obsfile.h"
 #include "observe.h"
-
-#define REPORT_MAX (64 * 1024 * 1024)
+#include "render.h"
 
 static const struct option diff_longopts[] = {
 	{ NULL, 0, NULL, 0 }
@@ -21,46 +21,34 @@ diff_opt(void *arg, int opt, const char *val)
 	return -1;
 }
 
-/* The observations of a saved report; NULL with a finding (exit 3). */
-static json_t *
-load(struct report *r, const char *path)
+/* The observations of a saved report: 0, or -1 with a finding (exit 3). */
+static int
+load(struct report *r, const char *path, struct observations *o)
 {
-	json_error_t err;
-	char *data, *cause = NULL;
-	const char *why;
-	json_t *doc, *obs;
-	size_t len;
+	char *why = NULL;
+	int unreadable;
 
-	if ((data = file_read(path, REPORT_MAX, &len, &cause)) == NULL) {
+	if (obsfile_read(path, 1, o, &unreadable, &why) == 0)
+		return 0;
+	if (unreadable)
 		findings_add_at(report_findings(r), SEV_ERROR,
-		    F_FILE_UNREADABLE, path, 0, NULL, "%s", cause);
-		free(cause);
-		return NULL;
-	}
-	doc = json_loadb(data, len, 0, &err);
-	free(data);
-	if (doc == NULL) {
-		findings_add_at(report_findings(r), SEV_ERROR,
-		    F_REPORT_INVALID, path, (unsigned)err.line, NULL,
-		    "not JSON: %s", err.text);
-		return NULL;
-	}
-	if ((obs = observe_report(doc, &why)) == NULL)
+		    F_FILE_UNREADABLE, path, 0, NULL, "%s", why);
+	else
 		findings_add_at(report_findings(r), SEV_ERROR,
 		    F_REPORT_INVALID, path, 0, NULL, "%s: save one with "
 		    "xmppcut check|probe|monitor --json", why);
-	json_decref(doc);
-	return obs;
+	free(why);
+	return -1;
 }
 
 static int
 cmd_diff_exec(struct globals *g, int argc, char **argv)
 {
 	struct cmd_opts co = { "", diff_longopts, diff_opt, NULL };
+	struct observations before = { 0 }, after = { 0 };
+	struct changes changes = { 0 };
 	struct report *r = NULL;
-	json_t *before = NULL, *after = NULL, *changes, *c;
-	int first, status;
-	size_t i;
+	int first, status, bad;
 
 	first = cmd_parse(&cmd_diff_entry, g, argc, argv, &co);
 	if (first >= 0 && argc - first != 2)
@@ -69,34 +57,21 @@ cmd_diff_exec(struct globals *g, int argc, char **argv)
 	if (first < 0)
 		return cmd_parse_status(first);
 	r = report_new("diff", g->json);
-	before = load(r, argv[first]);
-	after = load(r, argv[first + 1]);
-	if (before == NULL || after == NULL) {
+	bad = load(r, argv[first], &before);
+	bad |= load(r, argv[first + 1], &after);
+	if (bad) {
 		report_set_unknown(r);
 		goto emit;
 	}
-	changes = observe_compare(before, after, report_findings(r));
-	json_array_foreach(changes, i, c) {
-		char *b = json_dumps(json_object_get(c, "before"),
-		    JSON_COMPACT | JSON_ENCODE_ANY);
-		char *a = json_dumps(json_object_get(c, "after"),
-		    JSON_COMPACT | JSON_ENCODE_ANY);
-
-		report_text(r, "%s: %s: %s -> %s\n", json_string_value(
-		    json_object_get(c, "name")), json_string_value(
-		    json_object_get(c, "what")), b ? b : "null", a ? a : "null");
-		free(b);
-		free(a);
-	}
-	if (json_array_size(changes) == 0)
-		report_text(r, "no change\n");
-	report_set(r, "changes", changes);
-	report_set(r, "before", json_incref(before));
-	report_set(r, "after", json_incref(after));
+	observe_compare(&before, &after, &changes, report_findings(r));
+	render_changes(r, &changes, 1);
+	render_observations(r, "before", &before);
+	render_observations(r, "after", &after);
 emit:
 	status = report_emit(r, g->quiet);
-	json_decref(before);
-	json_decref(after);
+	changes_free(&changes);
+	observations_free(&before);
+	observations_free(&after);
 	report_free(r);
 	return status;
 }

@@ -6,6 +6,7 @@
 #include "cmd.h"
 #include "dname.h"
 #include "nsupdate.h"
+#include "render.h"
 #include "stage.h"
 
 enum { OPT_SERVER = 2000, OPT_TSIG_KEY, OPT_ZONE };
@@ -97,20 +98,6 @@ zone_snippet(const struct plan *p, enum stage s, const struct rrlist *l)
 	return buf_take(&b);
 }
 
-static json_t *
-records_json(const struct rrlist *l)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; i < l->n; i++)
-		json_array_append_new(a, json_pack("{s:s, s:s, s:I, s:s, s:s}",
-		    "zone", l->v[i].zone, "owner", l->v[i].owner,
-		    "ttl", (json_int_t)l->v[i].ttl,
-		    "type", rrtype_name(l->v[i].type),
-		    "rdata", l->v[i].rdata));
-	return a;
-}
-
 static void
 generate(struct report *r, const struct plan *p, const struct gen_opts *o)
 {
@@ -137,11 +124,10 @@ generate(struct report *r, const struct plan *p, const struct gen_opts *o)
 		rrlist_free(&recs);
 		return;
 	}
-	report_set(r, "stage", json_string(stage_name(o->stage)));
-	report_set(r, "format", json_string(o->nsupdate ? "nsupdate" :
-	    "zone"));
-	report_set(r, "records", records_json(&recs));
-	report_set(r, o->nsupdate ? "script" : "zone", json_string(text));
+	report_set_string(r, "stage", stage_name(o->stage));
+	report_set_string(r, "format", o->nsupdate ? "nsupdate" : "zone");
+	render_records(r, &recs);
+	report_set_string(r, o->nsupdate ? "script" : "zone", text);
 	report_text(r, "%s", text);
 	free(text);
 	rrlist_free(&recs);

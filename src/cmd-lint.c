@@ -6,6 +6,7 @@
 #include "cmd.h"
 #include "dname.h"
 #include "dnscheck.h"
+#include "render.h"
 #include "zonefile.h"
 
 enum { OPT_ORIGIN = 2000, OPT_NOW };
@@ -61,7 +62,6 @@ lint(struct report *r, const struct plan *p, const struct lint_opts *o,
 	char *cause = NULL;
 	size_t nd;
 	int unreadable;
-	json_t *files_json, *fj, *checked = json_array();
 
 	if (p != NULL) {
 		hosts = xcalloc(p->ngateways, sizeof *hosts);
@@ -96,11 +96,9 @@ lint(struct report *r, const struct plan *p, const struct lint_opts *o,
 			domains[nd++] = p->domains[i];
 		}
 	}
-	for (size_t i = 0; i < nd; i++) {
+	for (size_t i = 0; i < nd; i++)
 		dnscheck_domain(&dc, domains[i]);
-		if (report_wants_json(r))
-			json_array_append_new(checked, json_string(domains[i]));
-	}
+	report_set_strings(r, "domains", (char *const *)domains, nd);
 	free(domains);
 	if (dnscheck_gateways(&dc, &cause) == -1) {
 		findings_add(report_findings(r), SEV_ERROR, F_FILE_UNREADABLE,
@@ -109,25 +107,9 @@ lint(struct report *r, const struct plan *p, const struct lint_opts *o,
 		free(cause);
 	}
 
-	files_json = zoneset_json(z);
-	for (size_t i = 0; i < json_array_size(files_json); i++) {
-		fj = json_array_get(files_json, i);
-		report_text(r, "%s: zone %s, %lld records, %lld XMPP SRV, %s\n",
-		    json_string_value(json_object_get(fj, "file")),
-		    json_is_string(json_object_get(fj, "zone")) ?
-		    json_string_value(json_object_get(fj, "zone")) :
-		    "(unknown: no SOA, give --origin)",
-		    (long long)json_integer_value(json_object_get(fj,
-		    "records")),
-		    (long long)json_integer_value(json_object_get(fj,
-		    "xmpp_srv_records")),
-		    json_is_true(json_object_get(fj, "signed")) ? "signed" :
-		    "unsigned");
-	}
-	report_set(r, "files", files_json);
-	report_set(r, "domains", checked);
+	render_zonefiles(r, z);
 	if (o->have_stage)
-		report_set(r, "stage", json_string(stage_name(o->stage)));
+		report_set_string(r, "stage", stage_name(o->stage));
 	zoneset_free(z);
 }
 

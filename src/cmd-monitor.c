@@ -8,8 +8,10 @@
 #include "cmd.h"
 #include "dnslive.h"
 #include "observe.h"
+#include "observe.h"
 #include "probe.h"
 #include "prom.h"
+#include "render.h"
 #include "state.h"
 
 enum { OPT_EXPECT = 2000, OPT_STATE, OPT_PROM, OPT_MAX_TIME };
@@ -62,48 +64,53 @@ monitor_opt(void *arg, int opt, const char *val)
 	}
 }
 
+/* What one run found, for the line, the metrics and the report. */
+struct monitor_run {
+	struct dnslive_result dns;
+	struct probe_result *res;	/* own, then partners */
+	size_t nown, npartners;
+	struct observations obs;
+	struct changes changes;
+};
+
 /* The probes: the plan's domains (no 'from': the gateway serves them)
  * whose DNS answered, and the partners (from the plan's 'from'). */
 static void
 run_probes(struct report *r, struct globals *g, const struct plan *p,
-    json_t *dns, uint64_t deadline, json_t **own, json_t **partners)
+    uint64_t deadline, struct monitor_run *m)
 {
 	struct probe_request *reqs = xcalloc(p->ndomains + p->npartners + 1,
 	    sizeof *reqs);
 	struct resolver_opts ro;
 	struct probe_opts po;
-	size_t n = 0, nown;
-	json_t *list, *d;
-	size_t i;
+	size_t n = 0;
 
-	for (size_t k = 0; k < p->ndomains; k++)
-		if (dnslive_srv_usable(dns, p->domains[k]))
-			reqs[n++].domain = p->domains[k];
-	nown = n;
+	for (size_t k = 0; k < m->dns.n; k++)
+		if (m->dns.v[k].srv_usable)
+			reqs[n++].domain = m->dns.v[k].domain;
+	m->nown = n;
 	for (size_t k = 0; k < p->npartners; k++) {
 		reqs[n].domain = p->partners[k];
 		reqs[n++].from = p->from;
 	}
 	probe_opts_from(&po, &ro, g);
 	po.deadline_ms = deadline;
-	*own = json_array();
-	*partners = json_array();
-	if ((list = probe_into_report(r, &po, reqs, n)) != NULL) {
-		json_array_foreach(list, i, d)
-			json_array_append(i < nown ? *own : *partners, d);
-		json_decref(list);
-	}
+	if ((m->res = probe_into_report(r, &po, reqs, n)) != NULL)
+		m->npartners = n - m->nown;
+	else
+		m->nown = 0;
 	free(reqs);
 }
 
-/* The state: compare with the last run, then keep this one. */
+/* The state: compare with the last run, then keep this one, with the
+ * endpoints this run did not try carried over. */
 static void
-keep_state(struct report *r, struct state *st, json_t *obs)
+keep_state(struct report *r, struct state *st, struct monitor_run *m)
 {
 	struct findings *f = report_findings(r);
-	enum state_read how;
+	struct observations last = { 0 }, keep = { 0 };
 	char *why = NULL;
-	json_t *last = state_read(st, &how, &why);
+	enum state_read how = state_read(st, &last, &why);
 
 	if (how == STATE_MISSING)
 		findings_add(f, SEV_INFO, F_STATE_RESET, NULL, "no state file "
@@ -112,32 +119,33 @@ keep_state(struct report *r, struct state *st, json_t *obs)
 		findings_add(f, SEV_WARNING, F_STATE_RESET, NULL, "%s: a fresh "
 		    "baseline was written", why);
 	else
-		report_set(r, "changes", observe_compare(last, obs, f));
+		observe_compare(&last, &m->obs, &m->changes, f);
 	free(why);
-	json_decref(last);
-	if (state_write(st, obs, &why) == -1) {
+	why = NULL;
+	observe_copy(&keep, &m->obs);
+	observe_carry(&keep, &last);
+	if (state_write(st, &keep, &why) == -1) {
 		findings_add(f, SEV_ERROR, F_STATE_WRITE_FAILED, NULL, "cannot "
 		    "write the state: %s", why);
-		report_set_unknown(r);
 		free(why);
 	}
+	observations_free(&keep);
+	observations_free(&last);
 }
 
+/* Reachable domains and partners, and the fewest days a certificate has
+ * left (-1: none seen). */
 static void
-count_reach(const json_t *list, size_t *reach, long long *days)
+count_reach(const struct probe_result *v, size_t n, size_t *reach,
+    long long *days)
 {
-	const json_t *p;
-	size_t i;
+	for (size_t i = 0; i < n; i++) {
+		const struct probe_attempt *a = probe_tls_attempt(&v[i]);
 
-	json_array_foreach(list, i, p) {
-		const json_t *c = json_object_get(p, "certificate");
-
-		*reach += json_is_true(json_object_get(p, "reachable"));
-		if (json_is_integer(json_object_get(c, "days_left")) &&
-		    (*days < 0 || json_integer_value(json_object_get(c,
-		    "days_left")) < *days))
-			*days = json_integer_value(json_object_get(c,
-			    "days_left"));
+		*reach += v[i].reachable != 0;
+		if (a != NULL && a->cert != NULL && (*days < 0 ||
+		    a->cert->days_left < *days))
+			*days = a->cert->days_left;
 	}
 }
 
@@ -149,65 +157,165 @@ same_place(const struct finding *a, const struct finding *b)
 	    strcmp(a->subject, b->subject) == 0));
 }
 
-/* XMPPCUT STATUS - summary | perfdata (the Nagios plugin convention). */
+/* The first three distinct "[id] subject", errors first. */
+static void
+worst(struct buf *b, const struct findings *f)
+{
+	size_t shown = 0;
+
+	for (int sev = SEV_ERROR; sev >= SEV_WARNING; sev--) {
+		for (size_t i = 0; i < f->n && shown < 3; i++) {
+			size_t same = 0, k;
+
+			if ((int)f->v[i].severity != sev)
+				continue;
+			for (k = 0; k < i; k++)
+				if (same_place(&f->v[k], &f->v[i]))
+					break;
+			if (k < i)
+				continue;	/* counted already */
+			for (k = i; k < f->n; k++)
+				same += same_place(&f->v[k], &f->v[i]);
+			buf_addf(b, "%s [%s] %s", shown ? ";" : "",
+			    finding_name(f->v[i].id), f->v[i].subject ?
+			    f->v[i].subject : "");
+			if (same > 1)
+				buf_addf(b, " (%zu)", same);
+			shown++;
+		}
+	}
+	if (shown == 3)
+		buf_addf(b, "; ...");
+}
+
+/* XMPPCUT STATUS - summary | perfdata (the Nagios plugin convention:
+ * thresholds in range syntax, cert_days=N;WARN:;CRIT:). The report
+ * escapes it when it prints it. */
 static char *
-nagios_line(struct report *r, const struct plan *p, const json_t *own,
-    const json_t *partners, double secs)
+nagios_line(struct report *r, const struct plan *p,
+    const struct monitor_run *m, double secs)
 {
 	const struct findings *f = report_findings(r);
-	size_t reach_d = 0, reach_p = 0, e, w, shown = 0;
+	size_t reach_d = 0, reach_p = 0, e, w;
+	size_t ndomains = p ? p->ndomains : 0, npartners = p ? p->npartners :
+	    0;
 	long long days = -1;
 	int status = report_status(r);
 	struct buf b = { 0 };
 
-	count_reach(own, &reach_d, &days);
-	count_reach(partners, &reach_p, &days);
+	count_reach(m->res, m->nown, &reach_d, &days);
+	count_reach(m->res ? m->res + m->nown : NULL, m->npartners, &reach_p,
+	    &days);
 	e = findings_count(f, SEV_ERROR);
 	w = findings_count(f, SEV_WARNING);
 	buf_addf(&b, "XMPPCUT %s - ", report_status_name(status));
-	if (e + w == 0) {
+	if (status == XC_EXIT_UNKNOWN) {
+		/* what kept the run from its job */
+		for (size_t i = 0; i < f->n; i++) {
+			if (!finding_kinds[f->v[i].id].unknown)
+				continue;
+			buf_addf(&b, "[%s] %s%s%s", finding_name(f->v[i].id),
+			    f->v[i].subject ? f->v[i].subject : "",
+			    f->v[i].subject ? ": " : "", f->v[i].message);
+			break;
+		}
+	} else if (e + w == 0) {
 		buf_addf(&b, "%zu/%zu domains and %zu/%zu partners reachable",
-		    reach_d, p->ndomains, reach_p, p->npartners);
+		    reach_d, ndomains, reach_p, npartners);
 		if (days >= 0)
 			buf_addf(&b, ", certificates valid %lld+ days", days);
 	} else {
 		buf_addf(&b, "%zu error%s, %zu warning%s:", e, e == 1 ? "" :
 		    "s", w, w == 1 ? "" : "s");
-		/* the first three distinct [id] subject, errors first */
-		for (int sev = SEV_ERROR; sev >= SEV_WARNING; sev--) {
-			for (size_t i = 0; i < f->n && shown < 3; i++) {
-				size_t same = 0, k;
-
-				if ((int)f->v[i].severity != sev)
-					continue;
-				for (k = 0; k < i; k++)
-					if (same_place(&f->v[k], &f->v[i]))
-						break;
-				if (k < i)
-					continue;	/* counted already */
-				for (k = i; k < f->n; k++)
-					same += same_place(&f->v[k], &f->v[i]);
-				buf_addf(&b, "%s [%s] %s", shown ? ";" : "",
-				    finding_name(f->v[i].id), f->v[i].subject ?
-				    f->v[i].subject : "");
-				if (same > 1)
-					buf_addf(&b, " (%zu)", same);
-				shown++;
-			}
-		}
-		if (shown == 3)
-			buf_addf(&b, "; ...");
+		worst(&b, f);
 		buf_addf(&b, "; %zu/%zu partners reachable", reach_p,
-		    p->npartners);
+		    npartners);
 	}
 	buf_addf(&b, " | domains=%zu domains_reachable=%zu partners=%zu "
-	    "partners_reachable=%zu", p->ndomains, reach_d, p->npartners,
-	    reach_p);
+	    "partners_reachable=%zu", ndomains, reach_d, npartners, reach_p);
 	if (days >= 0)
-		buf_addf(&b, " cert_days=%lld;%d;0", days,
+		buf_addf(&b, " cert_days=%lld;%d:;0:", days,
 		    CERT_DEFAULT_WARN_DAYS);
 	buf_addf(&b, " errors=%zu warnings=%zu duration=%.3fs", e, w, secs);
 	return buf_take(&b);
+}
+
+/* The metrics file, whatever the run reached: xmppcut_up 0 on UNKNOWN. */
+static void
+write_metrics(struct report *r, const char *path, const struct monitor_run *m,
+    double secs)
+{
+	const struct findings *f = report_findings(r);
+	struct prom_run pr;
+	char *metrics, *cause = NULL;
+
+	memset(&pr, 0, sizeof pr);
+	pr.status = report_status(r);
+	pr.seconds = secs;
+	pr.errors = findings_count(f, SEV_ERROR);
+	pr.warnings = findings_count(f, SEV_WARNING);
+	pr.info = findings_count(f, SEV_INFO);
+	pr.dns = &m->dns;
+	pr.own = m->res;
+	pr.nown = m->nown;
+	pr.partners = m->res ? m->res + m->nown : NULL;
+	pr.npartners = m->npartners;
+	/* a failed write makes the run UNKNOWN: say that in the file too */
+	for (int round = 0; round < 2; round++) {
+		metrics = prom_metrics(&pr);
+		if (file_write_atomic(path, metrics, strlen(metrics), &cause)
+		    == 0) {
+			free(metrics);
+			return;
+		}
+		free(metrics);
+		if (round == 0) {
+			findings_add(report_findings(r), SEV_ERROR,
+			    F_METRICS_WRITE_FAILED, path, "cannot write the "
+			    "metrics: %s", cause);
+			pr.status = XC_EXIT_UNKNOWN;
+		}
+		free(cause);
+		cause = NULL;
+	}
+}
+
+/* Check, probes, state: as far as the run gets. */
+static void
+monitor(struct report *r, struct globals *g, const struct monitor_opts *o,
+    const struct plan *p, struct state *st, uint64_t start,
+    struct monitor_run *m)
+{
+	struct resolver_opts ro;
+	struct dnslive_opts dl;
+	char *cause = NULL;
+
+	resolver_opts_from(&ro, g);
+	dl.ro = &ro;
+	dl.plan = p;
+	dl.stage = o->stage_given ? o->stage : o->expect_given &&
+	    o->expect == ROLE_OLD ? STAGE_CURRENT : STAGE_FINAL;
+	dl.ttl_limit = o->stage_given && o->stage != STAGE_FINAL;
+	if (dnslive_check(&dl, report_findings(r), &m->dns, &cause) == -1) {
+		findings_add(report_findings(r), SEV_ERROR, F_RESOLVER_FAILED,
+		    NULL, "%s", cause);
+		free(cause);
+		return;
+	}
+	run_probes(r, g, p, start + (uint64_t)o->max_time * 1000, m);
+	render_dns(r, &m->dns);
+	render_probes(r, "probes", m->res, m->nown);
+	render_probes(r, "partners", m->res ? m->res + m->nown : NULL,
+	    m->npartners);
+	observe_dns(&m->obs, &m->dns);
+	observe_probes(&m->obs, m->res, m->nown, OBS_DOMAIN);
+	observe_probes(&m->obs, m->res ? m->res + m->nown : NULL,
+	    m->npartners, OBS_PARTNER);
+	if (st != NULL)
+		keep_state(r, st, m);
+	render_observations(r, "observations", &m->obs);
+	if (st != NULL)
+		render_changes(r, &m->changes, 0);
 }
 
 static int
@@ -216,17 +324,16 @@ cmd_monitor_exec(struct globals *g, int argc, char **argv)
 	struct monitor_opts o;
 	struct cmd_opts co = { "s:", monitor_longopts, monitor_opt, &o };
 	uint64_t start = now_ms();
-	struct resolver_opts ro;
-	struct dnslive_opts dl;
+	struct monitor_run m;
 	struct report *r = NULL;
 	struct plan *p = NULL;
 	struct state *st = NULL;
-	json_t *dns = NULL, *own = NULL, *partners = NULL, *doc, *obs;
-	char *cause = NULL, *line, *metrics;
-	const char *why;
+	char *cause = NULL, *line;
 	int first, status, busy;
+	double secs;
 
 	memset(&o, 0, sizeof o);
+	memset(&m, 0, sizeof m);
 	o.max_time = 60;
 	first = cmd_parse(&cmd_monitor_entry, g, argc, argv, &co);
 	if (first >= 0 && first < argc)
@@ -235,10 +342,8 @@ cmd_monitor_exec(struct globals *g, int argc, char **argv)
 	else if (first >= 0 && o.expect_given && o.stage_given)
 		first = cmd_usage_error("monitor", "give --expect or --stage, "
 		    "not both");
-	if (first < 0) {
-		status = cmd_parse_status(first);
-		goto out;
-	}
+	if (first < 0)
+		return cmd_parse_status(first);
 	r = report_new("monitor", g->json);
 	/* cron may start a run while the last one still works */
 	if (o.state != NULL && (st = state_open(o.state, &busy, &cause)) ==
@@ -246,71 +351,21 @@ cmd_monitor_exec(struct globals *g, int argc, char **argv)
 		findings_add(report_findings(r), SEV_ERROR, busy ?
 		    F_STATE_LOCKED : F_STATE_WRITE_FAILED, o.state, "%s",
 		    cause);
-		report_set_unknown(r);
 		free(cause);
-		report_set_line(r, busy ? "XMPPCUT UNKNOWN - another monitor "
-		    "run holds the state file's lock" : "XMPPCUT UNKNOWN - "
-		    "cannot lock the state file");
-		goto emit;
+	} else if ((p = cmd_load_plan(g, r)) != NULL) {
+		monitor(r, g, &o, p, st, start, &m);
 	}
-	if ((p = cmd_load_plan(g, r)) == NULL) {
-		report_set_line(r, "XMPPCUT UNKNOWN - the plan cannot be used");
-		goto emit;
-	}
-	resolver_opts_from(&ro, g);
-	dl.ro = &ro;
-	dl.plan = p;
-	dl.stage = o.stage_given ? o.stage : o.expect_given &&
-	    o.expect == ROLE_OLD ? STAGE_CURRENT : STAGE_FINAL;
-	dl.ttl_limit = o.stage_given && o.stage != STAGE_FINAL;
-	if (dnslive_check(&dl, report_findings(r), &dns, &cause) == -1) {
-		findings_add(report_findings(r), SEV_ERROR, F_DNS_FAILURE,
-		    NULL, "%s", cause);
-		report_set_unknown(r);
-		free(cause);
-		report_set_line(r, "XMPPCUT UNKNOWN - no resolver");
-		goto emit;
-	}
-	run_probes(r, g, p, dns, start + (uint64_t)o.max_time * 1000, &own,
-	    &partners);
-	report_set(r, "domains", json_incref(dns));
-	report_set(r, "probes", json_incref(own));
-	report_set(r, "partners", json_incref(partners));
-	doc = json_pack("{s:s, s:[], s:O, s:O, s:O}", "command", "monitor",
-	    "findings", "domains", dns, "probes", own, "partners", partners);
-	obs = observe_report(doc, &why);
-	if (st != NULL && obs != NULL)
-		keep_state(r, st, obs);
-	report_set(r, "observations", obs);
-	if (o.prom != NULL) {
-		json_object_set_new(doc, "summary", json_pack("{s:I, s:I, s:I}",
-		    "errors", (json_int_t)findings_count(report_findings(r),
-		    SEV_ERROR), "warnings", (json_int_t)findings_count(
-		    report_findings(r), SEV_WARNING), "info", (json_int_t)
-		    findings_count(report_findings(r), SEV_INFO)));
-		metrics = prom_metrics(doc, report_status(r),
-		    (double)(now_ms() - start) / 1000.0);
-		if (file_write_atomic(o.prom, metrics, strlen(metrics),
-		    &cause) == -1) {
-			findings_add(report_findings(r), SEV_ERROR,
-			    F_METRICS_WRITE_FAILED, o.prom, "cannot write the "
-			    "metrics: %s", cause);
-			report_set_unknown(r);
-			free(cause);
-		}
-		free(metrics);
-	}
-	json_decref(doc);
-	line = nagios_line(r, p, own, partners,
-	    (double)(now_ms() - start) / 1000.0);
+	secs = (double)(now_ms() - start) / 1000.0;
+	if (o.prom != NULL)
+		write_metrics(r, o.prom, &m, secs);
+	line = nagios_line(r, p, &m, secs);
 	report_set_line(r, line);
 	free(line);
-emit:
 	status = report_emit(r, g->quiet);
-out:
-	json_decref(dns);
-	json_decref(own);
-	json_decref(partners);
+	dnslive_result_free(&m.dns);
+	probe_results_free(m.res, m.nown + m.npartners);
+	observations_free(&m.obs);
+	changes_free(&m.changes);
 	state_close(st);
 	report_free(r);
 	plan_free(p);

@@ -6,7 +6,9 @@
 #include "cert.h"
 #include "cmd.h"
 #include "dname.h"
+#include "observe.h"
 #include "probe.h"
+#include "render.h"
 
 enum { OPT_PARTNERS = 2000, OPT_FROM, OPT_NOW, OPT_WARN_DAYS };
 
@@ -52,52 +54,6 @@ probe_opt(void *arg, int opt, const char *val)
 }
 
 void
-probe_describe(struct report *r, const json_t *d)
-{
-	const json_t *by = json_object_get(d, "answered_by");
-	const json_t *tls = json_object_get(d, "tls");
-	const json_t *cert = json_object_get(d, "certificate");
-	const json_t *feat = json_object_get(d, "features");
-	const json_t *id = NULL;
-	struct buf b = { 0 };
-	size_t i;
-	json_t *v;
-
-	if (cert != NULL)
-		id = json_array_get(json_object_get(cert, "identities"), 0);
-	if (!json_is_true(json_object_get(d, "reachable"))) {
-		report_text(r, "%s: unreachable (%zu attempt%s)\n",
-		    json_str(d, "domain"), json_array_size(json_object_get(d,
-		    "attempts")), json_array_size(json_object_get(d,
-		    "attempts")) == 1 ? "" : "s");
-		return;
-	}
-	buf_addf(&b, "%s: reachable via %s:%lld", json_str(d, "domain"),
-	    json_str(by, "target"),
-	    (long long)json_integer_value(json_object_get(by, "port")));
-	if (strcmp(json_str(by, "target"), json_str(by, "address")) != 0)
-		buf_addf(&b, " (%s)", json_str(by, "address"));
-	buf_addf(&b, ", %s, %s %s", strcmp(json_str(tls, "mode"), "direct-tls") ==
-	    0 ? "direct TLS" : "STARTTLS", json_str(tls, "version"),
-	    json_str(tls, "cipher"));
-	if (id != NULL)
-		buf_addf(&b, ", certificate %s%s%s", json_str(id, "matched"),
-		    strcmp(json_str(id, "matched"), "none") ? " " : "",
-		    json_str(id, "identity"));
-	if (json_is_true(json_object_get(json_object_get(d, "dane"), "used")))
-		buf_addf(&b, ", DANE %s", json_is_true(json_object_get(
-		    json_object_get(d, "dane"), "matched")) ? "ok" :
-		    "mismatch");
-	if (json_is_true(json_object_get(feat, "dialback")))
-		buf_add(&b, ", dialback");
-	json_array_foreach(json_object_get(feat, "sasl"), i, v)
-		buf_addf(&b, ", SASL %s", json_string_value(v));
-	report_text(r, "%s, %lld ms\n", b.s, (long long)json_integer_value(
-	    json_object_get(d, "ms")));
-	buf_free(&b);
-}
-
-void
 resolver_opts_from(struct resolver_opts *ro, const struct globals *g)
 {
 	memset(ro, 0, sizeof *ro);
@@ -122,33 +78,35 @@ probe_opts_from(struct probe_opts *po, struct resolver_opts *ro,
 	po->warn_days = CERT_DEFAULT_WARN_DAYS;
 }
 
-/* Probe the requests; findings and descriptions into the report; the
- * observations as JSON, newly allocated. NULL when the engine cannot
- * start (a finding, and exit 3). */
-json_t *
+struct probe_result *
 probe_into_report(struct report *r, const struct probe_opts *po,
     const struct probe_request *reqs, size_t n)
 {
 	struct probe_result *res = xcalloc(n ? n : 1, sizeof *res);
 	char *cause = NULL;
-	json_t *list;
+	enum probe_setup why;
 
-	if (probe_run(po, reqs, n, res, &cause) == -1) {
-		findings_add(report_findings(r), SEV_ERROR, F_DNS_FAILURE,
+	if ((why = probe_run(po, reqs, n, res, &cause)) != PROBE_SETUP_OK) {
+		findings_add(report_findings(r), SEV_ERROR, why ==
+		    PROBE_SETUP_CA ? F_CA_UNREADABLE : why ==
+		    PROBE_SETUP_RESOLVER ? F_RESOLVER_FAILED : F_TOOL_FAILED,
 		    NULL, "%s", cause);
 		report_set_unknown(r);
 		free(cause);
 		free(res);
 		return NULL;
 	}
-	list = json_array();
-	for (size_t i = 0; i < n; i++) {
-		probe_describe(r, res[i].json);
+	for (size_t i = 0; i < n; i++)
 		findings_move(report_findings(r), &res[i].findings);
-		json_array_append_new(list, res[i].json);
-	}
-	free(res);
-	return list;
+	return res;
+}
+
+void
+probe_results_free(struct probe_result *v, size_t n)
+{
+	for (size_t i = 0; v != NULL && i < n; i++)
+		probe_result_free(&v[i]);
+	free(v);
 }
 
 static int
@@ -161,10 +119,11 @@ cmd_probe_exec(struct globals *g, int argc, char **argv)
 	struct probe_opts po;
 	struct report *r = NULL;
 	struct plan *p = NULL;
+	struct probe_result *res = NULL;
+	struct observations obs = { 0 };
 	char **domains = NULL;
 	size_t n = 0, reachable = 0;
 	const char *why;
-	json_t *list, *d;
 	int first, status;
 
 	memset(&o, 0, sizeof o);
@@ -201,15 +160,19 @@ cmd_probe_exec(struct globals *g, int argc, char **argv)
 	probe_opts_from(&po, &ro, g);
 	po.now = o.now;
 	po.warn_days = o.warn_days;
-	if ((list = probe_into_report(r, &po, reqs, n)) == NULL)
+	if ((res = probe_into_report(r, &po, reqs, n)) == NULL)
 		goto emit;
-	json_array_foreach(list, n, d)
-		reachable += json_is_true(json_object_get(d, "reachable"));
-	report_set(r, "reachable", json_integer((json_int_t)reachable));
-	report_set(r, "domains", list);
+	for (size_t i = 0; i < n; i++)
+		reachable += res[i].reachable;
+	render_probes(r, "domains", res, n);
+	report_set_int(r, "reachable", (long long)reachable);
+	observe_probes(&obs, res, n, OBS_PROBE);
+	render_observations(r, "observations", &obs);
 emit:
 	status = report_emit(r, g->quiet);
 out:
+	probe_results_free(res, n);
+	observations_free(&obs);
 	for (size_t i = 0; domains != NULL && i < n; i++)
 		free(domains[i]);
 	free(domains);

@@ -84,12 +84,16 @@ extern const struct cmd_entry cmd_diff_entry;
 /* Shared by probe, check and monitor (cmd-probe.c). */
 struct probe_opts;
 struct probe_request;
+struct probe_result;
 struct resolver_opts;
 void resolver_opts_from(struct resolver_opts *ro, const struct globals *g);
 void probe_opts_from(struct probe_opts *po, struct resolver_opts *ro,
     const struct globals *g);
-json_t *probe_into_report(struct report *r, const struct probe_opts *po,
-    const struct probe_request *reqs, size_t n);
-void probe_describe(struct report *r, const json_t *d);
+/* Probe the requests; their findings go into the report. The results,
+ * newly allocated (probe_results_free()), or NULL when the engine cannot
+ * start (a finding, and exit 3). */
+struct probe_result *probe_into_report(struct report *r,
+    const struct probe_opts *po, const struct probe_request *reqs, size_t n);
+void probe_results_free(struct probe_result *v, size_t n);
 
 #endif

@@ -12,7 +12,6 @@
 
 #include "dname.h"
 #include "dnscheck.h"
-#include "report.h"
 #include "util.h"
 
 /* Answers of one resolver, and what was asked of it. */
@@ -492,80 +491,92 @@ answer_findings(const struct answers *m, const struct dnslive_opts *o,
 	free(seen);
 }
 
-static json_t *
-answer_json(const struct dns_answer *a)
-{
-	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I}", "name", a->name,
-	    "type", rrtype_name(a->type), "status", a->status == DNS_TIMEOUT ?
-	    "timeout" : a->status == DNS_FAILURE ? "failure" : a->nxdomain ?
-	    "nxdomain" : a->rrset ? "ok" : "nodata",
-	    "dnssec", dnssec_name(a->dnssec), "ms", (json_int_t)a->ms);
-
-	if (a->error != NULL)
-		json_object_set_new(o, "error", json_string(a->error));
-	if (a->why_bogus != NULL)
-		json_object_set_new(o, "why_bogus", json_string(a->why_bogus));
-	if (a->canonname != NULL)
-		json_object_set_new(o, "canonname", json_string(a->canonname));
-	if (a->rrset != NULL) {
-		json_object_set_new(o, "ttl", json_integer(a->rrset->ttl));
-		json_object_set_new(o, "rdata", strings_json(a->rrset->rdata,
-		    a->rrset->n));
-	}
-	return o;
-}
-
 static void
-push_answer(json_t *list, const struct answers *m, const char *name,
-    enum rrtype type)
+push_answer(struct dnslive_domain *d, const struct answers *m,
+    const char *name, enum rrtype type)
 {
 	struct dns_answer *a = found(m, name, type);
 
-	if (a != NULL)
-		json_array_append_new(list, answer_json(a));
+	if (a == NULL)
+		return;
+	d->records = xreallocarray(d->records, d->nrecords + 1,
+	    sizeof *d->records);
+	d->records[d->nrecords++] = dns_answer_dup(a);
 }
 
-static json_t *
-domain_json(const struct answers *m, const char *domain, const struct zone *z)
+static void
+domain_facts(struct dnslive_domain *d, const struct answers *m,
+    const char *domain, const struct zone *z)
 {
-	json_t *recs = json_array(), *servers = json_array();
+	struct dns_answer *srv;
 	char **t;
 	size_t n;
 
+	d->domain = xstrdup(domain);
+	d->zone = z->apex ? xstrdup(z->apex) : NULL;
 	for (int svc = 0; svc < 2; svc++) {
 		char *owner = xasprintf("%s._tcp.%s", svc ? "_xmpps-server" :
 		    "_xmpp-server", domain);
 		struct dns_answer *a = found(m, owner, RR_SRV);
 
-		push_answer(recs, m, owner, RR_SRV);
+		push_answer(d, m, owner, RR_SRV);
 		for (size_t i = 0; a != NULL && a->rrset != NULL &&
 		    i < a->rrset->n; i++) {
 			char *tl = xasprintf("_%u._tcp.%s",
 			    a->rrset->srv[i].port, a->rrset->srv[i].target);
 
-			push_answer(recs, m, tl, RR_TLSA);
+			push_answer(d, m, tl, RR_TLSA);
 			free(tl);
 		}
 		free(owner);
 	}
 	n = targets(m, domain, &t);
 	for (size_t i = 0; i < n; i++) {
-		push_answer(recs, m, t[i], RR_A);
-		push_answer(recs, m, t[i], RR_AAAA);
+		push_answer(d, m, t[i], RR_A);
+		push_answer(d, m, t[i], RR_AAAA);
 	}
 	free(t);
+	d->servers = xcalloc(z->nservers, sizeof *d->servers);
 	for (size_t i = 0; i < z->nservers; i++) {
 		struct dns_answer *soa = found(&z->servers[i].a, z->apex,
 		    RR_SOA);
+		struct dnslive_server *s = &d->servers[d->nservers++];
 
-		json_array_append_new(servers, json_pack("{s:s, s:s, s:o}",
-		    "name", z->servers[i].name, "address", z->servers[i].addr,
-		    "serial", soa && soa->rrset ? json_integer(
-		    (json_int_t)soa->rrset->serial) : json_null()));
+		s->name = xstrdup(z->servers[i].name);
+		s->addr = xstrdup(z->servers[i].addr);
+		s->answered = soa != NULL && soa->rrset != NULL;
+		s->serial = s->answered ? soa->rrset->serial : 0;
 	}
-	return json_pack("{s:s, s:o, s:o, s:o}", "domain", domain,
-	    "records", recs, "zone", z->apex ? json_string(z->apex) :
-	    json_null(), "servers", servers);
+	{
+		char *owner = xasprintf("_xmpp-server._tcp.%s", domain);
+
+		srv = found(m, owner, RR_SRV);
+		free(owner);
+	}
+	d->srv_usable = srv != NULL && srv->status == DNS_OK &&
+	    srv->dnssec != DNSSEC_BOGUS;
+}
+
+void
+dnslive_result_free(struct dnslive_result *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		struct dnslive_domain *d = &r->v[i];
+
+		for (size_t k = 0; k < d->nrecords; k++)
+			dns_answer_free(d->records[k]);
+		for (size_t k = 0; k < d->nservers; k++) {
+			free(d->servers[k].name);
+			free(d->servers[k].addr);
+		}
+		free(d->records);
+		free(d->servers);
+		free(d->domain);
+		free(d->zone);
+	}
+	free(r->v);
+	r->v = NULL;
+	r->n = 0;
 }
 
 /* The first domain whose zone is that of domain d. */
@@ -580,17 +591,20 @@ first_of_zone(const struct zone *z, size_t d)
 
 int
 dnslive_check(const struct dnslive_opts *o, struct findings *f,
-    json_t **obs, char **cause)
+    struct dnslive_result *out, char **cause)
 {
 	const struct plan *p = o->plan;
-	struct loop *l = loop_new();
+	struct loop *l;
 	struct answers m;
 	struct zone *z;
 	struct rrsource src = { live_get, live_in_scope, live_failed, &m };
 	struct dnscheck dc;
 	char *err = NULL;
 
+	memset(out, 0, sizeof *out);
 	memset(&m, 0, sizeof m);
+	if ((l = loop_new(cause)) == NULL)
+		return -1;
 	if ((m.res = resolver_new(l, o->ro, cause)) == NULL) {
 		loop_free(l);
 		return -1;
@@ -668,10 +682,11 @@ dnslive_check(const struct dnslive_opts *o, struct findings *f,
 			compare_servers(&z[d], f);
 		}
 	}
-	*obs = json_array();
+	out->v = xcalloc(p->ndomains, sizeof *out->v);
+	out->n = p->ndomains;
 	for (size_t d = 0; d < p->ndomains; d++)
-		json_array_append_new(*obs, domain_json(&m, p->domains[d],
-		    &z[first_of_zone(z, d)]));
+		domain_facts(&out->v[d], &m, p->domains[d],
+		    &z[first_of_zone(z, d)]);
 
 	for (size_t d = 0; d < p->ndomains; d++) {
 		for (size_t i = 0; i < z[d].nservers; i++) {
@@ -686,35 +701,5 @@ dnslive_check(const struct dnslive_opts *o, struct findings *f,
 	free(z);
 	answers_free(&m);
 	loop_free(l);
-	return 0;
-}
-
-/* 1 when the DNS part got a usable _xmpp-server answer for the domain:
- * probing one whose lookup failed or was bogus would only say it again. */
-int
-dnslive_srv_usable(const json_t *obs, const char *domain)
-{
-	const json_t *d, *rec;
-	size_t i, k;
-
-	json_array_foreach(obs, i, d) {
-		if (strcmp(json_string_value(json_object_get(d, "domain")),
-		    domain) != 0)
-			continue;
-		json_array_foreach(json_object_get(d, "records"), k, rec) {
-			const char *st = json_string_value(json_object_get(rec,
-			    "status"));
-			const char *sec = json_string_value(json_object_get(rec,
-			    "dnssec"));
-
-			if (strcmp(json_string_value(json_object_get(rec,
-			    "type")), "SRV") == 0 && strncmp(json_string_value(
-			    json_object_get(rec, "name")), "_xmpp-server.", 13)
-			    == 0)
-				return strcmp(st, "failure") != 0 &&
-				    strcmp(st, "timeout") != 0 &&
-				    strcmp(sec, "bogus") != 0;
-		}
-	}
 	return 0;
 }

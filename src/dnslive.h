@@ -4,8 +4,6 @@
 #ifndef XMPPCUT_DNSLIVE_H
 #define XMPPCUT_DNSLIVE_H
 
-#include <jansson.h>
-
 #include "finding.h"
 #include "plan.h"
 #include "resolver.h"
@@ -19,17 +17,40 @@ struct dnslive_opts {
 	int ttl_limit;		/* TTLs above cutover-ttl are findings */
 };
 
+/* One authoritative server of a domain's zone. */
+struct dnslive_server {
+	char *name, *addr;
+	int answered;		/* its SOA came back */
+	unsigned long serial;
+};
+
+/* What the live DNS says of one plan domain. */
+struct dnslive_domain {
+	char *domain;
+	char *zone;		/* the apex, or NULL when not found */
+	struct dns_answer **records;	/* SRV (both services), the TLSA of
+					 * each SRV target port, the targets'
+					 * A and AAAA: as answered */
+	size_t nrecords;
+	struct dnslive_server *servers;
+	size_t nservers;
+	int srv_usable;		/* the _xmpp-server answer is usable:
+				 * probing a domain whose lookup failed
+				 * or was bogus would only say it again */
+};
+
+struct dnslive_result {
+	struct dnslive_domain *v;	/* one per plan domain, in order */
+	size_t n;
+};
+
+void dnslive_result_free(struct dnslive_result *r);
+
 /* Check every plan domain: SRV (both services), the targets' addresses
  * and TLSA, the gateways of the expected role; then each authoritative
- * server of each domain's zone. Findings go to f; *obs is an array with
- * one object per domain (records seen with TTL and DNSSEC state, zone,
- * servers). -1 with *cause when no resolver can be set up. */
+ * server of each domain's zone. Findings go to f, what was seen to *out.
+ * -1 with *cause when no resolver can be set up. */
 int dnslive_check(const struct dnslive_opts *o, struct findings *f,
-    json_t **obs, char **cause);
-
-/* 1 when, in dnslive_check()'s observations, the domain's _xmpp-server
- * answer is usable: probing a domain whose lookup failed or was bogus
- * would only say it again. */
-int dnslive_srv_usable(const json_t *obs, const char *domain);
+    struct dnslive_result *out, char **cause);
 
 #endif

@@ -70,6 +70,7 @@ enum finding_id {
 	F_STATE_LOCKED,
 	F_STATE_WRITE_FAILED,
 	F_METRICS_WRITE_FAILED,
+	F_TOOL_FAILED,
 	F_COUNT
 };
 
@@ -81,6 +82,8 @@ enum finding_id {
 struct finding_kind {
 	const char *name;	/* the id, kebab-case */
 	unsigned severities;	/* SEVS_* it may have */
+	int unknown;		/* the tool could not do its job: a report
+				 * holding it is UNKNOWN (exit 3) */
 	const char *meaning;	/* one line */
 };
 

@@ -38,13 +38,14 @@ struct loop {
 };
 
 struct loop *
-loop_new(void)
+loop_new(char **cause)
 {
 	struct loop *l = xcalloc(1, sizeof(struct loop));
 
 	if ((l->ep = epoll_create1(EPOLL_CLOEXEC)) == -1) {
-		log_error("epoll: %s", strerror(errno));
-		exit(3);
+		*cause = xasprintf("epoll: %s", strerror(errno));
+		free(l);
+		return NULL;
 	}
 	return l;
 }

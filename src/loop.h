@@ -11,8 +11,9 @@ struct loop;
 typedef void (*loop_fd_fn)(void *arg, int revents);
 typedef void (*loop_timer_fn)(void *arg);
 
-/* Newly allocated; free with loop_free(). */
-struct loop *loop_new(void);
+/* Newly allocated; free with loop_free(). NULL with *cause (free it)
+ * when the kernel gives no epoll descriptor. */
+struct loop *loop_new(char **cause);
 void loop_free(struct loop *l);
 
 /* Watch fd for events (POLLIN, POLLOUT). Returns a handle. Callbacks may

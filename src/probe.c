@@ -13,7 +13,6 @@
 
 #include "cert.h"
 #include "loop.h"
-#include "report.h"
 #include "tls.h"
 #include "util.h"
 #include "xmpp.h"
@@ -29,11 +28,14 @@ struct cand {
 	char *addr;		/* fixed address, or NULL to resolve host */
 };
 
-enum step { ST_IDLE, ST_CONNECT, ST_STREAM, ST_STARTTLS, ST_TLS,
-	ST_FEATURES };
+static const char *const step_names[STEP_COUNT] = { "idle", "connect",
+	"stream", "starttls", "tls", "features" };
 
-static const char *const step_names[] = { "idle", "connect", "stream",
-	"starttls", "tls", "features" };
+const char *
+probe_step_name(enum probe_step s)
+{
+	return (unsigned)s < STEP_COUNT ? step_names[s] : "unknown";
+}
 
 struct engine;
 
@@ -53,17 +55,16 @@ struct probe {
 	char **addrs;
 	size_t naddrs, ai;
 	int dane;			/* TLSA records in force */
-	int dane_used, dane_matched;	/* for the attempt that answered */
 	/* the connection of the current attempt */
 	int fd, watch, timer;
-	enum step step;
+	enum probe_step step;
 	uint64_t t_attempt, t_step;
 	struct tls *tls;
 	struct xmpp *x;
 	struct buf out;
 	size_t outoff;
-	json_t *attempt, *attempts;
-	json_t *tls_json, *cert_json, *features_json, *answered_by;
+	long att;			/* the current attempt in res, or -1 */
+	int started_any;
 	int connected_any;
 	int finished;
 };
@@ -80,6 +81,8 @@ struct engine {
 };
 
 static void next_candidate(struct probe *p);
+static void attempt_end(struct probe *, enum probe_outcome, enum finding_id,
+    const char *);
 static void next_address(struct probe *p);
 static void start_next_cb(void *arg);
 
@@ -125,39 +128,29 @@ close_conn(struct probe *p)
 		close(p->fd);
 	p->timer = p->watch = p->fd = -1;
 	p->tls = NULL;
-	p->step = ST_IDLE;
+	p->step = STEP_IDLE;
 	buf_free(&p->out);
 	p->outoff = 0;
-}
-
-static json_t *
-srv_json(const struct dns_answer *a)
-{
-	if (a == NULL || a->status != DNS_OK || a->rrset == NULL)
-		return json_null();
-	return strings_json(a->rrset->rdata, a->rrset->n);
 }
 
 static void
 finish(struct probe *p)
 {
 	struct engine *e = p->e;
-	json_t *o;
-	size_t i;
+	struct probe_result *r = p->res;
 
 	if (p->finished)
 		return;
 	p->finished = 1;
 	close_conn(p);
-	if (!p->res->reachable && !p->connected_any && p->ncands > 0) {
+	if (!r->reachable && !p->connected_any && p->ncands > 0) {
 		size_t tcp = 0;
-		json_t *a;
 
-		json_array_foreach(p->attempts, i, a)
-			tcp += json_object_get(a, "address") != NULL;
+		for (size_t i = 0; i < r->nattempts; i++)
+			tcp += r->attempts[i].address != NULL;
 		if (tcp > 0)
-			FINDING(p, SEV_ERROR, F_CONNECT_FAILED, "no address of "
-			    "any target accepted a TCP connection (%zu "
+			FINDING(p, SEV_ERROR, F_CONNECT_FAILED, "no address "
+			    "of any target accepted a TCP connection (%zu "
 			    "attempts): partners cannot reach the gateway",
 			    tcp);
 		else
@@ -165,26 +158,17 @@ finish(struct probe *p)
 			    "an address (aliases are not followed: RFC 2782): "
 			    "partners cannot reach the gateway");
 	}
-	o = json_pack("{s:s, s:b, s:{s:o, s:o, s:s}, s:b, s:o, s:o, s:o, "
-	    "s:o, s:o, s:I}",
-	    "domain", p->req->domain,
-	    "reachable", p->res->reachable,
-	    "srv", "xmpp-server", srv_json(p->srv[0]),
-	    "xmpps-server", srv_json(p->srv[1]),
-	    "dnssec", p->req->fixed ? "none" : p->srv[0] ?
-	    dnssec_name(p->srv[0]->dnssec) : "insecure",
-	    "fallback", p->fallback,
-	    "attempts", p->attempts,
-	    "answered_by", p->answered_by ? p->answered_by : json_null(),
-	    "tls", p->tls_json ? p->tls_json : json_null(),
-	    "certificate", p->cert_json ? p->cert_json : json_null(),
-	    "features", p->features_json ? p->features_json : json_null(),
-	    "ms", (json_int_t)(now_ms() - p->started));
-	p->attempts = p->answered_by = p->tls_json = p->cert_json = NULL;
-	p->features_json = NULL;
-	json_object_set_new(o, "dane", json_pack("{s:b, s:b}", "used",
-	    p->dane_used, "matched", p->dane_matched));
-	p->res->json = o;
+	for (int i = 0; i < 2; i++) {
+		const struct dns_answer *a = p->srv[i];
+
+		r->srv_answered[i] = a != NULL && a->status == DNS_OK;
+		for (size_t k = 0; r->srv_answered[i] && a->rrset != NULL &&
+		    k < a->rrset->n; k++)
+			strlist_add(&r->srv[i], a->rrset->rdata[k]);
+	}
+	r->dnssec = p->srv[0] ? p->srv[0]->dnssec : DNSSEC_INSECURE;
+	r->fallback = p->fallback;
+	r->ms = now_ms() - p->started;
 	e->active--;
 	if (e->active == 0 && e->next >= e->n && e->deadline != -1) {
 		loop_cancel(e->loop, e->deadline);	/* all done */
@@ -196,24 +180,51 @@ finish(struct probe *p)
 		e->starter = loop_timer(e->loop, 0, start_next_cb, e);
 }
 
-/* The current attempt ends: outcome is "ok" or a finding id. */
-static void
-attempt_end(struct probe *p, const char *outcome, const char *error)
+/* The current attempt, or NULL. */
+static struct probe_attempt *
+attempt(const struct probe *p)
 {
-	if (p->attempt != NULL) {
-		if (p->step != ST_IDLE)
-			json_object_set_new(p->attempt, step_names[p->step],
-			    json_integer((json_int_t)(now_ms() - p->t_step)));
-		json_object_set_new(p->attempt, "outcome", json_string(outcome));
-		json_object_set_new(p->attempt, "step",
-		    json_string(step_names[p->step]));
-		json_object_set_new(p->attempt, "ms",
-		    json_integer((json_int_t)(now_ms() - p->t_attempt)));
-		if (error != NULL)
-			json_object_set_new(p->attempt, "error",
-			    json_string(error));
-		json_array_append_new(p->attempts, p->attempt);
-		p->attempt = NULL;
+	return p->att >= 0 ? &p->res->attempts[p->att] : NULL;
+}
+
+/* A new attempt at the current candidate (address NULL: it has none). */
+static struct probe_attempt *
+attempt_new(struct probe *p, const char *address)
+{
+	struct probe_result *r = p->res;
+	struct probe_attempt *a;
+
+	r->attempts = xreallocarray(r->attempts, r->nattempts + 1,
+	    sizeof *r->attempts);
+	a = &r->attempts[r->nattempts];
+	memset(a, 0, sizeof *a);
+	a->target = xstrdup(cur(p)->host);
+	a->port = cur(p)->port;
+	a->direct = cur(p)->direct;
+	a->address = address ? xstrdup(address) : NULL;
+	for (int i = 0; i < STEP_COUNT; i++)
+		a->step_ms[i] = -1;
+	p->att = (long)r->nattempts++;
+	p->t_attempt = now_ms();
+	return a;
+}
+
+/* The current attempt ends. */
+static void
+attempt_end(struct probe *p, enum probe_outcome outcome,
+    enum finding_id failure, const char *error)
+{
+	struct probe_attempt *a = attempt(p);
+
+	if (a != NULL) {
+		if (p->step != STEP_IDLE)
+			a->step_ms[p->step] = (long)(now_ms() - p->t_step);
+		a->outcome = outcome;
+		a->failure = failure;
+		a->step = p->step;
+		a->ms = now_ms() - p->t_attempt;
+		a->error = error ? xstrdup(error) : NULL;
+		p->att = -1;
 	}
 	close_conn(p);
 }
@@ -232,20 +243,19 @@ fail(struct probe *p, enum finding_id id, const char *fmt, ...)
 	msg = xvasprintf(fmt, ap);
 	va_end(ap);
 	FINDING(p, SEV_ERROR, id, "%s: %s", w, msg);
-	attempt_end(p, finding_name(id), msg);
+	attempt_end(p, OUTCOME_FAILED, id, msg);
 	free(msg);
 	free(w);
 	next_address(p);
 }
 
 static void
-step_to(struct probe *p, enum step s)
+step_to(struct probe *p, enum probe_step s)
 {
 	uint64_t now = now_ms();
 
-	if (p->attempt != NULL && p->step != ST_IDLE)
-		json_object_set_new(p->attempt, step_names[p->step],
-		    json_integer((json_int_t)(now - p->t_step)));
+	if (attempt(p) != NULL && p->step != STEP_IDLE)
+		attempt(p)->step_ms[p->step] = (long)(now - p->t_step);
 	p->step = s;
 	p->t_step = now;
 }
@@ -256,11 +266,11 @@ on_timeout(void *arg)
 	struct probe *p = arg;
 
 	p->timer = -1;
-	if (p->step == ST_CONNECT) {	/* did not accept TCP: not connected */
+	if (p->step == STEP_CONNECT) {	/* did not accept TCP: not connected */
 		char *msg = xasprintf("no TCP connection within %u s",
 		    p->e->o->timeout_ms / 1000);
 
-		attempt_end(p, "timeout", msg);
+		attempt_end(p, OUTCOME_FAILED, F_TIMEOUT, msg);
 		free(msg);
 		next_address(p);
 		return;
@@ -367,14 +377,41 @@ add_tlsa(struct probe *p)
 	}
 }
 
+/* Out of a local resource: not the peer's fault; this probe ends and
+ * the run is UNKNOWN. */
 static void
+local_failure(struct probe *p, const char *what)
+{
+	FINDING(p, SEV_ERROR, F_TOOL_FAILED, "cannot %s (out of memory): "
+	    "reachability not judged", what);
+	attempt_end(p, OUTCOME_FAILED, F_TOOL_FAILED, what);
+	finish(p);
+}
+
+/* 0, or -1 when the probe ended. */
+static int
 start_tls(struct probe *p)
 {
 	p->tls = tls_new(p->e->tls, p->fd, p->req->domain,
 	    cur(p)->direct ? "xmpp-server" : NULL);
+	if (p->tls == NULL) {
+		local_failure(p, "set up TLS");
+		return -1;
+	}
 	add_tlsa(p);
-	step_to(p, ST_TLS);
+	step_to(p, STEP_TLS);
 	arm(p);
+	return 0;
+}
+
+/* A new stream: 0, or -1 when the probe ended. */
+static int
+restart_stream(struct probe *p)
+{
+	if (p->x != NULL && xmpp_restart(p->x) == 0)
+		return 0;
+	local_failure(p, "set up the XML parser");
+	return -1;
 }
 
 /* The handshake is done: judge the certificate, then the stream again. */
@@ -388,21 +425,19 @@ tls_done(struct probe *p)
 	char *domain = (char *)p->req->domain, *w = where(p);
 	int dane = tls_dane(p->tls);
 	const char *alpn = tls_alpn(p->tls);
+	struct probe_attempt *a = attempt(p);
 
-	json_decref(p->tls_json);
-	p->tls_json = json_pack("{s:s, s:s, s:o, s:s}", "version",
-	    tls_version(p->tls), "cipher", tls_cipher(p->tls), "alpn",
-	    alpn ? json_string(alpn) : json_null(), "mode", cur(p)->direct ?
-	    "direct-tls" : "starttls");
+	a->tls = xcalloc(1, sizeof *a->tls);
+	a->tls->version = xstrdup(tls_version(p->tls));
+	a->tls->cipher = xstrdup(tls_cipher(p->tls));
+	a->tls->alpn = alpn ? xstrdup(alpn) : NULL;
 	if (tls_version_old(p->tls))
 		FINDING(p, SEV_WARNING, F_TLS_VERSION_OLD, "%s negotiated %s: "
 		    "partners requiring TLS 1.2 or later refuse it", w,
 		    tls_version(p->tls));
 	pol.chain_verdict = tls_chain_verdict(p->tls, &pol.chain_error);
 	if (c != NULL) {
-		json_decref(p->cert_json);
-		p->cert_json = cert_check(c, &domain, 1, &pol, p->req->domain,
-		    &f);
+		a->cert = cert_check(c, &domain, 1, &pol, p->req->domain, &f);
 		/* DANE authenticated it: PKIX trust is not what partners use */
 		for (size_t i = 0; dane == 1 && i < f.n; i++)
 			if (f.v[i].id == F_CERT_UNTRUSTED)
@@ -410,15 +445,16 @@ tls_done(struct probe *p)
 		findings_move(&p->res->findings, &f);
 		cert_free(c);
 	}
-	p->dane_used = dane != -1;
-	p->dane_matched = dane == 1;
+	a->dane_used = dane != -1;
+	a->dane_matched = dane == 1;
 	if (dane == 0)
 		FINDING(p, SEV_ERROR, F_DANE_MISMATCH, "%s: the certificate "
 		    "matches none of the DNSSEC-secure TLSA records: DANE "
 		    "partners refuse the connection", w);
 	free(w);
-	xmpp_restart(p->x);
-	step_to(p, ST_FEATURES);
+	if (restart_stream(p) == -1)
+		return;
+	step_to(p, STEP_FEATURES);
 	arm(p);
 	send_stream_open(p);
 }
@@ -461,18 +497,17 @@ static void
 features_done(struct probe *p)
 {
 	const struct xmpp_features *f = xmpp_features(p->x);
-	json_t *mech = json_array();
+	struct probe_attempt *a = attempt(p);
 	int external = 0;
 	char *w;
 
+	a->has_features = 1;
+	a->dialback = f->dialback;
 	for (size_t i = 0; i < f->nmechanisms; i++) {
-		json_array_append_new(mech, json_string(f->mechanisms[i]));
+		strlist_add(&a->sasl, f->mechanisms[i]);
 		if (strcmp(f->mechanisms[i], "EXTERNAL") == 0)
 			external = 1;
 	}
-	json_decref(p->features_json);
-	p->features_json = json_pack("{s:b, s:o}", "dialback", f->dialback,
-	    "sasl", mech);
 	if (!f->dialback && !external) {
 		w = where(p);
 		FINDING(p, SEV_WARNING, F_NO_AUTH_METHOD, "%s offers neither "
@@ -481,10 +516,9 @@ features_done(struct probe *p)
 		free(w);
 	}
 	p->res->reachable = 1;
-	p->answered_by = json_pack("{s:s, s:I, s:s}", "target", cur(p)->host,
-	    "port", (json_int_t)cur(p)->port, "address", p->addrs[p->ai]);
+	p->res->answered = p->att;
 	goodbye(p);
-	attempt_end(p, "ok", NULL);
+	attempt_end(p, OUTCOME_OK, F_COUNT, NULL);
 	finish(p);
 }
 
@@ -512,24 +546,24 @@ stream_state(struct probe *p)
 	default:
 		break;
 	}
-	if (p->step == ST_STREAM && s == XMPP_FEATURES) {
+	if (p->step == STEP_STREAM && s == XMPP_FEATURES) {
 		if (!xmpp_features(p->x)->starttls) {
 			fail(p, F_STARTTLS_MISSING, "the stream offers no "
 			    "STARTTLS: partners requiring encryption cannot "
 			    "federate");
 			return;
 		}
-		step_to(p, ST_STARTTLS);
+		step_to(p, STEP_STARTTLS);
 		arm(p);
 		send_str(p, "<starttls xmlns='urn:ietf:params:xml:ns:"
 		    "xmpp-tls'/>");
-	} else if (p->step == ST_STARTTLS && s == XMPP_PROCEED) {
-		start_tls(p);
-		do_handshake(p);
-	} else if (p->step == ST_STARTTLS && s == XMPP_FAILURE) {
+	} else if (p->step == STEP_STARTTLS && s == XMPP_PROCEED) {
+		if (start_tls(p) == 0)
+			do_handshake(p);
+	} else if (p->step == STEP_STARTTLS && s == XMPP_FAILURE) {
 		fail(p, F_TLS_FAILED, "the peer answered STARTTLS with "
 		    "<failure/>");
-	} else if (p->step == ST_FEATURES && s == XMPP_FEATURES) {
+	} else if (p->step == STEP_FEATURES && s == XMPP_FEATURES) {
 		features_done(p);
 	}
 }
@@ -538,7 +572,7 @@ static void
 on_readable(struct probe *p)
 {
 	char buf[READ_CHUNK];
-	enum step at = p->step;
+	enum probe_step at = p->step;
 
 	for (;;) {
 		size_t n = 0;
@@ -586,18 +620,20 @@ on_connected(struct probe *p)
 	if (getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
 		err = errno;
 	if (err != 0) {
-		attempt_end(p, "connect-failed", strerror(err));
+		attempt_end(p, OUTCOME_FAILED, F_CONNECT_FAILED,
+		    strerror(err));
 		next_address(p);
 		return;
 	}
 	p->connected_any = 1;
-	xmpp_restart(p->x);
+	if (restart_stream(p) == -1)
+		return;
 	if (cur(p)->direct) {
-		start_tls(p);
-		do_handshake(p);
+		if (start_tls(p) == 0)
+			do_handshake(p);
 		return;
 	}
-	step_to(p, ST_STREAM);
+	step_to(p, STEP_STREAM);
 	arm(p);
 	send_stream_open(p);
 }
@@ -610,10 +646,10 @@ on_io(void *arg, int revents)
 	if (p->fd == -1)
 		return;
 	switch (p->step) {
-	case ST_CONNECT:
+	case STEP_CONNECT:
 		on_connected(p);
 		return;
-	case ST_TLS:
+	case STEP_TLS:
 		do_handshake(p);
 		return;
 	default:
@@ -653,21 +689,20 @@ connect_to(struct probe *p)
 		next_address(p);
 		return;
 	}
-	p->attempt = json_pack("{s:s, s:I, s:s, s:s}", "target", cur(p)->host,
-	    "port", (json_int_t)cur(p)->port, "mode", cur(p)->direct ?
-	    "direct-tls" : "starttls", "address", a);
-	p->t_attempt = now_ms();
+	attempt_new(p, a);
 	p->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0);
 	if (p->fd == -1) {
-		attempt_end(p, "connect-failed", strerror(errno));
+		attempt_end(p, OUTCOME_FAILED, F_CONNECT_FAILED,
+		    strerror(errno));
 		next_address(p);
 		return;
 	}
-	step_to(p, ST_CONNECT);
+	step_to(p, STEP_CONNECT);
 	if (connect(p->fd, (struct sockaddr *)&ss, sl) == -1 &&
 	    errno != EINPROGRESS) {
-		attempt_end(p, "connect-failed", strerror(errno));
+		attempt_end(p, OUTCOME_FAILED, F_CONNECT_FAILED,
+		    strerror(errno));
 		next_address(p);
 		return;
 	}
@@ -729,10 +764,9 @@ addresses_known(struct probe *p)
 	p->dane = secure && t != NULL && t->status == DNS_OK &&
 	    t->dnssec == DNSSEC_SECURE && t->rrset != NULL;
 	if (p->naddrs == 0) {
-		json_array_append_new(p->attempts, json_pack("{s:s, s:I, s:s, "
-		    "s:s}", "target", cur(p)->host, "port",
-		    (json_int_t)cur(p)->port, "outcome", "no-address",
-		    "error", "the target has no A or AAAA record"));
+		attempt_new(p, NULL);
+		attempt_end(p, OUTCOME_NO_ADDRESS, F_COUNT, "the target has no "
+		    "A or AAAA record");
 		next_candidate(p);
 		return;
 	}
@@ -954,9 +988,11 @@ start_probe(struct probe *p)
 	char *o;
 
 	p->started = now_ms();
-	p->attempts = json_array();
-	p->fd = p->watch = p->timer = -1;
-	p->x = xmpp_new();
+	p->started_any = 1;
+	if ((p->x = xmpp_new()) == NULL) {
+		local_failure(p, "set up the XML parser");
+		return;
+	}
 	if (p->req->fixed != NULL) {
 		for (size_t i = 0; i < p->req->nfixed; i++) {
 			const struct probe_fixed *f = &p->req->fixed[i];
@@ -991,15 +1027,14 @@ on_run_deadline(void *arg)
 		if (p->finished)
 			continue;
 		FINDING(p, SEV_ERROR, F_TIMEOUT, "not finished when the run's "
-		    "time bound was reached%s", p->attempts ? "" :
+		    "time bound was reached%s", p->started_any ? "" :
 		    " (not started)");
-		if (p->attempts == NULL) {	/* never started */
-			p->attempts = json_array();
-			p->fd = p->watch = p->timer = -1;
-			p->x = xmpp_new();
+		if (!p->started_any) {
+			p->started = now_ms();
 			e->active++;
 		}
-		attempt_end(p, "timeout", "the run's time bound");
+		attempt_end(p, OUTCOME_FAILED, F_TIMEOUT, "the run's time "
+		    "bound");
 		finish(p);
 	}
 }
@@ -1028,27 +1063,69 @@ probe_clear(struct probe *p)
 	dns_answer_free(p->srv[0]);
 	dns_answer_free(p->srv[1]);
 	xmpp_free(p->x);
-	json_decref(p->attempt);
-	json_decref(p->attempts);
-	json_decref(p->answered_by);
-	json_decref(p->tls_json);
-	json_decref(p->cert_json);
-	json_decref(p->features_json);
 	buf_free(&p->out);
 }
 
-int
+const struct probe_attempt *
+probe_answer(const struct probe_result *r)
+{
+	return r->answered >= 0 && (size_t)r->answered < r->nattempts ?
+	    &r->attempts[r->answered] : NULL;
+}
+
+const struct probe_attempt *
+probe_tls_attempt(const struct probe_result *r)
+{
+	const struct probe_attempt *a = probe_answer(r);
+
+	for (size_t i = r->nattempts; a == NULL && i > 0; i--)
+		if (r->attempts[i - 1].tls != NULL)
+			a = &r->attempts[i - 1];
+	return a;
+}
+
+void
+probe_result_free(struct probe_result *r)
+{
+	findings_free(&r->findings);
+	free(r->domain);
+	strlist_free(&r->srv[0]);
+	strlist_free(&r->srv[1]);
+	for (size_t i = 0; i < r->nattempts; i++) {
+		struct probe_attempt *a = &r->attempts[i];
+
+		free(a->target);
+		free(a->address);
+		free(a->error);
+		if (a->tls != NULL) {
+			free(a->tls->version);
+			free(a->tls->cipher);
+			free(a->tls->alpn);
+			free(a->tls);
+		}
+		cert_facts_free(a->cert);
+		strlist_free(&a->sasl);
+	}
+	free(r->attempts);
+	memset(r, 0, sizeof *r);
+}
+
+enum probe_setup
 probe_run(const struct probe_opts *o, const struct probe_request *reqs,
     size_t n, struct probe_result *results, char **cause)
 {
+	enum probe_setup why = PROBE_SETUP_LOCAL;
 	struct engine e;
 
 	memset(&e, 0, sizeof e);
 	e.o = o;
-	e.loop = loop_new();
+	if ((e.loop = loop_new(cause)) == NULL)
+		goto fail;
 	srandom((unsigned)(now_ms() ^ (uint64_t)getpid()));
+	why = PROBE_SETUP_CA;
 	if ((e.tls = tls_config_new(o->ca_file, cause)) == NULL)
 		goto fail;
+	why = PROBE_SETUP_RESOLVER;
 	if (o->ro != NULL && (e.res = resolver_new(e.loop, o->ro, cause)) ==
 	    NULL)
 		goto fail;
@@ -1058,9 +1135,14 @@ probe_run(const struct probe_opts *o, const struct probe_request *reqs,
 	e.n = n;
 	for (size_t i = 0; i < n; i++) {
 		memset(&results[i], 0, sizeof results[i]);
+		results[i].domain = xstrdup(reqs[i].domain);
+		results[i].fixed = reqs[i].fixed != NULL;
+		results[i].answered = -1;
 		e.p[i].e = &e;
 		e.p[i].req = &reqs[i];
 		e.p[i].res = &results[i];
+		e.p[i].fd = e.p[i].watch = e.p[i].timer = -1;
+		e.p[i].att = -1;
 	}
 	e.starter = e.deadline = -1;
 	if (o->deadline_ms != 0 && n > 0)
@@ -1074,9 +1156,9 @@ probe_run(const struct probe_opts *o, const struct probe_request *reqs,
 	resolver_free(e.res);
 	tls_config_free(e.tls);
 	loop_free(e.loop);
-	return 0;
+	return PROBE_SETUP_OK;
 fail:
 	tls_config_free(e.tls);
 	loop_free(e.loop);
-	return -1;
+	return why;
 }

@@ -3,10 +3,25 @@
 #ifndef XMPPCUT_PROM_H
 #define XMPPCUT_PROM_H
 
-#include <jansson.h>
+#include <stddef.h>
 
-/* The metrics of a monitor report (its "domains", "probes", "partners"
- * and "summary"), the run's status and duration. Newly allocated. */
-char *prom_metrics(const json_t *report, int status, double seconds);
+#include "dnslive.h"
+#include "probe.h"
+
+/* What a monitor run found; dns and the probes may be missing (NULL, 0)
+ * when the run could not get that far. */
+struct prom_run {
+	int status;			/* the exit status */
+	double seconds;
+	size_t errors, warnings, info;
+	const struct dnslive_result *dns;
+	const struct probe_result *own;		/* the plan's domains */
+	size_t nown;
+	const struct probe_result *partners;
+	size_t npartners;
+};
+
+/* The metrics of a run. Newly allocated. */
+char *prom_metrics(const struct prom_run *run);
 
 #endif

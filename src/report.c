@@ -1,6 +1,7 @@
 /* report.c — the one writer of stdout. */
 #include "report.h"
 
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,27 +66,44 @@ report_wants_json(const struct report *r)
 }
 
 void
-report_set(struct report *r, const char *key, json_t *value)
+report_set_json(struct report *r, const char *key, json_t *v)
 {
-	json_object_set_new(r->obs, key, value);
+	json_object_set_new(r->obs, key, v);
 }
 
-const char *
-json_str(const json_t *o, const char *key)
+void
+report_push_json(struct report *r, const char *key, json_t *v)
 {
-	const char *s = json_string_value(json_object_get(o, key));
+	json_t *a = json_object_get(r->obs, key);
 
-	return s ? s : "";
+	if (!json_is_array(a)) {
+		a = json_array();
+		json_object_set_new(r->obs, key, a);
+	}
+	json_array_append_new(a, v);
 }
 
-json_t *
-strings_json(char *const *v, size_t n)
+void
+report_set_string(struct report *r, const char *key, const char *v)
+{
+	report_set_json(r, key, v ? json_string(v) : json_null());
+}
+
+void
+report_set_int(struct report *r, const char *key, long long v)
+{
+	report_set_json(r, key, json_integer((json_int_t)v));
+}
+
+void
+report_set_strings(struct report *r, const char *key, char *const *v,
+    size_t n)
 {
 	json_t *a = json_array();
 
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(a, json_string(v[i]));
-	return a;
+	report_set_json(r, key, a);
 }
 
 void
@@ -119,6 +137,9 @@ report_status(const struct report *r)
 {
 	if (r->unknown)
 		return XC_EXIT_UNKNOWN;
+	for (size_t i = 0; i < r->findings.n; i++)
+		if (finding_kinds[r->findings.v[i].id].unknown)
+			return XC_EXIT_UNKNOWN;
 	if (findings_count(&r->findings, SEV_ERROR) > 0)
 		return XC_EXIT_CRITICAL;
 	if (findings_count(&r->findings, SEV_WARNING) > 0)
@@ -198,20 +219,36 @@ emit_json(struct report *r, int status)
 	json_decref(doc);
 }
 
+/* s escaped (str_escape) on out. */
+static void
+put_safe(FILE *out, const char *s)
+{
+	char *e = str_escape(s);
+
+	fputs(e, out);
+	free(e);
+}
+
 /* FILE:LINE: severity: [id] subject: message — one finding per line,
- * in the shape editors and grep already understand. */
+ * in the shape editors and grep already understand. Subject and message
+ * may hold what a peer sent: escaped, so that they stay on their line. */
 static void
 emit_finding_text(FILE *out, const struct finding *f)
 {
-	if (f->file != NULL && f->line > 0)
-		fprintf(out, "%s:%u: ", f->file, f->line);
-	else if (f->file != NULL)
-		fprintf(out, "%s: ", f->file);
+	if (f->file != NULL) {
+		put_safe(out, f->file);
+		if (f->line > 0)
+			fprintf(out, ":%u", f->line);
+		fputs(": ", out);
+	}
 	fprintf(out, "%s: [%s] ", severity_name(f->severity),
 	    finding_name(f->id));
-	if (f->subject != NULL)
-		fprintf(out, "%s: ", f->subject);
-	fprintf(out, "%s\n", f->message);
+	if (f->subject != NULL) {
+		put_safe(out, f->subject);
+		fputs(": ", out);
+	}
+	put_safe(out, f->message);
+	fputc('\n', out);
 }
 
 static void
@@ -221,7 +258,8 @@ emit_text(struct report *r, int status, int quiet)
 	size_t e, w, i;
 
 	if (r->line != NULL) {
-		printf("%s\n", r->line);
+		put_safe(stdout, r->line);
+		fputc('\n', stdout);
 		return;
 	}
 	if (r->text.len > 0)

@@ -1,12 +1,14 @@
 /* report.h — the one writer of stdout.
  *
- * A command fills a report (findings, observations as a JSON tree, text
- * for text mode) and report_emit() prints it as text or as one JSON
- * document and gives the exit status (Nagios plugin convention). */
+ * A command fills a report (findings, typed results through render.h,
+ * text for text mode) and report_emit() prints it as text or as one JSON
+ * document and gives the exit status (Nagios plugin convention). Text
+ * that a peer or a file supplies is escaped on the way out: control
+ * characters, line breaks and bidirectional overrides never reach the
+ * terminal or the Nagios line raw. */
 #ifndef XMPPCUT_REPORT_H
 #define XMPPCUT_REPORT_H
 
-#include <jansson.h>
 #include <stdio.h>
 
 #include "finding.h"
@@ -36,16 +38,21 @@ int report_is_unknown(const struct report *r);
  * shows may be skipped otherwise. */
 int report_wants_json(const struct report *r);
 
-/* Attach an observation to the JSON document under key (steals value). */
-void report_set(struct report *r, const char *key, json_t *value);
+/* Members of the JSON document besides command, findings and summary. */
+void report_set_string(struct report *r, const char *key, const char *v);
+void report_set_int(struct report *r, const char *key, long long v);
+void report_set_strings(struct report *r, const char *key, char *const *v,
+    size_t n);
 
-/* The string member key of o, or "" when it is missing or not a string. */
-const char *json_str(const json_t *o, const char *key);
+/* For render.c and obsfile.c: a jansson value (json_t *) under key, or
+ * appended to the array under key; the value is taken over. */
+struct json_t;
+void report_set_json(struct report *r, const char *key, struct json_t *v);
+void report_push_json(struct report *r, const char *key, struct json_t *v);
 
-/* A JSON array of strings, newly allocated. */
-json_t *strings_json(char *const *v, size_t n);
-
-/* Text mode: append to the text printed on stdout before the findings. */
+/* Text mode: append to the text printed on stdout before the findings.
+ * The text is the tool's own: values from outside (a peer, a file) go
+ * through str_escape() first. */
 void report_text(struct report *r, const char *fmt, ...) PRINTFLIKE(2, 3);
 
 /* Text mode: the text is data for another program (a zone snippet, an

@@ -263,6 +263,30 @@ dns_answer_free(struct dns_answer *a)
 	free(a);
 }
 
+const char *
+dns_answer_status(const struct dns_answer *a)
+{
+	if (a->status == DNS_TIMEOUT)
+		return "timeout";
+	if (a->status == DNS_FAILURE)
+		return "failure";
+	return a->nxdomain ? "nxdomain" : a->rrset ? "ok" : "nodata";
+}
+
+struct dns_answer *
+dns_answer_dup(const struct dns_answer *a)
+{
+	struct dns_answer *d = xcalloc(1, sizeof *d);
+
+	*d = *a;
+	d->name = xstrdup(a->name);
+	d->error = a->error ? xstrdup(a->error) : NULL;
+	d->why_bogus = a->why_bogus ? xstrdup(a->why_bogus) : NULL;
+	d->canonname = a->canonname ? xstrdup(a->canonname) : NULL;
+	d->rrset = a->rrset ? rrset_clone(a->rrset) : NULL;
+	return d;
+}
+
 static struct dns_answer *
 answer_new(const struct query *q)
 {

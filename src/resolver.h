@@ -71,6 +71,10 @@ void resolver_query(struct resolver *r, const char *name, enum rrtype type,
     resolver_fn fn, void *arg);
 
 void dns_answer_free(struct dns_answer *a);
+/* A copy, newly allocated. */
+struct dns_answer *dns_answer_dup(const struct dns_answer *a);
+/* "ok", "nodata", "nxdomain", "failure" or "timeout". */
+const char *dns_answer_status(const struct dns_answer *a);
 const char *dnssec_name(enum dnssec_state s);
 
 #endif

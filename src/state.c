@@ -6,13 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "obsfile.h"
 #include "util.h"
-
-#define STATE_MAX (16 * 1024 * 1024)
-#define STATE_VERSION 1
 
 struct state {
 	char *path;
@@ -48,64 +45,25 @@ state_open(const char *path, int *busy, char **cause)
 	return s;
 }
 
-json_t *
-state_read(struct state *s, enum state_read *how, char **why)
+enum state_read
+state_read(struct state *s, struct observations *o, char **why)
 {
-	json_error_t err;
-	json_t *doc, *obs;
-	char *data, *cause = NULL;
-	size_t len;
+	int unreadable;
 
-	if (access(s->path, F_OK) != 0 && errno == ENOENT) {
-		*how = STATE_MISSING;
-		return NULL;
-	}
-	*how = STATE_BAD;
-	if ((data = file_read(s->path, STATE_MAX, &len, &cause)) == NULL) {
-		*why = cause;
-		return NULL;
-	}
-	if (len == 0) {
-		free(data);
-		*why = xstrdup("the state file is empty");
-		return NULL;
-	}
-	doc = json_loadb(data, len, JSON_REJECT_DUPLICATES, &err);
-	free(data);
-	if (doc == NULL) {
-		*why = xasprintf("the state file is not JSON (%s, line %d)",
-		    err.text, err.line);
-		return NULL;
-	}
-	obs = json_object_get(doc, "observations");
-	if (json_integer_value(json_object_get(doc, "version")) !=
-	    STATE_VERSION || !json_is_object(obs)) {
-		json_decref(doc);
-		*why = xstrdup("the state file is not xmppcut's");
-		return NULL;
-	}
-	json_incref(obs);
-	json_decref(doc);
-	*how = STATE_OK;
-	return obs;
+	memset(o, 0, sizeof *o);
+	if (access(s->path, F_OK) != 0 && errno == ENOENT)
+		return STATE_MISSING;
+	if (obsfile_read(s->path, 0, o, &unreadable, why) == -1)
+		return STATE_BAD;
+	return STATE_OK;
 }
 
 int
-state_write(struct state *s, const json_t *observations, char **cause)
+state_write(struct state *s, const struct observations *o, char **cause)
 {
-	char when[32];
-	time_t now = time(NULL);
-	struct tm tm;
-	json_t *doc;
-	char *text;
+	char *text = obsfile_state_text(o);
 	int r;
 
-	gmtime_r(&now, &tm);
-	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	doc = json_pack("{s:i, s:s, s:O}", "version", STATE_VERSION,
-	    "written", when, "observations", observations);
-	text = json_dumps(doc, JSON_INDENT(1) | JSON_SORT_KEYS);
-	json_decref(doc);
 	if (text == NULL) {
 		*cause = xstrdup("cannot encode the state");
 		return -1;

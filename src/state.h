@@ -3,7 +3,7 @@
 #ifndef XMPPCUT_STATE_H
 #define XMPPCUT_STATE_H
 
-#include <jansson.h>
+#include "observe.h"
 
 struct state;
 
@@ -14,14 +14,16 @@ struct state *state_open(const char *path, int *busy, char **cause);
 
 enum state_read { STATE_OK, STATE_MISSING, STATE_BAD };
 
-/* The observations the last run wrote. STATE_MISSING (no file: the first
- * run) and STATE_BAD (empty, truncated, not JSON, not ours: *why) return
- * NULL. */
-json_t *state_read(struct state *s, enum state_read *how, char **why);
+/* The observations the last run wrote, into o. STATE_MISSING (no file:
+ * the first run) and STATE_BAD (empty, truncated, not JSON, not ours:
+ * *why, newly allocated) leave o empty. */
+enum state_read state_read(struct state *s, struct observations *o,
+    char **why);
 
 /* Replace the state with these observations: temporary file, fsync,
  * rename. 0, or -1 with *cause. */
-int state_write(struct state *s, const json_t *observations, char **cause);
+int state_write(struct state *s, const struct observations *o,
+    char **cause);
 
 void state_close(struct state *s);
 

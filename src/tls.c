@@ -70,8 +70,9 @@ tls_new(struct tls_config *c, int fd, const char *sni, const char *alpn)
 	struct tls *t = xcalloc(1, sizeof *t);
 
 	if ((t->ssl = SSL_new(c->ctx)) == NULL) {
-		fputs("xmppcut: out of memory\n", stderr);
-		exit(3);
+		ERR_clear_error();
+		free(t);
+		return NULL;
 	}
 	SSL_set_fd(t->ssl, fd);
 	SSL_set_tlsext_host_name(t->ssl, sni);

@@ -17,7 +17,8 @@ struct tls_config *tls_config_new(const char *ca_file, char **cause);
 void tls_config_free(struct tls_config *c);
 
 /* A client on connected socket fd (not owned), SNI sni, ALPN alpn (NULL
- * for none). Newly allocated; free with tls_free(). */
+ * for none). Newly allocated; free with tls_free(). NULL when OpenSSL
+ * has no memory for it. */
 struct tls *tls_new(struct tls_config *c, int fd, const char *sni,
     const char *alpn);
 void tls_free(struct tls *t);

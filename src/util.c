@@ -177,6 +177,192 @@ sort_strings(char **v, size_t n)
 		qsort(v, n, sizeof *v, strp_cmp);
 }
 
+void
+strlist_take(struct strlist *l, char *s)
+{
+	l->v = xreallocarray(l->v, l->n + 1, sizeof *l->v);
+	l->v[l->n++] = s;
+}
+
+void
+strlist_add(struct strlist *l, const char *s)
+{
+	strlist_take(l, xstrdup(s));
+}
+
+int
+strlist_has(const struct strlist *l, const char *s)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+void
+strlist_sort_unique(struct strlist *l)
+{
+	size_t k = 0;
+
+	sort_strings(l->v, l->n);
+	for (size_t i = 0; i < l->n; i++) {
+		if (k > 0 && strcmp(l->v[k - 1], l->v[i]) == 0)
+			free(l->v[i]);
+		else
+			l->v[k++] = l->v[i];
+	}
+	l->n = k;
+}
+
+int
+strlist_equal(const struct strlist *a, const struct strlist *b)
+{
+	if (a->n != b->n)
+		return 0;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->v[i], b->v[i]) != 0)
+			return 0;
+	return 1;
+}
+
+void
+strlist_append(struct strlist *dst, const struct strlist *src)
+{
+	for (size_t i = 0; i < src->n; i++)
+		strlist_add(dst, src->v[i]);
+}
+
+char *
+strlist_join(const struct strlist *l, const char *sep, const char *none)
+{
+	struct buf b = { 0 };
+
+	if (l->n == 0)
+		return xstrdup(none);
+	for (size_t i = 0; i < l->n; i++)
+		buf_addf(&b, "%s%s", i ? sep : "", l->v[i]);
+	return buf_take(&b);
+}
+
+void
+strlist_free(struct strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+/* The length of a valid UTF-8 sequence at s and its code point, or 0. */
+static size_t
+utf8_seq(const unsigned char *s, unsigned long *cp)
+{
+	size_t n;
+	unsigned long c;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2;
+		c = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3;
+		c = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4;
+		c = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	/* overlong forms, surrogates, beyond Unicode */
+	if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
+	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+		return 0;
+	*cp = c;
+	return n;
+}
+
+/* Code points that reorder, hide or break text on a terminal. */
+static int
+dangerous_cp(unsigned long c)
+{
+	return (c >= 0x80 && c <= 0x9f) ||	/* C1 controls */
+	    c == 0x061c || c == 0x200e || c == 0x200f ||	/* marks */
+	    (c >= 0x202a && c <= 0x202e) ||	/* embeddings, overrides */
+	    (c >= 0x2066 && c <= 0x2069) ||	/* isolates */
+	    c == 0x2028 || c == 0x2029;		/* line, paragraph sep. */
+}
+
+char *
+str_escape(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	struct buf b = { 0 };
+
+	buf_add(&b, "");
+	while (*p != '\0') {
+		unsigned long cp;
+		size_t n = utf8_seq(p, &cp);
+
+		if (n == 0) {
+			buf_addf(&b, "\\x%02x", *p);
+			p++;
+		} else if (cp == '\n') {
+			buf_add(&b, "\\n");
+			p++;
+		} else if (cp == '\r') {
+			buf_add(&b, "\\r");
+			p++;
+		} else if (cp == '\t') {
+			buf_add(&b, "\\t");
+			p++;
+		} else if (cp < 0x20 || cp == 0x7f) {
+			buf_addf(&b, "\\x%02lx", cp);
+			p++;
+		} else if (dangerous_cp(cp)) {
+			buf_addf(&b, "\\u{%04lX}", cp);
+			p += n;
+		} else {
+			buf_addf(&b, "%.*s", (int)n, (const char *)p);
+			p += n;
+		}
+	}
+	return buf_take(&b);
+}
+
+int
+str_utf8_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned long cp;
+	size_t n;
+
+	for (; *p != '\0'; p += n)
+		if ((n = utf8_seq(p, &cp)) == 0)
+			return 0;
+	return 1;
+}
+
+char *
+str_utf8_clean(char *s)
+{
+	char *e;
+
+	if (s == NULL || str_utf8_valid(s))
+		return s;
+	e = str_escape(s);
+	free(s);
+	return e;
+}
+
 char *
 str_lower(const char *s)
 {

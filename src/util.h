@@ -33,12 +33,47 @@ void buf_addf(struct buf *b, const char *fmt, ...) PRINTFLIKE(2, 3);
 char *buf_take(struct buf *b);
 void buf_free(struct buf *b);
 
+/* A list of strings, owned. Initialise with {0}. */
+struct strlist {
+	char **v;
+	size_t n;
+};
+
+/* Append a copy of s. */
+void strlist_add(struct strlist *l, const char *s);
+/* Append s, taking it over (s was newly allocated). */
+void strlist_take(struct strlist *l, char *s);
+/* 1 when s is in the list. */
+int strlist_has(const struct strlist *l, const char *s);
+/* Sort (strcmp order) and drop duplicates. */
+void strlist_sort_unique(struct strlist *l);
+/* 1 when both hold the same strings in the same order. */
+int strlist_equal(const struct strlist *a, const struct strlist *b);
+/* A copy of src appended to dst. */
+void strlist_append(struct strlist *dst, const struct strlist *src);
+/* "a, b, c" (or none when empty), newly allocated. */
+char *strlist_join(const struct strlist *l, const char *sep,
+    const char *none);
+void strlist_free(struct strlist *l);
+
 /* Parse a whole decimal string into [min, max]. 0 on success, -1 otherwise.
  * No sign, no blanks, no trailing characters. */
 int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
 /* Sort n strings in place (strcmp order); v may be NULL when n is 0. */
 void sort_strings(char **v, size_t n);
+
+/* A copy safe to print on one line of a terminal or a Nagios status:
+ * control characters (line breaks included) as \n, \r, \t or \xNN,
+ * Unicode controls that reorder or hide text (bidirectional overrides and
+ * isolates, line and paragraph separators, C1 controls) as \u{XXXX},
+ * and bytes that are not UTF-8 as \xNN. Newly allocated. */
+char *str_escape(const char *s);
+/* 1 when s is well-formed UTF-8. */
+int str_utf8_valid(const char *s);
+/* s itself when it is well-formed UTF-8, else str_escape(s) and s freed:
+ * text from outside that must stay valid in JSON. */
+char *str_utf8_clean(char *s);
 
 /* Lowercase ASCII copy, newly allocated. */
 char *str_lower(const char *s);

@@ -47,7 +47,8 @@ invalid(struct xmpp *x, const char *fmt, ...)
 	va_start(ap, fmt);
 	x->why = xvasprintf(fmt, ap);
 	va_end(ap);
-	XML_StopParser(x->p, XML_FALSE);
+	if (x->p != NULL)
+		XML_StopParser(x->p, XML_FALSE);
 }
 
 /* Split "ns\001local" into pointers; ns is "" without a namespace. */
@@ -243,14 +244,13 @@ on_pi(void *data, const char *target, const char *s)
 	invalid(data, "a %s (XMPP forbids it)", "processing instruction");
 }
 
-static void
+/* 0, or -1 when expat has no memory for a parser. */
+static int
 start(struct xmpp *x)
 {
 	x->p = XML_ParserCreateNS("UTF-8", NS_SEP);
-	if (x->p == NULL) {
-		fputs("xmppcut: out of memory\n", stderr);
-		exit(3);
-	}
+	if (x->p == NULL)
+		return -1;
 	/* A peer sends a few bytes and waits for us: expat must not hold
 	 * small chunks back until more arrive (its defence against quadratic
 	 * reparsing; our input is bounded by XMPP_MAX_STREAM_BYTES). Older
@@ -264,6 +264,7 @@ start(struct xmpp *x)
 	XML_SetStartDoctypeDeclHandler(x->p, on_doctype);
 	XML_SetCommentHandler(x->p, on_comment);
 	XML_SetProcessingInstructionHandler(x->p, on_pi);
+	return 0;
 }
 
 static void
@@ -293,7 +294,10 @@ xmpp_new(void)
 {
 	struct xmpp *x = xcalloc(1, sizeof *x);
 
-	start(x);
+	if (start(x) == -1) {
+		free(x);
+		return NULL;
+	}
 	return x;
 }
 
@@ -306,16 +310,20 @@ xmpp_free(struct xmpp *x)
 	free(x);
 }
 
-void
+int
 xmpp_restart(struct xmpp *x)
 {
 	clear(x);
-	start(x);
+	return start(x);
 }
 
 enum xmpp_state
 xmpp_feed(struct xmpp *x, const char *data, size_t len)
 {
+	if (x->p == NULL) {	/* a failed restart: nothing to parse with */
+		invalid(x, "no parser");
+		return x->state;
+	}
 	if (x->state == XMPP_INVALID || x->state == XMPP_STREAM_ERROR ||
 	    x->state == XMPP_CLOSED || x->state == XMPP_PROCEED ||
 	    x->state == XMPP_FAILURE)

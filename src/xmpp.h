@@ -34,12 +34,14 @@ struct xmpp_features {
 
 struct xmpp;
 
-/* A parser for one stream. Newly allocated; free with xmpp_free(). */
+/* A parser for one stream. Newly allocated; free with xmpp_free(). NULL
+ * when expat has no memory for a parser. */
 struct xmpp *xmpp_new(void);
 void xmpp_free(struct xmpp *x);
 
-/* Start over for a new stream (after TLS). */
-void xmpp_restart(struct xmpp *x);
+/* Start over for a new stream (after TLS). 0, or -1 when expat has no
+ * memory for a parser (then only xmpp_free() may follow). */
+int xmpp_restart(struct xmpp *x);
 
 /* Feed bytes from the peer; returns the state reached. Once XMPP_INVALID,
  * XMPP_STREAM_ERROR, XMPP_CLOSED, XMPP_PROCEED or XMPP_FAILURE, further

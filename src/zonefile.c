@@ -924,20 +924,22 @@ zoneset_source(struct zoneset *z, struct rrsource *out)
 	out->ctx = z;
 }
 
-json_t *
-zoneset_json(const struct zoneset *z)
+size_t
+zoneset_nfiles(const struct zoneset *z)
 {
-	json_t *a = json_array();
+	return z->nfiles;
+}
 
-	for (size_t i = 0; i < z->nfiles; i++) {
-		const struct zfile *zf = &z->files[i];
+void
+zoneset_file_facts(const struct zoneset *z, size_t i,
+    struct zonefile_facts *out)
+{
+	const struct zfile *zf = &z->files[i];
 
-		json_array_append_new(a, json_pack("{s:s, s:s?, s:I, s:I, "
-		    "s:b, s:I}", "file", zf->path, "zone", zf->apex,
-		    "records", (json_int_t)zf->records,
-		    "xmpp_srv_records", (json_int_t)zf->kept_srv,
-		    "signed", zf->has_dnskey,
-		    "parse_errors", (json_int_t)zf->parse_errors));
-	}
-	return a;
+	out->path = zf->path;
+	out->apex = zf->apex;
+	out->records = zf->records;
+	out->xmpp_srv_records = zf->kept_srv;
+	out->parse_errors = zf->parse_errors;
+	out->is_signed = zf->has_dnskey;
 }

@@ -10,7 +10,6 @@
 #ifndef XMPPCUT_ZONEFILE_H
 #define XMPPCUT_ZONEFILE_H
 
-#include <jansson.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -43,7 +42,17 @@ size_t zoneset_domains(struct zoneset *z, const char ***out);
 /* A record source over the files for dnscheck; valid while z lives. */
 void zoneset_source(struct zoneset *z, struct rrsource *out);
 
-/* Per file: file, apex, records read, SRV kept, signed, parse errors. */
-json_t *zoneset_json(const struct zoneset *z);
+/* What was read from one file. */
+struct zonefile_facts {
+	const char *path;
+	const char *apex;	/* NULL: unknown (no SOA, no --origin) */
+	unsigned long records, xmpp_srv_records, parse_errors;
+	int is_signed;		/* it holds DNSKEY records */
+};
+
+size_t zoneset_nfiles(const struct zoneset *z);
+/* The facts of file i (< zoneset_nfiles()); valid while z lives. */
+void zoneset_file_facts(const struct zoneset *z, size_t i,
+    struct zonefile_facts *out);
 
 #endif
