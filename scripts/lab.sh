@@ -13,8 +13,9 @@
 #                     example.test signed with one key shared by both
 #   127.X.Y.2         Prosody, the old gateway of example.test (5269)
 #   127.X.Y.3         Prosody, the new gateway (5269, direct TLS 5270)
-#   127.X.Y.4         Prosody, the partners partner-{a,b,c}.test and
-#                     plain.test (unsigned zones)
+#   127.X.Y.4         Prosody, the partners partner-{a,b,c}.test,
+#                     plain.test and twin.test (unsigned zones; twin.test
+#                     has two SRV targets of equal priority and weight)
 #   127.X.Y.49-.64    hostile.test: MODE.hostile.test for each misbehaving
 #                     peer of tests/tools/hostile.c (the tests start them;
 #                     .49 stays closed: connection refused)
@@ -109,6 +110,13 @@ EOF
 			printf '_xmpp-server._tcp  SRV 0 0 5269 xmpp\nxmpp               A %s\n' "$PARTNERS"
 		} >"$z/$p.test.zone"
 	done
+	# twin.test: two targets of one priority and equal weight; a
+	# partner's server picks one at random each time (RFC 2782)
+	{
+		zone_head twin.test
+		printf '_xmpp-server._tcp  SRV 10 50 5269 a\n_xmpp-server._tcp  SRV 10 50 5269 b\n'
+		printf 'a                  A %s\nb                  A %s\n' "$PARTNERS" "$PARTNERS"
+	} >"$z/twin.test.zone"
 	{ zone_head broken.test; cat; } >"$z/broken.test.zone" <<EOF
 _xmpp-server._tcp  SRV 0 0 5269 alias
 _xmpp-server._tcp  SRV 10 0 5269 nohost
@@ -187,6 +195,7 @@ zone:
   - domain: partner-b.test
   - domain: partner-c.test
   - domain: plain.test
+  - domain: twin.test
   - domain: broken.test
   - domain: tampered.test
   - domain: hostile.test
@@ -242,7 +251,7 @@ start() {
 	i=50
 	for mode in silent trickle garbage deep endless host-unknown tls-failure \
 	    no-starttls tls-garbage close-mid wrong-name expired self-signed \
-	    direct-wrong-name; do
+	    direct-wrong-name forge; do
 		HOSTILE="$HOSTILE $mode=$NET.$i"
 		i=$((i + 1))
 	done
@@ -250,7 +259,7 @@ start() {
 	make_ca "$DIR"
 	make_cert "$DIR" old example.test
 	make_cert "$DIR" new example.test
-	make_cert "$DIR" partners partner-a.test partner-b.test partner-c.test plain.test broken.test tampered.test
+	make_cert "$DIR" partners partner-a.test partner-b.test partner-c.test plain.test twin.test broken.test tampered.test
 	quiet openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$DIR/dnskey.pem"
 	printf 'key "xmppcut-lab." {\n\talgorithm hmac-sha256;\n\tsecret "%s";\n};\n' \
 	    "$TSIG_SECRET" >"$DIR/tsig.key"
@@ -272,7 +281,7 @@ start() {
 	done
 	prosody_conf old "$OLD" "" old example.test
 	prosody_conf new "$NEW" 5270 new example.test
-	prosody_conf partners "$PARTNERS" "" partners partner-a.test partner-b.test partner-c.test plain.test broken.test tampered.test
+	prosody_conf partners "$PARTNERS" "" partners partner-a.test partner-b.test partner-c.test plain.test twin.test broken.test tampered.test
 	for n in old new partners; do
 		prosody -F --config "$DIR/prosody-$n/prosody.cfg.lua" \
 		    >"$DIR/prosody-$n/stderr" 2>&1 &
@@ -316,7 +325,7 @@ cert = ca/new.pem
 [partner partner-c.test]
 EOF
 	local opts=""
-	for z in example.test partner-a.test partner-b.test partner-c.test plain.test broken.test tampered.test hostile.test; do
+	for z in example.test partner-a.test partner-b.test partner-c.test plain.test twin.test broken.test tampered.test hostile.test; do
 		opts="$opts --stub $z=$NS1 --stub $z=$NS2"
 	done
 	opts="$opts --trust-anchor $DIR/ta.key --ca $DIR/ca/root.pem"

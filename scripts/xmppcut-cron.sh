@@ -2,35 +2,47 @@
 # scripts/xmppcut-cron.sh — xmppcut monitor from cron: quiet while nothing
 # changes, so cron mails only news.
 #
-#   xmppcut-cron.sh DIR [xmppcut options...]
+#   xmppcut-cron.sh DIR [xmppcut options and monitor options...]
 #
-# Runs `xmppcut OPTIONS monitor --state DIR/state.json --prom
-# DIR/xmppcut.prom` and appends its line to DIR/monitor.log. It prints the
-# line (and cron mails it) only when the status differs from the last run's
-# or the run reports a change; it exits with monitor's status. Example
-# crontab line:
+# Runs `xmppcut --json monitor --state DIR/state.json --prom
+# DIR/xmppcut.prom OPTIONS...` (so -c, --expect, --stage, --max-time and
+# every global option pass through), keeps its JSON report in
+# DIR/last.json, its standard error in DIR/stderr.log, and appends its
+# Nagios line to DIR/monitor.log. It prints the line (and cron mails it)
+# only when the status differs from the last run's or the report holds
+# news (a `changed` or `reachability-lost` finding, read from the JSON
+# report with jq); it exits with monitor's status. Diagnostics never mix
+# into the line. Example crontab line:
 #
-#   */5 * * * * /usr/local/share/xmppcut/xmppcut-cron.sh /var/lib/xmppcut -c /etc/xmppcut.conf
+#   */5 * * * * /usr/share/xmppcut/xmppcut-cron.sh /var/lib/xmppcut -c /etc/xmppcut.conf --expect new
 #
 # XMPPCUT names the binary (default: xmppcut on PATH, else ./xmppcut
-# next to this script's folder).
+# next to this script's folder). Needs jq.
 set -u
-[ $# -ge 1 ] || { echo "usage: xmppcut-cron.sh DIR [xmppcut options...]" >&2; exit 3; }
+[ $# -ge 1 ] || { echo "usage: xmppcut-cron.sh DIR [options...]" >&2; exit 3; }
 dir=$1
 shift
 mkdir -p "$dir" || exit 3
+command -v jq >/dev/null 2>&1 || { echo "xmppcut-cron.sh: jq is missing" >&2; exit 3; }
 x=${XMPPCUT:-$(command -v xmppcut || echo "$(dirname "$0")/../xmppcut")}
 
-line=$("$x" "$@" monitor --state "$dir/state.json" --prom "$dir/xmppcut.prom" 2>&1)
+"$x" --json monitor --state "$dir/state.json" --prom "$dir/xmppcut.prom" \
+    "$@" >"$dir/last.json.tmp" 2>"$dir/stderr.log"
 status=$?
+mv "$dir/last.json.tmp" "$dir/last.json"
+line=$(jq -r '.line // empty' "$dir/last.json" 2>/dev/null)
+news=$(jq -r '[.findings[]? | select(.id == "changed" or .id == "reachability-lost")] | length' \
+    "$dir/last.json" 2>/dev/null)
+if [ -z "$line" ]; then
+	# no report at all (a usage error, say): the first line of stderr
+	why=$(head -n 1 "$dir/stderr.log" | tr -d '\r')
+	line="XMPPCUT UNKNOWN - no report: ${why:-exit $status} (see $dir/stderr.log)"
+	[ "$status" -eq 0 ] && status=3
+fi
 last=$(cat "$dir/last-status" 2>/dev/null || echo none)
 printf '%s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$line" >>"$dir/monitor.log"
 printf '%s\n' "$status" >"$dir/last-status.tmp" && mv "$dir/last-status.tmp" "$dir/last-status"
-case "$line" in
-*"[changed]"*|*"[reachability-lost]"*) news=1 ;;
-*) news=0 ;;
-esac
-if [ "$status" != "$last" ] || [ "$news" = 1 ]; then
+if [ "$status" != "$last" ] || [ "${news:-0}" -gt 0 ]; then
 	printf '%s\n' "$line"
 fi
 exit "$status"

@@ -1,5 +1,6 @@
 /* cmd-diff.c — `xmppcut diff`: what changed between two saved JSON
- * reports of check, probe or monitor (before and after the cutover). */
+ * reports of check, probe or monitor (before and after the cutover), or
+ * monitor's state files. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,7 +29,7 @@ load(struct report *r, const char *path, struct observations *o)
 	char *why = NULL;
 	int unreadable;
 
-	if (obsfile_read(path, 1, o, &unreadable, &why) == 0)
+	if (obsfile_read(path, OBSFILE_ANY, o, &unreadable, &why) == 0)
 		return 0;
 	if (unreadable)
 		findings_add_at(report_findings(r), SEV_ERROR,
@@ -36,7 +37,8 @@ load(struct report *r, const char *path, struct observations *o)
 	else
 		findings_add_at(report_findings(r), SEV_ERROR,
 		    F_REPORT_INVALID, path, 0, NULL, "%s: save one with "
-		    "xmppcut check|probe|monitor --json", why);
+		    "xmppcut check|probe|monitor --json, or give a monitor "
+		    "--state file", why);
 	free(why);
 	return -1;
 }
@@ -80,6 +82,8 @@ const struct cmd_entry cmd_diff_entry = {
 	"diff",
 	"BEFORE.json AFTER.json",
 	"compare two saved JSON reports (before/after the cutover)",
-	NULL,
+	"  BEFORE.json AFTER.json\n"
+	"                             reports of check, probe or monitor\n"
+	"                             (--json), or monitor --state files\n",
 	cmd_diff_exec,
 };

@@ -359,6 +359,7 @@ cmd_monitor_exec(struct globals *g, int argc, char **argv)
 	if (o.prom != NULL)
 		write_metrics(r, o.prom, &m, secs);
 	line = nagios_line(r, p, &m, secs);
+	report_set_string(r, "line", line);	/* for the cron wrapper */
 	report_set_line(r, line);
 	free(line);
 	status = report_emit(r, g->quiet);

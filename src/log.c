@@ -2,6 +2,7 @@
 #include "log.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 static int level = 1;
 
@@ -19,14 +20,19 @@ log_level(void)
 
 static void vlog(int, const char *, const char *, va_list) PRINTFLIKE(3, 0);
 
+/* One line on stderr; what a peer sent cannot break it (str_escape). */
 static void
 vlog(int min, const char *prefix, const char *fmt, va_list ap)
 {
+	char *msg, *safe;
+
 	if (level < min)
 		return;
-	fprintf(stderr, "xmppcut: %s", prefix);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	msg = xvasprintf(fmt, ap);
+	safe = str_escape(msg);
+	fprintf(stderr, "xmppcut: %s%s\n", prefix, safe);
+	free(safe);
+	free(msg);
 }
 
 #define LOGFN(name, min, prefix)                 \

@@ -284,7 +284,7 @@ read_observations(const json_t *all, struct observations *o, char **why)
 }
 
 int
-obsfile_parse(const char *data, size_t len, int report,
+obsfile_parse(const char *data, size_t len, enum obsfile_kind kind,
     struct observations *o, char **why)
 {
 	json_error_t err;
@@ -306,7 +306,10 @@ obsfile_parse(const char *data, size_t len, int report,
 		*why = xstrdup("not a JSON object");
 		goto out;
 	}
-	if (report) {
+	if (kind == OBSFILE_ANY)
+		kind = json_object_get(doc, "command") != NULL ?
+		    OBSFILE_REPORT : OBSFILE_STATE;
+	if (kind == OBSFILE_REPORT) {
 		cmd = json_string_value(json_object_get(doc, "command"));
 		if (cmd == NULL || !json_is_array(json_object_get(doc,
 		    "findings"))) {
@@ -342,8 +345,8 @@ out:
 }
 
 int
-obsfile_read(const char *path, int report, struct observations *o,
-    int *unreadable, char **why)
+obsfile_read(const char *path, enum obsfile_kind kind,
+    struct observations *o, int *unreadable, char **why)
 {
 	size_t len;
 	char *data;
@@ -355,7 +358,7 @@ obsfile_read(const char *path, int report, struct observations *o,
 		*unreadable = 1;
 		return -1;
 	}
-	r = obsfile_parse(data, len, report, o, why);
+	r = obsfile_parse(data, len, kind, o, why);
 	free(data);
 	return r;
 }

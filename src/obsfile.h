@@ -13,17 +13,24 @@
 /* The largest report or state file read back. */
 #define OBSFILE_MAX (64 * 1024 * 1024)
 
-/* Observations from a JSON document's text: a report of check, probe or
- * monitor (its "observations" member) when report is 1, else a state
- * file ({"version": 1, "observations": {...}}). 0, or -1 with *why
- * (newly allocated) and o left empty. */
-int obsfile_parse(const char *data, size_t len, int report,
+/* What a document may be. */
+enum obsfile_kind {
+	OBSFILE_REPORT,		/* a report of check, probe or monitor: its
+				 * "observations" member */
+	OBSFILE_STATE,		/* monitor's state: {"version": 1,
+				 * "observations": {...}} */
+	OBSFILE_ANY,		/* either (diff) */
+};
+
+/* Observations from a JSON document's text. 0, or -1 with *why (newly
+ * allocated) and o left empty. */
+int obsfile_parse(const char *data, size_t len, enum obsfile_kind kind,
     struct observations *o, char **why);
 
-/* The same from a file (report: 1). -1 with *why; *unreadable says
- * whether the file could not be read at all (else it is not valid). */
-int obsfile_read(const char *path, int report, struct observations *o,
-    int *unreadable, char **why);
+/* The same from a file. -1 with *why; *unreadable says whether the file
+ * could not be read at all (else it is not valid). */
+int obsfile_read(const char *path, enum obsfile_kind kind,
+    struct observations *o, int *unreadable, char **why);
 
 /* A state file's text for these observations: {"version": 1, "written":
  * ISO-TIME, "observations": {...}}. Newly allocated, or NULL. */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cert.h"
+#include "log.h"
 #include "loop.h"
 #include "tls.h"
 #include "util.h"
@@ -206,6 +207,9 @@ attempt_new(struct probe *p, const char *address)
 		a->step_ms[i] = -1;
 	p->att = (long)r->nattempts++;
 	p->t_attempt = now_ms();
+	log_info("%s: trying %s:%u%s%s (%s)", p->req->domain, a->target,
+	    a->port, address ? " at " : "", address ? address : "",
+	    a->direct ? "direct TLS" : "STARTTLS");
 	return a;
 }
 
@@ -225,6 +229,11 @@ attempt_end(struct probe *p, enum probe_outcome outcome,
 		a->ms = now_ms() - p->t_attempt;
 		a->error = error ? xstrdup(error) : NULL;
 		p->att = -1;
+		log_info("%s: %s:%u: %s after %llu ms%s%s", p->req->domain,
+		    a->target, a->port, outcome == OUTCOME_OK ? "ok" :
+		    outcome == OUTCOME_NO_ADDRESS ? "no address" :
+		    finding_name(failure), (unsigned long long)a->ms,
+		    error ? ": " : "", error ? error : "");
 	}
 	close_conn(p);
 }
@@ -1110,6 +1119,21 @@ probe_result_free(struct probe_result *r)
 	memset(r, 0, sizeof *r);
 }
 
+/* The weighted choice among SRV targets of one priority is random (RFC
+ * 2782); XMPPCUT_RANDOM_SEED fixes it, for tests that must see each
+ * target in turn. */
+static void
+seed_random(void)
+{
+	const char *env = getenv("XMPPCUT_RANDOM_SEED");
+	uint64_t v;
+
+	if (env != NULL && parse_uint(env, 0, UINT32_MAX, &v) == 0)
+		srandom((unsigned)v);
+	else
+		srandom((unsigned)(now_ms() ^ (uint64_t)getpid()));
+}
+
 enum probe_setup
 probe_run(const struct probe_opts *o, const struct probe_request *reqs,
     size_t n, struct probe_result *results, char **cause)
@@ -1121,7 +1145,7 @@ probe_run(const struct probe_opts *o, const struct probe_request *reqs,
 	e.o = o;
 	if ((e.loop = loop_new(cause)) == NULL)
 		goto fail;
-	srandom((unsigned)(now_ms() ^ (uint64_t)getpid()));
+	seed_random();
 	why = PROBE_SETUP_CA;
 	if ((e.tls = tls_config_new(o->ca_file, cause)) == NULL)
 		goto fail;

@@ -262,7 +262,8 @@ emit_text(struct report *r, int status, int quiet)
 		fputc('\n', stdout);
 		return;
 	}
-	if (r->text.len > 0)
+	/* -q: only warnings and errors; data (a script) is printed anyway */
+	if (r->text.len > 0 && (!quiet || r->text_is_data))
 		fputs(r->text.s, stdout);
 	for (size_t k = 0; k < r->findings.n; k++) {
 		if (quiet && r->findings.v[k].severity == SEV_INFO)

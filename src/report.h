@@ -62,8 +62,9 @@ void report_text_is_data(struct report *r);
 /* Text mode: print only this line (monitor's Nagios line). */
 void report_set_line(struct report *r, const char *line);
 
-/* Print the report and return the exit status. quiet drops info
- * findings and the summary in text mode. */
+/* Print the report and return the exit status. quiet (-q) drops, in
+ * text mode, all but warnings and errors: the descriptions, info
+ * findings and the summary (text that is data is still printed). */
 int report_emit(struct report *r, int quiet);
 
 /* The exit status the report stands for, without printing it. */

@@ -53,7 +53,7 @@ state_read(struct state *s, struct observations *o, char **why)
 	memset(o, 0, sizeof *o);
 	if (access(s->path, F_OK) != 0 && errno == ENOENT)
 		return STATE_MISSING;
-	if (obsfile_read(s->path, 0, o, &unreadable, why) == -1)
+	if (obsfile_read(s->path, OBSFILE_STATE, o, &unreadable, why) == -1)
 		return STATE_BAD;
 	return STATE_OK;
 }

@@ -26,7 +26,8 @@ exercise(const struct observations *o)
 	observe_carry(&copy, o);
 	text = obsfile_state_text(&copy);
 	if (text != NULL) {
-		if (obsfile_parse(text, strlen(text), 0, &again, &why) == -1)
+		if (obsfile_parse(text, strlen(text), OBSFILE_STATE, &again,
+		    &why) == -1)
 			abort();	/* what we write, we read */
 		observations_free(&again);
 		free(text);
@@ -45,9 +46,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size > 256 * 1024)
 		return 0;
-	for (int report = 0; report < 2; report++) {
-		if (obsfile_parse((const char *)data, size, report, &o, &why)
-		    == 0) {
+	for (int k = OBSFILE_REPORT; k <= OBSFILE_ANY; k++) {
+		if (obsfile_parse((const char *)data, size,
+		    (enum obsfile_kind)k, &o, &why) == 0) {
 			exercise(&o);
 			observations_free(&o);
 		}

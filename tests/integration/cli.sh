@@ -35,6 +35,15 @@ expect_status 0 "global options after the command word" "$XMPPCUT" generate --st
 json_ok "JSON: command, version, summary" '.command == "generate" and (.version|type) == "string" and .summary.exit == 0 and .summary.status == "OK"'
 json_ok "JSON: the cutover records" '.stage == "cutover" and (.records | length) == 8 and ([.records[] | select(.type == "SRV")] | length) == 4'
 json_ok "JSON: the zone snippet" '.zone | startswith("; xmppcut generate --stage cutover")'
+# A failed write to stdout (a full disk, a closed pipe) is exit 3, never a
+# status that says the output is whole.
+"$XMPPCUT" -c "$plan" generate --stage cutover -f nsupdate >/dev/full 2>"$T/err"
+check "generate >/dev/full: exit 3" test $? -eq 3
+check "... and says why on stderr" grep -q 'cannot write the output' "$T/err"
+"$XMPPCUT" --json -c "$plan" generate --stage cutover >/dev/full 2>/dev/null
+check "generate --json >/dev/full: exit 3" test $? -eq 3
+"$XMPPCUT" --help >/dev/full 2>/dev/null
+check "--help >/dev/full: exit 3" test $? -eq 3
 expect_status 3 "a missing plan is exit 3" "$XMPPCUT" -c "$T/none.conf" generate --stage pre
 check "a missing plan: plan-invalid on stderr, stdout empty" \
     sh -c "grep -q 'plan-invalid' '$T/err' && test ! -s '$T/out'"

@@ -30,6 +30,22 @@ expect_status 0 "second run, nothing moved" xm --json monitor --expect old --sta
 check "unchanged: no findings at all" test "$(ids)" = ""
 json_ok "unchanged: an empty change list" '.changes == []'
 
+# A partner with two SRV targets of equal priority and weight: each run
+# picks one at random (RFC 2782; the seed makes both come up here). What
+# is compared is per endpoint, so no run raises `changed`.
+cp "$LAB_PLAN" "$LAB_DIR/twin.conf"
+printf '[partner twin.test]\n' >>"$LAB_DIR/twin.conf"
+picked=""
+for seed in 1 2 3 4 5 6; do
+	# shellcheck disable=SC2086
+	expect_status 0 "twin.test, run $seed" env XMPPCUT_RANDOM_SEED=$seed \
+	    "$XMPPCUT" -c "$LAB_DIR/twin.conf" $LAB_OPTS --json monitor --expect old --state "$T/twin.json"
+	json_ok "twin.test, run $seed: no changed" '[.findings[] | select(.id == "changed")] == []'
+	picked="$picked $(jq -r '.partners[] | select(.domain == "twin.test") | .answered_by.target' "$T/out")"
+done
+check "both targets answered over the six runs:$picked" test "$(printf '%s\n' $picked | sort -u | wc -l)" -eq 2
+jq_file "the state keeps both endpoints" '.observations["twin.test"].endpoints | keys == ["a.twin.test:5269 starttls", "b.twin.test:5269 starttls"]' "$T/twin.json"
+
 # The cutover moves the records and the certificate (the new gateway's).
 check "pre and cutover applied" lab_update pre "$LAB_NS1" "$LAB_NS2"
 check "cutover applied" lab_update cutover "$LAB_NS1" "$LAB_NS2"

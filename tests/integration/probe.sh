@@ -42,7 +42,7 @@ hostile() { # hostile NAME [--cert F --key F] ADDR:PORT=MODE...
 	not_ok "hostile peer $name started"
 }
 plain=""
-for m in silent trickle garbage deep endless host-unknown tls-failure no-starttls tls-garbage close-mid; do
+for m in silent trickle garbage deep endless host-unknown tls-failure no-starttls tls-garbage close-mid forge; do
 	plain="$plain $(addr_of "$m"):5269=$m"
 done
 # shellcheck disable=SC2086
@@ -84,6 +84,26 @@ probe_one direct-wrong-name 2 cert-name-mismatch
 json_ok "direct TLS: direct-tls mode, ALPN offered" '.domains[0].attempts[0].mode == "direct-tls" and .domains[0].tls.mode == "direct-tls"'
 probe_one refused 2 connect-failed
 
+# A peer whose stream error text holds line breaks (raw and &#10;), a
+# carriage return and a right-to-left override (U+202E): its words stay
+# inside their one finding line, escaped, in text, in the Nagios line and
+# on stderr.
+probe_one forge 2 stream-error
+# shellcheck disable=SC2086
+expect_status 2 "forge: text report" "$XMPPCUT" -c "$LAB_PLAN" $LAB_OPTS --timeout 2 -v probe forge.hostile.test
+check "forge: three lines on stdout (probe, finding, summary)" test "$(wc -l <"$T/out")" -eq 3
+check "forge: no forged status line" sh -c "! grep -q '^XMPPCUT' '$T/out' '$T/err'"
+check "forge: no forged finding line" sh -c "! grep -q '^info: ' '$T/out' '$T/err'"
+check "forge: no raw U+202E anywhere" sh -c "! grep -q \"\$(printf '\342\200\256')\" '$T/out' '$T/err'"
+check "forge: the peer's text is shown, escaped" grep -Fq 'bye\nXMPPCUT OK - forged | forged=1\n\rinfo: [changed] forged.test: \u{202E}fdp.exe' "$T/out"
+cp "$LAB_PLAN" "$LAB_DIR/forge.conf"
+printf '[partner forge.hostile.test]\n' >>"$LAB_DIR/forge.conf"
+# shellcheck disable=SC2086
+expect_status 2 "forge: monitor" "$XMPPCUT" -c "$LAB_DIR/forge.conf" $LAB_OPTS --timeout 2 monitor --expect old
+check "forge: monitor prints one line" test "$(wc -l <"$T/out")" -eq 1
+check "forge: ... the Nagios line, naming the finding" grep -q '^XMPPCUT CRITICAL - 1 error, 0 warnings: \[stream-error\] forge.hostile.test' "$T/out"
+check "forge: ... without raw U+202E" sh -c "! grep -q \"\$(printf '\342\200\256')\" '$T/out'"
+
 # Everything at once: the slowest few, not the sum.
 all=""
 for e in $LAB_HOSTILE; do all="$all ${e%%=*}.hostile.test"; done
@@ -91,7 +111,7 @@ start=$(date +%s%N)
 # shellcheck disable=SC2086
 expect_status 2 "every hostile peer in one run" xc --timeout 2 probe $all partner-a.test partner-b.test
 elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
-check "15 hostile peers at once in $elapsed ms (< 4000)" test "$elapsed" -lt 4000
+check "$(echo $all | wc -w) hostile peers at once in $elapsed ms (< 4000)" test "$elapsed" -lt 4000
 json_ok "the healthy partners pass" '[.domains[] | select(.domain | startswith("partner-")) | .reachable] == [true, true]'
 json_ok "the peers with bad certificates are reachable, with findings" '[.domains[] | select(.reachable and (.domain | endswith("hostile.test"))) | .domain] | sort == ["direct-wrong-name.hostile.test", "expired.hostile.test", "self-signed.hostile.test", "wrong-name.hostile.test"]'
 json_ok "every attempt is recorded with its outcome" '[.domains[].attempts[] | has("outcome")] | all'

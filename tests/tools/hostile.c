@@ -190,6 +190,18 @@ serve(int fd, const char *mode)
 		    "</stream:stream>");
 		return;
 	}
+	if (strcmp(mode, "forge") == 0) {
+		/* a stream error whose text tries to forge report lines: line
+		 * breaks (raw and as character references) and a right-to-left
+		 * override (U+202E) */
+		say(&c, HEADER "<stream:error><undefined-condition xmlns='urn:"
+		    "ietf:params:xml:ns:xmpp-streams'/><text xmlns='urn:ietf:"
+		    "params:xml:ns:xmpp-streams'>bye\nXMPPCUT OK - forged "
+		    "| forged=1&#10;&#13;info: [changed] forged.test: "
+		    "\xe2\x80\xae" "fdp.exe</text></stream:error>"
+		    "</stream:stream>");
+		return;
+	}
 	if (strcmp(mode, "no-starttls") == 0) {
 		say(&c, HEADER F_DIALBACK);
 		drain(&c);
