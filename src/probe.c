@@ -14,6 +14,7 @@
 #include "cert.h"
 #include "log.h"
 #include "loop.h"
+#include "srv.h"
 #include "tls.h"
 #include "util.h"
 #include "xmpp.h"
@@ -868,53 +869,30 @@ add_cand(struct probe *p, const char *host, unsigned port, unsigned prio,
 	c->direct = direct;
 }
 
-static int
-cand_prio_cmp(const void *a, const void *b)
+static unsigned long
+random_upto(void *arg, unsigned long bound)
 {
-	const struct cand *x = a, *y = b;
-
-	if (x->priority != y->priority)
-		return x->priority < y->priority ? -1 : 1;
-	return (x->weight != 0) - (y->weight != 0);	/* zeros first */
+	(void)arg;
+	return (unsigned long)random() % (bound + 1);
 }
 
 static void
 order_cands(struct probe *p)
 {
-	size_t i = 0;
+	struct srv_weight *w = xcalloc(p->ncands, sizeof *w);
+	size_t *order = xcalloc(p->ncands, sizeof *order);
+	struct cand *sorted = xcalloc(p->ncands, sizeof *sorted);
 
-	if (p->ncands > 1)
-		qsort(p->cands, p->ncands, sizeof *p->cands, cand_prio_cmp);
-	while (i < p->ncands) {
-		size_t end = i;
-
-		while (end < p->ncands &&
-		    p->cands[end].priority == p->cands[i].priority)
-			end++;
-		/* weighted selection within [i, end) */
-		for (size_t k = i; k + 1 < end; k++) {
-			unsigned long sum = 0, r, run = 0;
-			size_t pick = k;
-
-			for (size_t j = k; j < end; j++)
-				sum += p->cands[j].weight;
-			r = sum ? (unsigned long)random() % (sum + 1) : 0;
-			for (size_t j = k; j < end; j++) {
-				run += p->cands[j].weight;
-				if (run >= r) {
-					pick = j;
-					break;
-				}
-			}
-			if (pick != k) {
-				struct cand t = p->cands[k];
-
-				p->cands[k] = p->cands[pick];
-				p->cands[pick] = t;
-			}
-		}
-		i = end;
-	}
+	for (size_t i = 0; i < p->ncands; i++)
+		w[i] = (struct srv_weight){ p->cands[i].priority,
+		    p->cands[i].weight };
+	srv_order(w, p->ncands, order, random_upto, NULL);
+	for (size_t i = 0; i < p->ncands; i++)
+		sorted[i] = p->cands[order[i]];
+	free(p->cands);
+	p->cands = sorted;
+	free(order);
+	free(w);
 }
 
 static void
