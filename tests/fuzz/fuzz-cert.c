@@ -1,6 +1,5 @@
 /* Fuzz certificate identity extraction and the checks on a DER
  * certificate: matching, facts (every SAN type), TLSA matching. */
-#include <jansson.h>
 #include <stdlib.h>
 
 #include "cert.h"
@@ -14,7 +13,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct findings f = { 0 };
 	char *cause = NULL, *matched = NULL, spki[65];
 	struct cert *c;
-	json_t *facts;
+	struct cert_facts *facts;
 
 	if (size > 64 * 1024)
 		return 0;
@@ -26,7 +25,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(matched);
 	cert_spki_sha256(c, spki);
 	facts = cert_check(c, domains, 2, &pol, "fuzz", &f);
-	json_decref(facts);
+	cert_facts_free(facts);
 	cert_tlsa_match(c, 3, 1, 1, data, size < 32 ? size : 32);
 	cert_tlsa_match(c, 3, 0, 0, data, size);
 	cert_free(c);

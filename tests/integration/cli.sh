@@ -44,6 +44,13 @@ check "... and says why on stderr" grep -q 'cannot write the output' "$T/err"
 check "generate --json >/dev/full: exit 3" test $? -eq 3
 "$XMPPCUT" --help >/dev/full 2>/dev/null
 check "--help >/dev/full: exit 3" test $? -eq 3
+# -q: only warnings and errors; data that is the output is still printed.
+expect_status 0 "-q lint of a clean zone" "$XMPPCUT" -q lint "$top_srcdir/tests/zones/lint/clean.zone"
+check "-q: nothing at all on stdout" test ! -s "$T/out"
+expect_status 1 "-q lint of a zone with a warning" "$XMPPCUT" -q lint "$top_srcdir/tests/zones/lint/port-unexpected.zone"
+check "-q: the warning, and nothing else" sh -c "test \$(wc -l <'$T/out') -eq 1 && grep -q 'warning: \[srv-port-unexpected\]' '$T/out'"
+expect_status 0 "-q generate still prints the snippet" "$XMPPCUT" -q -c "$plan" generate --stage cutover
+check "-q: the snippet is there" grep -q '^_xmpp-server._tcp.example.com.' "$T/out"
 expect_status 3 "a missing plan is exit 3" "$XMPPCUT" -c "$T/none.conf" generate --stage pre
 check "a missing plan: plan-invalid on stderr, stdout empty" \
     sh -c "grep -q 'plan-invalid' '$T/err' && test ! -s '$T/out'"

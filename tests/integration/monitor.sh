@@ -76,6 +76,18 @@ mkdir "$T/isdir"
 expect_status 3 "a state path that is a folder" xm monitor --state "$T/isdir"
 check "the line says UNKNOWN" grep -q '^XMPPCUT UNKNOWN' "$T/out"
 expect_status 3 "a metrics path that cannot be written" xm monitor --state "$S" --prom "$T/none/x.prom"
+check "... still one UNKNOWN line, naming why" grep -q '^XMPPCUT UNKNOWN - \[metrics-write-failed\]' "$T/out"
+# A run that cannot do its job still prints its line and rewrites the
+# metrics, with xmppcut_up 0.
+# shellcheck disable=SC2086
+expect_status 3 "a plan that does not exist" "$XMPPCUT" -c "$T/none.conf" $LAB_OPTS monitor --prom "$P"
+check "the line: UNKNOWN and why" grep -q '^XMPPCUT UNKNOWN - \[plan-invalid\]' "$T/out"
+check "exactly one line" test "$(wc -l <"$T/out")" -eq 1
+check "the metrics say the run was not up" sh -c "grep -q '^xmppcut_up 0$' '$P' && grep -q '^xmppcut_status 3$' '$P'"
+check "promtool accepts them" promtool check metrics <"$P"
+# shellcheck disable=SC2086
+expect_status 3 "a dead resolver" "$XMPPCUT" -c "$LAB_PLAN" --trust-anchor "$T/none.key" --resolver 127.0.0.1@1 monitor --prom "$P"
+check "the line names resolver-failed" grep -q '^XMPPCUT UNKNOWN - \[resolver-failed\]' "$T/out"
 
 # Two runs at once: a slow partner keeps the first busy.
 silent=""
