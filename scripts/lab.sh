@@ -22,8 +22,9 @@
 #
 # Zones: example.test (the plan's domain; SRV to the old gateway at
 # first), partner-a/b/c.test and plain.test (unsigned), broken.test (an
-# alias as SRV target, a target without address), tampered.test (signed,
-# then changed: bogus). Certificates come from a test CA made here.
+# alias as SRV target, a target without address), tampered.test,
+# bogus-addr.test, bogus-tlsa.test (signed, then changed: bogus SRV,
+# address, TLSA), chat.plain.test (no SRV, a CNAME: the fallback). Certificates come from a test CA made here.
 #
 # DIR/lab.env sets LAB_DIR, LAB_NS1, LAB_NS2, LAB_OLD, LAB_NEW,
 # LAB_PARTNERS, LAB_PLAN, LAB_TA (trust anchors), LAB_CA, LAB_TSIG (key
@@ -110,6 +111,9 @@ EOF
 			printf '_xmpp-server._tcp  SRV 0 0 5269 xmpp\nxmpp               A %s\n' "$PARTNERS"
 		} >"$z/$p.test.zone"
 	done
+	# chat.plain.test: no SRV, an alias of xmpp.plain.test: the A/AAAA
+	# fallback follows it (RFC 6120 3.2.2)
+	printf 'chat               CNAME xmpp\n' >>"$z/plain.test.zone"
 	# twin.test: two targets of one priority and equal weight; a
 	# partner's server picks one at random each time (RFC 2782)
 	{
@@ -135,21 +139,37 @@ EOF
 			printf '%s A %s\n' "$mode" "${entry#*=}"
 		done
 	} >"$z/hostile.test.zone"
-	# tampered.test: signed here, then changed behind the signer's back
+	# Signed here, then changed behind the signer's back (bogus):
+	# tampered.test its SRV port, bogus-addr.test its target's address
+	# (signed pointing nowhere, changed to the live partner server: a
+	# tool that fails open would reach it), bogus-tlsa.test its TLSA.
 	{ zone_head tampered.test; cat; } >"$z/tampered.test.unsigned" <<EOF
 _xmpp-server._tcp  SRV 0 0 5269 xmpp
 xmpp               A $PARTNERS
 EOF
+	{ zone_head bogus-addr.test; cat; } >"$z/bogus-addr.test.unsigned" <<EOF
+_xmpp-server._tcp  SRV 0 0 5269 xmpp
+xmpp               A 127.0.0.254
+EOF
+	{ zone_head bogus-tlsa.test; cat; } >"$z/bogus-tlsa.test.unsigned" <<EOF
+_xmpp-server._tcp  SRV 0 0 5269 xmpp
+xmpp               A $PARTNERS
+_5269._tcp.xmpp    TLSA 3 1 1 $(printf '%064d' 0)
+EOF
 	(
 		cd "$z"
-		k=$(ldns-keygen -a ECDSAP256SHA256 -k tampered.test)
-		s=$(ldns-keygen -a ECDSAP256SHA256 tampered.test)
-		cat "$k.ds" >>../ta.key
-		ldns-signzone -e 20350101000000 -f tampered.test.signed \
-		    tampered.test.unsigned "$k" "$s"
+		for zone in tampered.test bogus-addr.test bogus-tlsa.test; do
+			k=$(ldns-keygen -a ECDSAP256SHA256 -k "$zone")
+			s=$(ldns-keygen -a ECDSAP256SHA256 "$zone")
+			cat "$k.ds" >>../ta.key
+			ldns-signzone -e 20350101000000 -f "$zone.signed" \
+			    "$zone.unsigned" "$k" "$s"
+		done
+		rm -f K*.private
 		sed "s/^\(_xmpp-server._tcp.tampered.test.[[:space:]].*SRV[[:space:]]\)0 0 5269/\10 0 5222/" \
 		    tampered.test.signed >tampered.test.zone
-		rm -f K*.private
+		sed "s/127\.0\.0\.254/$PARTNERS/" bogus-addr.test.signed >bogus-addr.test.zone
+		sed "s/\(TLSA[[:space:]]*3 1 1 \)0000/\11111/" bogus-tlsa.test.signed >bogus-tlsa.test.zone
 	)
 }
 
@@ -198,6 +218,8 @@ zone:
   - domain: twin.test
   - domain: broken.test
   - domain: tampered.test
+  - domain: bogus-addr.test
+  - domain: bogus-tlsa.test
   - domain: hostile.test
 EOF
 }
@@ -251,7 +273,7 @@ start() {
 	i=50
 	for mode in silent trickle garbage deep endless host-unknown tls-failure \
 	    no-starttls tls-garbage close-mid wrong-name expired self-signed \
-	    direct-wrong-name forge; do
+	    direct-wrong-name forge srv-id xmppaddr host-only; do
 		HOSTILE="$HOSTILE $mode=$NET.$i"
 		i=$((i + 1))
 	done
@@ -259,7 +281,7 @@ start() {
 	make_ca "$DIR"
 	make_cert "$DIR" old example.test
 	make_cert "$DIR" new example.test
-	make_cert "$DIR" partners partner-a.test partner-b.test partner-c.test plain.test twin.test broken.test tampered.test
+	make_cert "$DIR" partners partner-a.test partner-b.test partner-c.test plain.test chat.plain.test twin.test broken.test tampered.test bogus-addr.test bogus-tlsa.test
 	quiet openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$DIR/dnskey.pem"
 	printf 'key "xmppcut-lab." {\n\talgorithm hmac-sha256;\n\tsecret "%s";\n};\n' \
 	    "$TSIG_SECRET" >"$DIR/tsig.key"
@@ -281,7 +303,7 @@ start() {
 	done
 	prosody_conf old "$OLD" "" old example.test
 	prosody_conf new "$NEW" 5270 new example.test
-	prosody_conf partners "$PARTNERS" "" partners partner-a.test partner-b.test partner-c.test plain.test twin.test broken.test tampered.test
+	prosody_conf partners "$PARTNERS" "" partners partner-a.test partner-b.test partner-c.test plain.test chat.plain.test twin.test broken.test tampered.test bogus-addr.test bogus-tlsa.test
 	for n in old new partners; do
 		prosody -F --config "$DIR/prosody-$n/prosody.cfg.lua" \
 		    >"$DIR/prosody-$n/stderr" 2>&1 &
@@ -325,7 +347,7 @@ cert = ca/new.pem
 [partner partner-c.test]
 EOF
 	local opts=""
-	for z in example.test partner-a.test partner-b.test partner-c.test plain.test twin.test broken.test tampered.test hostile.test; do
+	for z in example.test partner-a.test partner-b.test partner-c.test plain.test twin.test broken.test tampered.test bogus-addr.test bogus-tlsa.test hostile.test; do
 		opts="$opts --stub $z=$NS1 --stub $z=$NS2"
 	done
 	opts="$opts --trust-anchor $DIR/ta.key --ca $DIR/ca/root.pem"

@@ -551,6 +551,24 @@ cert_facts_free(struct cert_facts *cf)
 
 /* Checks. */
 
+/* The severity of a finding DANE may have made moot, and the words that
+ * say so. */
+static enum severity
+moot(const struct cert_policy *pol, int applies_under_ta, enum severity sev,
+    const char **why)
+{
+	if (pol->dane == CERT_DANE_EE ||
+	    (pol->dane == CERT_DANE_TA && !applies_under_ta)) {
+		*why = pol->dane == CERT_DANE_EE ? " (DANE-EE authenticated "
+		    "the key: this matters only to partners without DANE, "
+		    "RFC 7671 5.1)" : " (DANE-TA authenticated the chain: "
+		    "this matters only to partners without DANE)";
+		return SEV_INFO;
+	}
+	*why = "";
+	return sev;
+}
+
 static void
 check_validity(const struct cert *c, const struct cert_policy *pol,
     const char *subject, struct findings *f)
@@ -559,24 +577,41 @@ check_validity(const struct cert *c, const struct cert_policy *pol,
 	time_t na = asn1_time(X509_get0_notAfter(c->leaf));
 	char when[32];
 	struct tm tm;
+	const char *why;
+	enum severity sev;
 
 	if (pol->now > na) {
 		gmtime_r(&na, &tm);
 		strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
-		findings_add(f, SEV_ERROR, F_CERT_EXPIRED, subject,
-		    "the certificate expired on %s; install a renewed one",
-		    when);
+		sev = moot(pol, 1, SEV_ERROR, &why);
+		findings_add(f, sev, F_CERT_EXPIRED, subject, "the certificate "
+		    "expired on %s; install a renewed one%s", when, why);
 	} else if (pol->now < nb) {
 		gmtime_r(&nb, &tm);
 		strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
-		findings_add(f, SEV_ERROR, F_CERT_NOT_YET_VALID, subject,
-		    "the certificate is valid only from %s; check the "
-		    "clocks or wait", when);
+		sev = moot(pol, 1, SEV_ERROR, &why);
+		findings_add(f, sev, F_CERT_NOT_YET_VALID, subject, "the "
+		    "certificate is valid only from %s; check the clocks or "
+		    "wait%s", when, why);
 	} else if (na - pol->now < (time_t)pol->warn_days * 86400) {
-		findings_add(f, SEV_WARNING, F_CERT_EXPIRES_SOON, subject,
-		    "the certificate expires in %lld days (under %u); renew "
-		    "it", (long long)(na - pol->now) / 86400, pol->warn_days);
+		sev = moot(pol, 1, SEV_WARNING, &why);
+		findings_add(f, sev, F_CERT_EXPIRES_SOON, subject, "the "
+		    "certificate expires in %lld days (under %u); renew it%s",
+		    (long long)(na - pol->now) / 86400, pol->warn_days, why);
 	}
+}
+
+static void
+untrusted(const struct cert_policy *pol, const char *subject,
+    const char *reason, struct findings *f)
+{
+	const char *why;
+	enum severity sev = moot(pol, 0, SEV_ERROR, &why);
+
+	findings_add(f, sev, F_CERT_UNTRUSTED, subject, "the chain does not "
+	    "verify against %s: %s; serve the intermediates and a certificate "
+	    "from a CA partners trust%s", pol->ca_file ? pol->ca_file :
+	    "the system store", reason, why);
 }
 
 static void
@@ -597,9 +632,9 @@ check_chain(const struct cert *c, const struct cert_policy *pol,
 	    X509_STORE_set_default_paths(store);
 	if (ok != 1) {
 		ERR_clear_error();
-		findings_add(f, SEV_ERROR, F_CERT_UNTRUSTED, subject,
-		    "cannot load the CA bundle %s", pol->ca_file ?
-		    pol->ca_file : "(system store)");
+		findings_add(f, SEV_ERROR, F_CA_UNREADABLE, pol->ca_file,
+		    "cannot load the CA bundle %s: the chain is not judged",
+		    pol->ca_file ? pol->ca_file : "(system store)");
 		goto out;
 	}
 	if (X509_STORE_CTX_init(ctx, store, c->leaf, c->chain) != 1) {
@@ -613,10 +648,7 @@ check_chain(const struct cert *c, const struct cert_policy *pol,
 		    X509_STORE_CTX_get_error(ctx));
 out:
 	if (why != NULL)
-		findings_add(f, SEV_ERROR, F_CERT_UNTRUSTED, subject,
-		    "the chain does not verify against %s: %s; serve the "
-		    "intermediates and a certificate from a CA partners trust",
-		    pol->ca_file ? pol->ca_file : "the system store", why);
+		untrusted(pol, subject, why, f);
 	ERR_clear_error();
 	X509_STORE_CTX_free(ctx);
 	X509_STORE_free(store);
@@ -655,20 +687,21 @@ cert_check(const struct cert *c, char *const *domains, size_t ndomains,
 
 		facts->ids[facts->nids++] = (struct cert_identity){
 		    xstrdup(domains[i]), id, matched };
-		if (id == CERT_ID_NONE)
-			findings_add(f, SEV_ERROR, F_CERT_NAME_MISMATCH,
-			    subject, "the certificate is not valid for the "
-			    "XMPP domain %s (no DNS-ID, SRV-ID or XmppAddr "
-			    "matches); it must name the domain, not the "
-			    "gateway host", domains[i]);
+		if (id == CERT_ID_NONE) {
+			const char *why;
+			enum severity sev = moot(pol, 1, SEV_ERROR, &why);
+
+			findings_add(f, sev, F_CERT_NAME_MISMATCH, subject,
+			    "the certificate is not valid for the XMPP domain "
+			    "%s (no DNS-ID, SRV-ID or XmppAddr matches); it "
+			    "must name the domain, not the gateway host%s",
+			    domains[i], why);
+		}
 	}
 	check_validity(c, pol, subject, f);
 	if (pol->chain_verdict == 2)
-		findings_add(f, SEV_ERROR, F_CERT_UNTRUSTED, subject,
-		    "the chain does not verify against %s: %s; serve the "
-		    "intermediates and a certificate from a CA partners trust",
-		    pol->ca_file ? pol->ca_file : "the system store",
-		    pol->chain_error ? pol->chain_error : "untrusted");
+		untrusted(pol, subject, pol->chain_error ? pol->chain_error :
+		    "untrusted", f);
 	else if (pol->chain_verdict == 0)
 		check_chain(c, pol, subject, f);
 	xku = X509_get_extended_key_usage(c->leaf);

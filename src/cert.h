@@ -62,6 +62,11 @@ struct cert_policy {
 	 * why. */
 	int chain_verdict;
 	const char *chain_error;
+	/* What a DNSSEC-secure TLSA record authenticated. DANE-EE (usage
+	 * 3): names, validity and PKIX do not apply (RFC 7671 §5.1);
+	 * DANE-TA (2): PKIX does not. Their findings are then info, for
+	 * partners that do not use DANE. */
+	enum cert_dane { CERT_DANE_NONE, CERT_DANE_TA, CERT_DANE_EE } dane;
 };
 
 #define CERT_DEFAULT_WARN_DAYS 21
@@ -99,6 +104,7 @@ struct cert_facts {
 /* Check a certificate for the XMPP domains: identity (cert-name-mismatch),
  * validity (cert-expired, cert-not-yet-valid, cert-expires-soon), chain
  * (cert-untrusted), EKU (cert-no-client-auth) and key (cert-weak-key).
+ * pol->dane says which of them DANE made moot (info findings).
  * Findings get subject as their subject. Returns the certificate's facts
  * with one identity per domain; newly allocated, free with
  * cert_facts_free(). */

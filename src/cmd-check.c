@@ -173,6 +173,7 @@ cmd_check_exec(struct globals *g, int argc, char **argv)
 	if ((p = cmd_load_plan(g, r)) == NULL)
 		goto emit;
 	resolver_opts_from(&ro, g);
+	cmd_trust_anchor(r, &ro);
 	dl.ro = &ro;
 	dl.plan = p;
 	if (o.stage_given) {

@@ -291,6 +291,7 @@ monitor(struct report *r, struct globals *g, const struct monitor_opts *o,
 	char *cause = NULL;
 
 	resolver_opts_from(&ro, g);
+	cmd_trust_anchor(r, &ro);
 	dl.ro = &ro;
 	dl.plan = p;
 	dl.stage = o->stage_given ? o->stage : o->expect_given &&

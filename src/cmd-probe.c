@@ -65,6 +65,18 @@ resolver_opts_from(struct resolver_opts *ro, const struct globals *g)
 }
 
 void
+cmd_trust_anchor(struct report *r, const struct resolver_opts *ro)
+{
+	if (resolver_trust_anchor(ro) == NULL)
+		findings_add(report_findings(r), SEV_WARNING,
+		    F_TRUST_ANCHOR_MISSING, NULL, "no DNSSEC trust anchor (%s): "
+		    "no answer can be judged secure and DANE cannot apply; "
+		    "install dns-root-data or give --trust-anchor FILE",
+		    ro->trust_anchor ? "--trust-anchor none" :
+		    DEFAULT_TRUST_ANCHOR " is missing");
+}
+
+void
 probe_opts_from(struct probe_opts *po, struct resolver_opts *ro,
     const struct globals *g)
 {
@@ -160,6 +172,8 @@ cmd_probe_exec(struct globals *g, int argc, char **argv)
 	probe_opts_from(&po, &ro, g);
 	po.now = o.now;
 	po.warn_days = o.warn_days;
+	if (n > 0)
+		cmd_trust_anchor(r, &ro);
 	if ((res = probe_into_report(r, &po, reqs, n)) == NULL)
 		goto emit;
 	for (size_t i = 0; i < n; i++)

@@ -57,7 +57,7 @@ static const char global_help[] =
     "                             ask this authoritative server for ZONE\n"
     "                             (repeatable)\n"
     "      --trust-anchor FILE    DNSSEC trust anchor (default: the\n"
-    "                             system root anchor)\n"
+    "                             system root anchor; none: no DNSSEC)\n"
     "      --ca FILE              CA bundle for TLS (default: system store)\n"
     "      --timeout SECONDS      bound of each network step (default 10)\n"
     "  -j, --jobs N               concurrent probes (default 32)\n"

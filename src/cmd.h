@@ -87,6 +87,8 @@ struct probe_request;
 struct probe_result;
 struct resolver_opts;
 void resolver_opts_from(struct resolver_opts *ro, const struct globals *g);
+/* A trust-anchor-missing finding when ro gives no DNSSEC trust anchor. */
+void cmd_trust_anchor(struct report *r, const struct resolver_opts *ro);
 void probe_opts_from(struct probe_opts *po, struct resolver_opts *ro,
     const struct globals *g);
 /* Probe the requests; their findings go into the report. The results,

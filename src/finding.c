@@ -61,18 +61,22 @@ const struct finding_kind finding_kinds[F_COUNT] = {
 	[F_DNSSEC_SIGNATURE_INVALID] = { "dnssec-signature-invalid", E, 0,
 	    "an RRSIG in a signed zone fails, has expired, is not valid yet, "
 	    "or is missing" },
-	[F_CERT_NAME_MISMATCH] = { "cert-name-mismatch", E, 0,
+	[F_CERT_NAME_MISMATCH] = { "cert-name-mismatch", E | I, 0,
 	    "no DNS-ID, SRV-ID or XmppAddr (nor CN when there is none of "
-	    "those) matches the domain" },
-	[F_CERT_EXPIRED] = { "cert-expired", E, 0,
-	    "the certificate's validity period has ended" },
-	[F_CERT_NOT_YET_VALID] = { "cert-not-yet-valid", E, 0,
-	    "the certificate's validity period has not begun" },
-	[F_CERT_EXPIRES_SOON] = { "cert-expires-soon", W, 0,
-	    "the certificate expires within --warn-days (default 21)" },
+	    "those) matches the domain (info when a DANE-EE record "
+	    "authenticated the key)" },
+	[F_CERT_EXPIRED] = { "cert-expired", E | I, 0,
+	    "the certificate's validity period has ended (info under "
+	    "DANE-EE)" },
+	[F_CERT_NOT_YET_VALID] = { "cert-not-yet-valid", E | I, 0,
+	    "the certificate's validity period has not begun (info under "
+	    "DANE-EE)" },
+	[F_CERT_EXPIRES_SOON] = { "cert-expires-soon", W | I, 0,
+	    "the certificate expires within --warn-days (default 21; info "
+	    "under DANE-EE)" },
 	[F_CERT_UNTRUSTED] = { "cert-untrusted", E | I, 0,
 	    "the chain does not verify against --ca or the system store "
-	    "(info when DANE authenticated the peer)" },
+	    "(info when a DANE-TA or DANE-EE record authenticated the peer)" },
 	[F_CERT_NO_CLIENT_AUTH] = { "cert-no-client-auth", W, 0,
 	    "the EKU lacks clientAuth: partners using SASL EXTERNAL or strict "
 	    "dialback reject it" },
@@ -85,6 +89,9 @@ const struct finding_kind finding_kinds[F_COUNT] = {
 	    "DNSSEC validation failed (the resolver's reason in the message)" },
 	[F_DNSSEC_INSECURE] = { "dnssec-insecure", I, 0,
 	    "the SRV answer is not signed: DANE cannot apply" },
+	[F_TRUST_ANCHOR_MISSING] = { "trust-anchor-missing", W, 0,
+	    "no DNSSEC trust anchor (--trust-anchor, or the system's root "
+	    "anchor): no answer can be judged secure, DANE cannot apply" },
 	[F_SRV_POINTS_OLD] = { "srv-points-old", E, 0,
 	    "the live SRV still names an old gateway when new is expected (or "
 	    "the reverse)" },

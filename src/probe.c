@@ -146,16 +146,19 @@ finish(struct probe *p)
 	p->finished = 1;
 	close_conn(p);
 	if (!r->reachable && !p->connected_any && p->ncands > 0) {
-		size_t tcp = 0;
+		size_t tcp = 0, none = 0;
 
-		for (size_t i = 0; i < r->nattempts; i++)
+		for (size_t i = 0; i < r->nattempts; i++) {
 			tcp += r->attempts[i].address != NULL;
+			none += r->attempts[i].outcome == OUTCOME_NO_ADDRESS;
+		}
+		/* targets refused for their DNS answers have said so */
 		if (tcp > 0)
 			FINDING(p, SEV_ERROR, F_CONNECT_FAILED, "no address "
 			    "of any target accepted a TCP connection (%zu "
 			    "attempts): partners cannot reach the gateway",
 			    tcp);
-		else
+		else if (none > 0)
 			FINDING(p, SEV_ERROR, F_CONNECT_FAILED, "no target has "
 			    "an address (aliases are not followed: RFC 2782): "
 			    "partners cannot reach the gateway");
@@ -429,7 +432,7 @@ static void
 tls_done(struct probe *p)
 {
 	struct cert_policy pol = { p->e->o->ca_file, p->e->o->now,
-	    p->e->o->warn_days, 0, NULL };
+	    p->e->o->warn_days, 0, NULL, CERT_DANE_NONE };
 	struct findings f = { 0 };
 	struct cert *c = tls_peer(p->tls);
 	char *domain = (char *)p->req->domain, *w = where(p);
@@ -446,12 +449,11 @@ tls_done(struct probe *p)
 		    "partners requiring TLS 1.2 or later refuse it", w,
 		    tls_version(p->tls));
 	pol.chain_verdict = tls_chain_verdict(p->tls, &pol.chain_error);
+	if (dane == 1)
+		pol.dane = tls_dane_usage(p->tls) == 3 ? CERT_DANE_EE :
+		    tls_dane_usage(p->tls) == 2 ? CERT_DANE_TA : CERT_DANE_NONE;
 	if (c != NULL) {
 		a->cert = cert_check(c, &domain, 1, &pol, p->req->domain, &f);
-		/* DANE authenticated it: PKIX trust is not what partners use */
-		for (size_t i = 0; dane == 1 && i < f.n; i++)
-			if (f.v[i].id == F_CERT_UNTRUSTED)
-				f.v[i].severity = SEV_INFO;
 		findings_move(&p->res->findings, &f);
 		cert_free(c);
 	}
@@ -734,22 +736,40 @@ next_address(struct probe *p)
 	next_candidate(p);
 }
 
+/* The addresses of an answer to connect to: none from a bogus answer
+ * (DNSSEC fails closed), none through an alias unless this is the A/AAAA
+ * fallback, which may follow a CNAME at the domain (RFC 6120 §3.2.2; SRV
+ * targets may not, RFC 2782). */
 static void
 push_addrs(struct probe *p, const struct dns_answer *a)
 {
-	for (size_t i = 0; a != NULL && a->status == DNS_OK && a->rrset &&
-	    a->canonname == NULL && i < a->rrset->n; i++) {
+	if (a == NULL || a->status != DNS_OK || a->rrset == NULL ||
+	    a->dnssec == DNSSEC_BOGUS || (a->canonname != NULL &&
+	    !p->fallback))
+		return;
+	for (size_t i = 0; i < a->rrset->n; i++) {
 		p->addrs = xreallocarray(p->addrs, p->naddrs + 1,
 		    sizeof *p->addrs);
 		p->addrs[p->naddrs++] = xstrdup(a->rrset->rdata[i]);
 	}
 }
 
+/* The current target cannot be tried: an attempt without an address
+ * says why, then the next target. */
+static void
+skip_target(struct probe *p, enum probe_outcome outcome,
+    enum finding_id failure, const char *why)
+{
+	attempt_new(p, NULL);
+	attempt_end(p, outcome, failure, why);
+	next_candidate(p);
+}
+
 static void
 addresses_known(struct probe *p)
 {
 	const struct dns_answer *t = p->tlsa;
-	int secure = p->srv_secure;
+	int secure = p->srv_secure, bogus = 0;
 
 	/* IPv6 first, then IPv4: every address of a target before the next */
 	push_addrs(p, p->addr[0]);
@@ -760,24 +780,45 @@ addresses_known(struct probe *p)
 		if (a != NULL && a->status == DNS_OK && a->rrset != NULL &&
 		    a->dnssec != DNSSEC_SECURE)
 			secure = 0;
-		if (a != NULL && a->dnssec == DNSSEC_BOGUS)
+		if (a != NULL && a->dnssec == DNSSEC_BOGUS) {
+			bogus = 1;
 			FINDING(p, SEV_ERROR, F_DNSSEC_BOGUS, "the %s records "
-			    "of %s fail DNSSEC validation (%s)",
-			    rrtype_name(a->type), a->name, a->why_bogus ?
-			    a->why_bogus : "no reason given");
+			    "of %s fail DNSSEC validation (%s): validating "
+			    "partners do not connect to them", rrtype_name(
+			    a->type), a->name, a->why_bogus ? a->why_bogus :
+			    "no reason given");
+		}
 	}
-	if (t != NULL && t->dnssec == DNSSEC_BOGUS)
-		FINDING(p, SEV_ERROR, F_DNSSEC_BOGUS, "the TLSA records of %s "
-		    "fail DNSSEC validation (%s)", t->name, t->why_bogus ?
-		    t->why_bogus : "no reason given");
-	/* DANE (RFC 7673): SRV, addresses and TLSA all secure */
+	/* DANE (RFC 7673) applies when the SRV and the addresses are
+	 * secure; then a TLSA answer that failed or is bogus leaves no safe
+	 * way in, and a DANE partner does not connect (fail closed). */
+	if (secure && t != NULL && (t->status != DNS_OK ||
+	    t->dnssec == DNSSEC_BOGUS)) {
+		if (t->status != DNS_OK)
+			FINDING(p, SEV_ERROR, F_DNS_FAILURE, "the TLSA lookup "
+			    "of %s failed (%s) under a DNSSEC-secure SRV: a "
+			    "DANE partner does not connect to %s (RFC 7673)",
+			    t->name, t->error ? t->error : "no answer",
+			    cur(p)->host);
+		else
+			FINDING(p, SEV_ERROR, F_DNSSEC_BOGUS, "the TLSA records "
+			    "of %s fail DNSSEC validation (%s): a DANE partner "
+			    "does not connect to %s", t->name, t->why_bogus ?
+			    t->why_bogus : "no reason given", cur(p)->host);
+		skip_target(p, OUTCOME_FAILED, t->status != DNS_OK ?
+		    F_DNS_FAILURE : F_DNSSEC_BOGUS, "no usable TLSA answer "
+		    "under a DNSSEC-secure SRV");
+		return;
+	}
 	p->dane = secure && t != NULL && t->status == DNS_OK &&
 	    t->dnssec == DNSSEC_SECURE && t->rrset != NULL;
 	if (p->naddrs == 0) {
-		attempt_new(p, NULL);
-		attempt_end(p, OUTCOME_NO_ADDRESS, F_COUNT, "the target has no "
-		    "A or AAAA record");
-		next_candidate(p);
+		if (bogus)
+			skip_target(p, OUTCOME_FAILED, F_DNSSEC_BOGUS, "the "
+			    "addresses fail DNSSEC validation");
+		else
+			skip_target(p, OUTCOME_NO_ADDRESS, F_COUNT, "the "
+			    "target has no A or AAAA record");
 		return;
 	}
 	p->ai = 0;

@@ -173,11 +173,9 @@ resolver_new(struct loop *l, const struct resolver_opts *o, char **cause)
 	} else if (o->nstubs == 0 && ub_check(ub_ctx_resolvconf(r->ctx,
 	    NULL), "no resolver in /etc/resolv.conf", cause) == -1)
 		goto fail;
-	if (ta == NULL && access(DEFAULT_TRUST_ANCHOR, R_OK) == 0)
-		ta = DEFAULT_TRUST_ANCHOR;
+	ta = resolver_trust_anchor(o);
 	if (ta == NULL)
-		log_warn("no trust anchor (%s is missing): no answer can be "
-		    "DNSSEC-secure", DEFAULT_TRUST_ANCHOR);
+		;	/* the commands say so (trust-anchor-missing) */
 	else if (access(ta, R_OK) != 0) {
 		*cause = xasprintf("cannot read the trust anchor %s", ta);
 		goto fail;
@@ -271,6 +269,16 @@ dns_answer_status(const struct dns_answer *a)
 	if (a->status == DNS_FAILURE)
 		return "failure";
 	return a->nxdomain ? "nxdomain" : a->rrset ? "ok" : "nodata";
+}
+
+const char *
+resolver_trust_anchor(const struct resolver_opts *o)
+{
+	if (o->trust_anchor != NULL)
+		return strcmp(o->trust_anchor, "none") == 0 ? NULL :
+		    o->trust_anchor;
+	return access(DEFAULT_TRUST_ANCHOR, R_OK) == 0 ?
+	    DEFAULT_TRUST_ANCHOR : NULL;
 }
 
 struct dns_answer *

@@ -29,6 +29,11 @@ struct resolver_opts {
 struct resolver *resolver_new(struct loop *l, const struct resolver_opts *o,
     char **cause);
 
+/* The trust anchor these options give (opts->trust_anchor, else
+ * DEFAULT_TRUST_ANCHOR when it exists), or NULL ("none", or no default):
+ * then no answer can be DNSSEC-secure. */
+const char *resolver_trust_anchor(const struct resolver_opts *o);
+
 /* A resolver that asks one authoritative server (addr, port 53 unless
  * ADDR@PORT) directly for names in zone, without validation: for
  * comparing what each server of a zone serves. */

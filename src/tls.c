@@ -76,8 +76,19 @@ tls_new(struct tls_config *c, int fd, const char *sni, const char *alpn)
 	}
 	SSL_set_fd(t->ssl, fd);
 	SSL_set_tlsext_host_name(t->ssl, sni);
-	/* DANE's name for PKIX usages; harmless without TLSA records */
-	SSL_dane_enable(t->ssl, sni);
+	/* DANE, and no name checks by OpenSSL: it knows only DNS-IDs and
+	 * CN, while XMPP identities include SRV-ID and XmppAddr (RFC 6125,
+	 * RFC 7590). cert_match() judges the names, OpenSSL only the chain
+	 * (PKIX) and the TLSA match; DANE-EE needs no names at all (RFC
+	 * 7671 §5.1). */
+	if (SSL_dane_enable(t->ssl, sni) <= 0 ||
+	    SSL_set1_host(t->ssl, NULL) != 1) {
+		ERR_clear_error();
+		SSL_free(t->ssl);
+		free(t);
+		return NULL;
+	}
+	SSL_dane_set_flags(t->ssl, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
 	if (alpn != NULL) {
 		unsigned char proto[64];
 		size_t n = strlen(alpn);
@@ -219,6 +230,17 @@ tls_dane(const struct tls *t)
 	if (!t->dane)
 		return -1;
 	return SSL_get0_dane_authority(t->ssl, NULL, NULL) >= 0;
+}
+
+int
+tls_dane_usage(const struct tls *t)
+{
+	uint8_t usage = 0;
+
+	if (!t->dane || SSL_get0_dane_tlsa(t->ssl, &usage, NULL, NULL, NULL,
+	    NULL) < 0)
+		return -1;
+	return usage;
 }
 
 int

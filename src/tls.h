@@ -47,9 +47,12 @@ const char *tls_cipher(const struct tls *t);
 const char *tls_alpn(const struct tls *t);	/* NULL when none */
 /* -1 without TLSA records, 0 when none matched, 1 when one did. */
 int tls_dane(const struct tls *t);
+/* The usage of the TLSA record that matched (0-3), or -1. */
+int tls_dane_usage(const struct tls *t);
 /* The handshake's verdict on the peer's chain against the CA store,
- * validity periods aside (cert_policy.chain_verdict): 1 trusted, 2 not
- * (*why says why), 0 when it cannot say (DANE decided instead). */
+ * validity periods and names aside (cert_policy.chain_verdict): 1
+ * trusted, 2 not (*why says why), 0 when it cannot say (DANE decided
+ * instead). */
 int tls_chain_verdict(const struct tls *t, const char **why);
 /* The peer's chain, leaf first; newly allocated, or NULL. */
 struct cert *tls_peer(const struct tls *t);

@@ -224,3 +224,34 @@ lab_update() {
 	done
 	sleep 0.2	# Knot signs the change
 }
+
+# lab_leaf NAME SAN [openssl ca options]: NAME.pem and NAME.key in the
+# current folder (after ca_config), signed by the lab's CA, both EKUs.
+lab_leaf() {
+	local name=$1 san=$2
+	shift 2
+	printf 'subjectAltName = %s\nextendedKeyUsage = serverAuth, clientAuth\n' "$san" >"$name.ext"
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$name.key" \
+	    -out "$name.csr" -subj "/CN=$name" >/dev/null 2>&1
+	openssl ca -batch -config ca.cnf -cert "$LAB_DIR/ca/root.pem" -keyfile "$LAB_DIR/ca/root.key" \
+	    -in "$name.csr" -out "$name.pem" -extfile "$name.ext" -notext "$@" >/dev/null 2>&1
+}
+
+# lab_addr MODE: the address of MODE.hostile.test in the lab.
+lab_addr() {
+	local e
+	for e in $LAB_HOSTILE; do [ "${e%%=*}" = "$1" ] && echo "${e#*=}"; done
+}
+
+# hostile NAME [--cert F --key F] ADDR:PORT=MODE...: start misbehaving
+# peers (tests/tools/hostile) and wait until they listen.
+hostile() {
+	local name=$1
+	shift
+	start_bg "$name" "$HOSTILE" "$@"
+	for _ in $(seq 1 50); do
+		grep -q ready "$T/$name.log" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	not_ok "hostile peer $name started"
+}

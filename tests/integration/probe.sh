@@ -10,47 +10,27 @@ lab_start
 [ -x "$HOSTILE" ] || skip "tests/tools/hostile is not built (make check builds it)"
 # shellcheck disable=SC2086
 xc() { "$XMPPCUT" -c "$LAB_PLAN" $LAB_OPTS --json "$@"; }
-addr_of() { for e in $LAB_HOSTILE; do [ "${e%%=*}" = "$1" ] && echo "${e#*=}"; done; }
 
 # Certificates for the TLS peers, from the lab's CA (and one self-signed).
 cd "$T"
 ca_config
-leaf() { # leaf NAME SAN [openssl ca options]
-	local name=$1 san=$2
-	shift 2
-	printf 'subjectAltName = %s\nextendedKeyUsage = serverAuth, clientAuth\n' "$san" >"$name.ext"
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$name.key" \
-	    -out "$name.csr" -subj "/CN=$name" >/dev/null 2>&1
-	openssl ca -batch -config ca.cnf -cert "$LAB_DIR/ca/root.pem" -keyfile "$LAB_DIR/ca/root.key" \
-	    -in "$name.csr" -out "$name.pem" -extfile "$name.ext" -notext "$@" >/dev/null 2>&1
-}
-leaf wrong "DNS:wrong.example.net" -days 30
-leaf expired "DNS:*.hostile.test" -startdate 20200101000000Z -enddate 20200201000000Z
+lab_leaf wrong "DNS:wrong.example.net" -days 30
+lab_leaf expired "DNS:*.hostile.test" -startdate 20200101000000Z -enddate 20200201000000Z
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout self.key \
     -out self.pem -days 30 -subj "/CN=self-signed.hostile.test" \
     -addext "subjectAltName=DNS:self-signed.hostile.test" >/dev/null 2>&1
 cd - >/dev/null
 
-hostile() { # hostile NAME [--cert F --key F] ADDR:PORT=MODE...
-	local name=$1
-	shift
-	start_bg "$name" "$HOSTILE" "$@"
-	for _ in $(seq 1 50); do
-		grep -q ready "$T/$name.log" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	not_ok "hostile peer $name started"
-}
 plain=""
 for m in silent trickle garbage deep endless host-unknown tls-failure no-starttls tls-garbage close-mid forge; do
-	plain="$plain $(addr_of "$m"):5269=$m"
+	plain="$plain $(lab_addr "$m"):5269=$m"
 done
 # shellcheck disable=SC2086
 hostile h_plain $plain
 hostile h_wrong --cert "$T/wrong.pem" --key "$T/wrong.key" \
-    "$(addr_of wrong-name):5269=tls" "$(addr_of direct-wrong-name):5270=direct"
-hostile h_expired --cert "$T/expired.pem" --key "$T/expired.key" "$(addr_of expired):5269=tls"
-hostile h_self --cert "$T/self.pem" --key "$T/self.key" "$(addr_of self-signed):5269=tls"
+    "$(lab_addr wrong-name):5269=tls" "$(lab_addr direct-wrong-name):5270=direct"
+hostile h_expired --cert "$T/expired.pem" --key "$T/expired.key" "$(lab_addr expired):5269=tls"
+hostile h_self --cert "$T/self.pem" --key "$T/self.key" "$(lab_addr self-signed):5269=tls"
 
 # probe_one MODE EXIT FINDING: the hostile domain and a healthy partner in
 # one run, within --timeout (2 s) plus a margin.
@@ -127,7 +107,7 @@ json_ok "the live probe reaches the old gateway" '.probes[0].answered_by.target 
 expect_status 0 "--connect ADDR:PORT" xc check --expect old --dns-only --connect "$LAB_NEW:5269"
 json_ok "--dns-only makes no connection" '(has("probes") | not) and (has("connect") | not)'
 expect_status 3 "--connect with a name" xc check --connect new.example.test
-expect_status 2 "--connect an address that refuses" xc check --expect old --connect "$(addr_of refused)"
+expect_status 2 "--connect an address that refuses" xc check --expect old --connect "$(lab_addr refused)"
 json_ok "connect-failed for it" '[.findings[].id] | index("connect-failed")'
 
 # After the cutover: DANE.

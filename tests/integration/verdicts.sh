@@ -1,0 +1,105 @@
+#!/bin/bash
+# Live verdicts against the lab, as a partner's server judges (RFC 6125,
+# RFC 7590, RFC 7671, RFC 7673, RFC 6120 3.2), compared with openssl
+# s_client on the same targets:
+#   - certificates valid through an SRV-ID or an XmppAddr only are fine;
+#     a host-only certificate is cert-name-mismatch, and only that;
+#   - DANE-EE (3 1 1) with a self-signed certificate naming only the host
+#     authenticates the peer: names, validity and PKIX become info;
+#   - DNSSEC fails closed: no connection to a bogus address, nor to a
+#     target whose TLSA answer is bogus under a secure SRV;
+#   - the A/AAAA fallback of a domain without SRV follows a CNAME.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+need jq openssl
+lab_start
+: "${HOSTILE:=$top_builddir/tests/tools/hostile}"
+[ -x "$HOSTILE" ] || skip "tests/tools/hostile is not built (make check builds it)"
+# shellcheck disable=SC2086
+xc() { "$XMPPCUT" -c "$LAB_PLAN" $LAB_OPTS --json "$@"; }
+NET=${LAB_NS1%.*}
+
+cd "$T" || exit 1
+ca_config
+lab_leaf srv-id "otherName:1.3.6.1.5.5.7.8.7;IA5STRING:_xmpp-server.srv-id.hostile.test" -days 30
+lab_leaf xmppaddr "otherName:1.3.6.1.5.5.7.8.5;UTF8:xmppaddr.hostile.test" -days 30
+lab_leaf host-only "DNS:gw.example.net" -days 30
+# DANE-EE: self-signed, names only the gateway host, no CA vouches for it
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout dane.key \
+    -out dane.pem -days 30 -subj "/CN=dane-host.example.test" \
+    -addext "subjectAltName=DNS:dane-host.example.test" >/dev/null 2>&1
+spki=$(openssl x509 -in dane.pem -noout -pubkey | openssl pkey -pubin -outform der | openssl dgst -sha256 -r | cut -d' ' -f1)
+cd - >/dev/null || exit 1
+hostile h_srv --cert "$T/srv-id.pem" --key "$T/srv-id.key" "$(lab_addr srv-id):5269=tls"
+hostile h_xa --cert "$T/xmppaddr.pem" --key "$T/xmppaddr.key" "$(lab_addr xmppaddr):5269=tls"
+hostile h_host --cert "$T/host-only.pem" --key "$T/host-only.key" "$(lab_addr host-only):5269=tls"
+hostile h_dane --cert "$T/dane.pem" --key "$T/dane.key" "$NET.80:5269=tls"
+
+# s_client DOMAIN ADDR [options]: openssl's verdict on the same target
+s_client() {
+	local domain=$1 addr=$2
+	shift 2
+	openssl s_client -connect "$addr:5269" -starttls xmpp-server -xmpphost "$domain" \
+	    -servername "$domain" -CAfile "$LAB_CA" -verify_return_error -brief "$@" \
+	    </dev/null >"$T/s_client" 2>&1
+}
+
+# SRV-ID only: RFC 6125 6.5.1 and RFC 7590 3.1 accept it for the domain.
+expect_status 0 "SRV-ID only: reachable, no finding" xc probe srv-id.hostile.test
+json_ok "... matched as SRV-ID" '.domains[0].certificate.identities[0].matched == "SRV-ID"'
+s_client srv-id.hostile.test "$(lab_addr srv-id)" -verify_hostname srv-id.hostile.test
+check "openssl s_client -verify_hostname disagrees (it knows only DNS-IDs): hostname mismatch" \
+    grep -q 'hostname mismatch' "$T/s_client"
+s_client srv-id.hostile.test "$(lab_addr srv-id)"
+check "... and trusts the chain, as we do" grep -q 'Verification: OK' "$T/s_client"
+
+# XmppAddr only (RFC 6120 13.7.1.4).
+expect_status 0 "XmppAddr only: reachable, no finding" xc probe xmppaddr.hostile.test
+json_ok "... matched as XmppAddr" '.domains[0].certificate.identities[0].matched == "XmppAddr"'
+
+# The gateway's host name only: the reference identity is the domain.
+expect_status 2 "host name only" xc probe --timeout 3 srv-id.hostile.test host-only.hostile.test
+json_ok "... cert-name-mismatch, and no cert-untrusted next to it" \
+    '[.findings[] | select(.subject == "host-only.hostile.test") | .id] == ["cert-name-mismatch"]'
+
+# DANE-EE: SRV, address and TLSA in the signed example.test.
+for ns in "$LAB_NS1" "$LAB_NS2"; do
+	printf 'server %s 53\nzone example.test.\nupdate add _xmpp-server._tcp.dane-ee.example.test. 300 SRV 0 0 5269 dane-host.example.test.\nupdate add dane-host.example.test. 300 A %s\nupdate add _5269._tcp.dane-host.example.test. 300 TLSA 3 1 1 %s\nsend\n' \
+	    "$ns" "$NET.80" "$spki" | nsupdate -k "$LAB_TSIG"
+done
+sleep 0.5	# Knot signs the change
+expect_status 0 "DANE-EE with a self-signed host certificate: OK" xc probe dane-ee.example.test
+json_ok "... DANE used and matched" '.domains[0].dane == {"used": true, "matched": true}'
+json_ok "... names and PKIX only as info" \
+    '[.findings[] | select(.severity != "info")] == [] and ([.findings[].id] | sort) == ["cert-name-mismatch", "cert-untrusted"]'
+s_client dane-ee.example.test "$NET.80" -dane_tlsa_domain dane-host.example.test \
+    -dane_tlsa_rrdata "3 1 1 $spki" -dane_ee_no_namechecks
+check "openssl s_client with the same TLSA agrees: verified by DANE" \
+    sh -c "grep -q 'Verification: OK' '$T/s_client' && grep -q 'TLSA 3 1 1' '$T/s_client'"
+for ns in "$LAB_NS1" "$LAB_NS2"; do
+	printf 'server %s 53\nzone example.test.\nupdate delete _5269._tcp.dane-host.example.test. TLSA\nupdate add _5269._tcp.dane-host.example.test. 300 TLSA 3 1 1 %064d\nsend\n' \
+	    "$ns" 0 | nsupdate -k "$LAB_TSIG"
+done
+sleep 0.5
+expect_status 2 "a TLSA for another key: dane-mismatch" xc probe dane-ee.example.test
+json_ok "... an error" '[.findings[] | select(.id == "dane-mismatch" and .severity == "error")] | length == 1'
+
+# DNSSEC fails closed.
+expect_status 2 "a bogus address is never connected to" xc probe bogus-addr.test
+json_ok "... dnssec-bogus, no attempt with an address" \
+    '([.findings[].id] | index("dnssec-bogus") != null) and ([.domains[0].attempts[] | select(has("address"))] == []) and .domains[0].reachable == false'
+expect_status 2 "a bogus TLSA under a secure SRV: no connection" xc probe bogus-tlsa.test
+json_ok "... dnssec-bogus, the target skipped" \
+    '([.findings[].id] | index("dnssec-bogus") != null) and ([.domains[0].attempts[] | select(has("address"))] == []) and .domains[0].reachable == false'
+
+# The A/AAAA fallback follows a CNAME at the domain (RFC 6120 3.2.2).
+expect_status 0 "no SRV, a CNAME at the domain: reachable through it" xc probe chat.plain.test
+json_ok "... by the fallback" '.domains[0].fallback == true and .domains[0].reachable == true'
+
+# No trust anchor: a finding, not a stderr line that -q hides.
+expect_status 1 "--trust-anchor none: judged without DNSSEC, with a warning" \
+    xc probe --trust-anchor none partner-a.test
+json_ok "... trust-anchor-missing" '[.findings[].id] == ["trust-anchor-missing"]'
+# shellcheck disable=SC2086
+expect_status 1 "-q keeps it" "$XMPPCUT" $LAB_OPTS -q probe --trust-anchor none partner-a.test
+check "... on stdout" grep -q '^warning: \[trust-anchor-missing\]' "$T/out"
+done_testing
