@@ -6,13 +6,14 @@
 
 #include <arpa/inet.h>
 
+#include "cert.h"
 #include "cmd.h"
 #include "dnslive.h"
 #include "observe.h"
 #include "probe.h"
 #include "render.h"
 
-enum { OPT_EXPECT = 2000, OPT_DNS_ONLY, OPT_CONNECT };
+enum { OPT_EXPECT = 2000, OPT_DNS_ONLY, OPT_CONNECT, OPT_MAX_TIME };
 
 struct check_opts {
 	int expect_given, stage_given;
@@ -21,6 +22,8 @@ struct check_opts {
 	int dns_only;
 	struct probe_fixed *connect;	/* as given; ports 0 = the plan's */
 	size_t nconnect;
+	unsigned max_time;
+	uint64_t start;
 };
 
 static const struct option check_longopts[] = {
@@ -28,6 +31,7 @@ static const struct option check_longopts[] = {
 	{ "stage", required_argument, NULL, 's' },
 	{ "dns-only", no_argument, NULL, OPT_DNS_ONLY },
 	{ "connect", required_argument, NULL, OPT_CONNECT },
+	{ "max-time", required_argument, NULL, OPT_MAX_TIME },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -46,6 +50,8 @@ check_opt(void *arg, int opt, const char *val)
 	case OPT_DNS_ONLY:
 		o->dns_only = 1;
 		return 0;
+	case OPT_MAX_TIME:
+		return cmd_opt_max_time("check", val, &o->max_time);
 	case OPT_CONNECT: {
 		unsigned char bin[16];
 		unsigned port = 0;
@@ -65,7 +71,7 @@ check_opt(void *arg, int opt, const char *val)
 		o->connect = xreallocarray(o->connect, o->nconnect + 1,
 		    sizeof *o->connect);
 		o->connect[o->nconnect++] = (struct probe_fixed){ host, port,
-		    0 };
+		    0, NULL, NULL };
 		return 0;
 	}
 	default:
@@ -73,31 +79,53 @@ check_opt(void *arg, int opt, const char *val)
 	}
 }
 
-/* The places --connect names: STARTTLS on the port given (else the plan's
- * gateway's at that address, else 5269), and direct TLS on the gateway's
- * direct-tls-port when the plan gives one. Newly allocated. */
+/* The places --connect names: with a port, that port (direct TLS when it
+ * is the plan's direct-tls-port of the gateway at that address), else
+ * STARTTLS on the gateway's port (5269 without one) and direct TLS on
+ * its direct-tls-port. A gateway with a cert must serve its key. Newly
+ * allocated; spki holds the keys (one per gateway). */
 static size_t
 connect_targets(const struct check_opts *o, const struct plan *p,
-    struct probe_fixed **out)
+    struct probe_fixed **out, struct strlist *spki, struct report *r)
 {
 	size_t n = 0;
 
 	*out = NULL;
 	for (size_t i = 0; i < o->nconnect; i++) {
+		const struct probe_fixed *c = &o->connect[i];
 		const struct gateway *g = NULL;
+		const char *key = NULL;
+		char *cause = NULL;
+		unsigned port;
 
 		for (size_t k = 0; g == NULL && k < p->ngateways; k++)
 			for (size_t a = 0; a < p->gateways[k].naddrs; a++)
 				if (strcmp(p->gateways[k].addrs[a].text,
-				    o->connect[i].addr) == 0)
+				    c->addr) == 0)
 					g = &p->gateways[k];
+		if (g != NULL && g->cert != NULL) {
+			struct cert *ct = cert_load_file(g->cert, &cause);
+			char hex[65];
+
+			if (ct == NULL) {
+				findings_add(report_findings(r), SEV_ERROR,
+				    F_FILE_UNREADABLE, g->cert, "%s", cause);
+				free(cause);
+			} else {
+				cert_spki_sha256(ct, hex);
+				strlist_add(spki, hex);
+				key = spki->v[spki->n - 1];
+				cert_free(ct);
+			}
+		}
 		*out = xreallocarray(*out, n + 2, sizeof **out);
-		(*out)[n++] = (struct probe_fixed){ o->connect[i].addr,
-		    o->connect[i].port ? o->connect[i].port : g ? g->port :
-		    5269, 0 };
-		if (g != NULL && g->direct_tls_port != 0)
-			(*out)[n++] = (struct probe_fixed){ o->connect[i].addr,
-			    g->direct_tls_port, 1 };
+		port = c->port ? c->port : g ? g->port : 5269;
+		(*out)[n++] = (struct probe_fixed){ c->addr, port, g != NULL &&
+		    g->direct_tls_port != 0 && port == g->direct_tls_port, key,
+		    g ? g->cert : NULL };
+		if (c->port == 0 && g != NULL && g->direct_tls_port != 0)
+			(*out)[n++] = (struct probe_fixed){ c->addr,
+			    g->direct_tls_port, 1, key, g->cert };
 	}
 	return n;
 }
@@ -110,16 +138,21 @@ check_streams(struct report *r, struct globals *g, const struct plan *p,
     struct observations *obs)
 {
 	struct probe_fixed *fixed;
-	size_t nfixed = connect_targets(o, p, &fixed), n = 0, nlive;
+	struct strlist spki = { 0 };
+	size_t nfixed = connect_targets(o, p, &fixed, &spki, r), n = 0, nlive;
 	struct probe_request *reqs = xcalloc(p->ndomains * (1 + nfixed),
 	    sizeof *reqs);
 	struct probe_result *res;
 	struct resolver_opts ro;
 	struct probe_opts po;
 
-	for (size_t k = 0; k < dns->n; k++)
-		if (dns->v[k].srv_usable)
+	/* our own domains: every published endpoint matters */
+	for (size_t k = 0; k < dns->n; k++) {
+		if (dns->v[k].srv_usable) {
+			reqs[n].every = 1;
 			reqs[n++].domain = dns->v[k].domain;
+		}
+	}
 	nlive = n;
 	/* each --connect place on its own: STARTTLS and direct TLS both */
 	for (size_t k = 0; k < p->ndomains; k++) {
@@ -131,6 +164,7 @@ check_streams(struct report *r, struct globals *g, const struct plan *p,
 	}
 	/* our own domains: no 'from' (the gateway serves them) */
 	probe_opts_from(&po, &ro, g);
+	po.deadline_ms = o->start + (uint64_t)o->max_time * 1000;
 	if ((res = probe_into_report(r, &po, reqs, n)) != NULL) {
 		render_probes(r, "probes", res, nlive);
 		if (nfixed > 0)
@@ -140,6 +174,7 @@ check_streams(struct report *r, struct globals *g, const struct plan *p,
 	}
 	free(fixed);
 	free(reqs);
+	strlist_free(&spki);
 }
 
 static int
@@ -158,6 +193,8 @@ cmd_check_exec(struct globals *g, int argc, char **argv)
 
 	memset(&o, 0, sizeof o);
 	o.expect = ROLE_NEW;
+	o.max_time = DEFAULT_MAX_TIME;
+	o.start = now_ms();
 	first = cmd_parse(&cmd_check_entry, g, argc, argv, &co);
 	if (first >= 0 && first < argc)
 		first = cmd_usage_error("check", "unexpected argument '%s'",
@@ -224,6 +261,7 @@ const struct cmd_entry cmd_check_entry = {
 	"      --connect ADDR[:PORT]  also probe this address while\n"
 	"                             presenting the plan's domains: test a\n"
 	"                             gateway before DNS points at it\n"
-	"                             (repeatable; [ADDR]:PORT for IPv6)\n",
+	"                             (repeatable; [ADDR]:PORT for IPv6)\n"
+	"      --max-time SECONDS     the whole run's bound (default 60)\n",
 	cmd_check_exec,
 };

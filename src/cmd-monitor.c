@@ -38,7 +38,6 @@ static int
 monitor_opt(void *arg, int opt, const char *val)
 {
 	struct monitor_opts *o = arg;
-	uint64_t v;
 
 	switch (opt) {
 	case OPT_EXPECT:
@@ -54,11 +53,7 @@ monitor_opt(void *arg, int opt, const char *val)
 		o->prom = val;
 		return 0;
 	case OPT_MAX_TIME:
-		if (parse_uint(val, 1, 86400, &v) == -1)
-			return cmd_usage_error("monitor", "--max-time %s: "
-			    "expected seconds from 1 to 86400", val);
-		o->max_time = (unsigned)v;
-		return 0;
+		return cmd_opt_max_time("monitor", val, &o->max_time);
 	default:
 		return -1;
 	}
@@ -85,9 +80,12 @@ run_probes(struct report *r, struct globals *g, const struct plan *p,
 	struct probe_opts po;
 	size_t n = 0;
 
-	for (size_t k = 0; k < m->dns.n; k++)
-		if (m->dns.v[k].srv_usable)
+	for (size_t k = 0; k < m->dns.n; k++) {
+		if (m->dns.v[k].srv_usable) {
+			reqs[n].every = 1;	/* every endpoint matters */
 			reqs[n++].domain = m->dns.v[k].domain;
+		}
+	}
 	m->nown = n;
 	for (size_t k = 0; k < p->npartners; k++) {
 		reqs[n].domain = p->partners[k];
@@ -335,7 +333,7 @@ cmd_monitor_exec(struct globals *g, int argc, char **argv)
 
 	memset(&o, 0, sizeof o);
 	memset(&m, 0, sizeof m);
-	o.max_time = 60;
+	o.max_time = DEFAULT_MAX_TIME;
 	first = cmd_parse(&cmd_monitor_entry, g, argc, argv, &co);
 	if (first >= 0 && first < argc)
 		first = cmd_usage_error("monitor", "unexpected argument '%s'",

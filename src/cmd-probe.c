@@ -10,13 +10,15 @@
 #include "probe.h"
 #include "render.h"
 
-enum { OPT_PARTNERS = 2000, OPT_FROM, OPT_NOW, OPT_WARN_DAYS };
+enum { OPT_PARTNERS = 2000, OPT_FROM, OPT_NOW, OPT_WARN_DAYS,
+	OPT_MAX_TIME };
 
 struct probe_cmd_opts {
 	int partners;
 	char *from;
 	time_t now;
 	unsigned warn_days;
+	unsigned max_time;
 };
 
 static const struct option probe_longopts[] = {
@@ -24,6 +26,7 @@ static const struct option probe_longopts[] = {
 	{ "from", required_argument, NULL, OPT_FROM },
 	{ "now", required_argument, NULL, OPT_NOW },
 	{ "warn-days", required_argument, NULL, OPT_WARN_DAYS },
+	{ "max-time", required_argument, NULL, OPT_MAX_TIME },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -48,6 +51,8 @@ probe_opt(void *arg, int opt, const char *val)
 		return cmd_opt_now("probe", val, &o->now);
 	case OPT_WARN_DAYS:
 		return cmd_opt_warn_days("probe", val, &o->warn_days);
+	case OPT_MAX_TIME:
+		return cmd_opt_max_time("probe", val, &o->max_time);
 	default:
 		return -1;
 	}
@@ -141,6 +146,7 @@ cmd_probe_exec(struct globals *g, int argc, char **argv)
 	memset(&o, 0, sizeof o);
 	o.now = time(NULL);
 	o.warn_days = CERT_DEFAULT_WARN_DAYS;
+	o.max_time = DEFAULT_MAX_TIME;
 	first = cmd_parse(&cmd_probe_entry, g, argc, argv, &co);
 	if (first >= 0 && first == argc && !o.partners)
 		first = cmd_usage_error("probe", "give DOMAIN... or "
@@ -172,6 +178,7 @@ cmd_probe_exec(struct globals *g, int argc, char **argv)
 	probe_opts_from(&po, &ro, g);
 	po.now = o.now;
 	po.warn_days = o.warn_days;
+	po.deadline_ms = now_ms() + (uint64_t)o.max_time * 1000;
 	if (n > 0)
 		cmd_trust_anchor(r, &ro);
 	if ((res = probe_into_report(r, &po, reqs, n)) == NULL)
@@ -206,6 +213,7 @@ const struct cmd_entry cmd_probe_entry = {
 	"                             plan's from, else none)\n"
 	"      --now TIME             judge certificates as of TIME\n"
 	"      --warn-days N          warn when a certificate expires\n"
-	"                             within N days (default 21)\n",
+	"                             within N days (default 21)\n"
+	"      --max-time SECONDS     the whole run's bound (default 60)\n",
 	cmd_probe_exec,
 };

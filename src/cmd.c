@@ -151,6 +151,18 @@ cmd_opt_warn_days(const char *cmd, const char *val, unsigned *out)
 }
 
 int
+cmd_opt_max_time(const char *cmd, const char *val, unsigned *out)
+{
+	uint64_t v;
+
+	if (parse_uint(val, 1, 86400, &v) == -1)
+		return cmd_usage_error(cmd, "--max-time %s: expected seconds "
+		    "from 1 to 86400", val);
+	*out = (unsigned)v;
+	return 0;
+}
+
+int
 cmd_parse_status(int rc)
 {
 	return rc == -2 ? XC_EXIT_OK : XC_EXIT_UNKNOWN;

@@ -62,6 +62,9 @@ int cmd_opt_stage(const char *cmd, const char *val, enum stage *out);
 int cmd_opt_expect(const char *cmd, const char *val, enum role *out);
 int cmd_opt_now(const char *cmd, const char *val, time_t *out);
 int cmd_opt_warn_days(const char *cmd, const char *val, unsigned *out);
+/* --max-time: the whole run's bound, seconds (probe, check, monitor). */
+#define DEFAULT_MAX_TIME 60
+int cmd_opt_max_time(const char *cmd, const char *val, unsigned *out);
 
 /* Exit status for the return value of cmd_parse() below 0. */
 int cmd_parse_status(int rc);

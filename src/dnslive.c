@@ -624,6 +624,15 @@ dnslive_check(const struct dnslive_opts *o, struct findings *f,
 		ask(&m, p->domains[d], RR_SOA);
 	}
 	loop_run(l);
+	if (resolver_is_dead(m.res)) {
+		*cause = xstrdup("nothing answered any question within "
+		    "--timeout, not even the resolver's own zone: the "
+		    "resolver (--resolver, --stub, or resolv.conf's) is dead "
+		    "or unreachable, and no verdict can be given");
+		answers_free(&m);
+		loop_free(l);
+		return -1;
+	}
 	ask_targets(&m, o);
 	loop_run(l);
 

@@ -82,6 +82,9 @@ const struct finding_kind finding_kinds[F_COUNT] = {
 	    "dialback reject it" },
 	[F_CERT_WEAK_KEY] = { "cert-weak-key", W, 0,
 	    "RSA or DSA below 2048 bits, or a SHA-1 or MD5 signature" },
+	[F_CERT_KEY_MISMATCH] = { "cert-key-mismatch", E, 0,
+	    "(check --connect) the gateway serves another key than the plan's "
+	    "cert: its TLSA records would not match" },
 	[F_DNS_FAILURE] = { "dns-failure", E, 0,
 	    "SERVFAIL, a timeout or no answer from the resolver or an "
 	    "authoritative server" },

@@ -21,6 +21,10 @@
 
 #define DEFAULT_PORT 5269
 #define READ_CHUNK 4096
+/* What one domain may cost: targets tried (after the SRV order) and
+ * addresses per target; --max-time bounds the run besides. */
+#define MAX_TARGETS 16
+#define MAX_ADDRESSES 8
 
 /* A place to try: an SRV record, the fallback, or a --connect address. */
 struct cand {
@@ -28,6 +32,7 @@ struct cand {
 	unsigned port, priority, weight;
 	int direct;
 	char *addr;		/* fixed address, or NULL to resolve host */
+	const struct probe_fixed *fixed;	/* what --connect gave */
 };
 
 static const char *const step_names[STEP_COUNT] = { "idle", "connect",
@@ -66,6 +71,9 @@ struct probe {
 	struct buf out;
 	size_t outoff;
 	long att;			/* the current attempt in res, or -1 */
+	/* what failed at one endpoint: warnings once another answers,
+	 * errors when none does (the TCP ones then say it together) */
+	struct findings failed_stream, failed_tcp;
 	int started_any;
 	int connected_any;
 	int finished;
@@ -135,6 +143,34 @@ close_conn(struct probe *p)
 	p->outoff = 0;
 }
 
+/* The failures of single endpoints: while another endpoint answers,
+ * partners get through (after this one fails): warnings. When none does,
+ * what went wrong in the stream is an error each, and the TCP failures
+ * are said together (connect-failed, below). */
+static void
+settle(struct probe *p)
+{
+	struct probe_result *r = p->res;
+
+	for (int k = 0; k < 2; k++) {
+		struct findings *f = k ? &p->failed_tcp : &p->failed_stream;
+
+		for (size_t i = 0; r->reachable && i < f->n; i++) {
+			char *m = xasprintf("%s; another endpoint answers, so "
+			    "partners get through after this one fails",
+			    f->v[i].message);
+
+			free(f->v[i].message);
+			f->v[i].message = m;
+			f->v[i].severity = SEV_WARNING;
+		}
+		if (r->reachable || k == 0)
+			findings_move(&r->findings, f);
+		else
+			findings_free(f);
+	}
+}
+
 static void
 finish(struct probe *p)
 {
@@ -145,6 +181,7 @@ finish(struct probe *p)
 		return;
 	p->finished = 1;
 	close_conn(p);
+	settle(p);
 	if (!r->reachable && !p->connected_any && p->ncands > 0) {
 		size_t tcp = 0, none = 0;
 
@@ -242,6 +279,20 @@ attempt_end(struct probe *p, enum probe_outcome outcome,
 	close_conn(p);
 }
 
+/* The current attempt did not get a TCP connection: a finding kept
+ * aside, then the next address. */
+static void
+tcp_failed(struct probe *p, enum finding_id id, const char *why)
+{
+	char *w = where(p);
+
+	findings_add(&p->failed_tcp, SEV_ERROR, id, p->req->domain,
+	    "%s: %s", w, why);
+	free(w);
+	attempt_end(p, OUTCOME_FAILED, id, why);
+	next_address(p);
+}
+
 /* A connected attempt failed: a finding, then the next address. */
 static void fail(struct probe *, enum finding_id, const char *, ...)
     PRINTFLIKE(3, 4);
@@ -255,7 +306,8 @@ fail(struct probe *p, enum finding_id id, const char *fmt, ...)
 	va_start(ap, fmt);
 	msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	FINDING(p, SEV_ERROR, id, "%s: %s", w, msg);
+	findings_add(&p->failed_stream, SEV_ERROR, id, p->req->domain,
+	    "%s: %s", w, msg);
 	attempt_end(p, OUTCOME_FAILED, id, msg);
 	free(msg);
 	free(w);
@@ -283,9 +335,8 @@ on_timeout(void *arg)
 		char *msg = xasprintf("no TCP connection within %u s",
 		    p->e->o->timeout_ms / 1000);
 
-		attempt_end(p, OUTCOME_FAILED, F_TIMEOUT, msg);
+		tcp_failed(p, F_CONNECT_FAILED, msg);
 		free(msg);
-		next_address(p);
 		return;
 	}
 	fail(p, F_TIMEOUT, "no progress within %u s in step %s; the peer "
@@ -427,6 +478,27 @@ restart_stream(struct probe *p)
 	return -1;
 }
 
+/* A gateway tested before DNS points at it must serve the key of the
+ * plan's cert: that is what the TLSA records about to be published say. */
+static void
+key_as_planned(struct probe *p, const struct probe_attempt *a)
+{
+	const struct probe_fixed *f = cur(p)->fixed;
+	char *w;
+
+	if (f == NULL || f->spki == NULL || a->cert == NULL ||
+	    strcmp(a->cert->spki_sha256, f->spki) == 0)
+		return;
+	w = where(p);
+	FINDING(p, SEV_ERROR, F_CERT_KEY_MISMATCH, "%s serves the key %s, "
+	    "the plan's cert (%s) has %s: the TLSA 3 1 1 records generated "
+	    "from the plan would not match it, and DANE partners would "
+	    "refuse the gateway; install the plan's certificate there, or "
+	    "point cert at the one it serves", w, a->cert->spki_sha256,
+	    f->spki_from ? f->spki_from : "?", f->spki);
+	free(w);
+}
+
 /* The handshake is done: judge the certificate, then the stream again. */
 static void
 tls_done(struct probe *p)
@@ -459,6 +531,7 @@ tls_done(struct probe *p)
 	}
 	a->dane_used = dane != -1;
 	a->dane_matched = dane == 1;
+	key_as_planned(p, a);
 	if (dane == 0)
 		FINDING(p, SEV_ERROR, F_DANE_MISMATCH, "%s: the certificate "
 		    "matches none of the DNSSEC-secure TLSA records: DANE "
@@ -528,10 +601,14 @@ features_done(struct probe *p)
 		free(w);
 	}
 	p->res->reachable = 1;
-	p->res->answered = p->att;
+	if (p->res->answered < 0)
+		p->res->answered = p->att;
 	goodbye(p);
 	attempt_end(p, OUTCOME_OK, F_COUNT, NULL);
-	finish(p);
+	if (p->req->every)
+		next_address(p);	/* and on, to every endpoint */
+	else
+		finish(p);
 }
 
 static void
@@ -632,9 +709,7 @@ on_connected(struct probe *p)
 	if (getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
 		err = errno;
 	if (err != 0) {
-		attempt_end(p, OUTCOME_FAILED, F_CONNECT_FAILED,
-		    strerror(err));
-		next_address(p);
+		tcp_failed(p, F_CONNECT_FAILED, strerror(err));
 		return;
 	}
 	p->connected_any = 1;
@@ -705,17 +780,13 @@ connect_to(struct probe *p)
 	p->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0);
 	if (p->fd == -1) {
-		attempt_end(p, OUTCOME_FAILED, F_CONNECT_FAILED,
-		    strerror(errno));
-		next_address(p);
+		tcp_failed(p, F_CONNECT_FAILED, strerror(errno));
 		return;
 	}
 	step_to(p, STEP_CONNECT);
 	if (connect(p->fd, (struct sockaddr *)&ss, sl) == -1 &&
 	    errno != EINPROGRESS) {
-		attempt_end(p, OUTCOME_FAILED, F_CONNECT_FAILED,
-		    strerror(errno));
-		next_address(p);
+		tcp_failed(p, F_CONNECT_FAILED, strerror(errno));
 		return;
 	}
 	p->watch = loop_watch(p->e->loop, p->fd, POLLOUT, on_io, p);
@@ -748,6 +819,11 @@ push_addrs(struct probe *p, const struct dns_answer *a)
 	    !p->fallback))
 		return;
 	for (size_t i = 0; i < a->rrset->n; i++) {
+		if (p->naddrs >= MAX_ADDRESSES) {
+			log_info("%s: %s: only the first %d addresses are "
+			    "tried", p->req->domain, a->name, MAX_ADDRESSES);
+			break;
+		}
 		p->addrs = xreallocarray(p->addrs, p->naddrs + 1,
 		    sizeof *p->addrs);
 		p->addrs[p->naddrs++] = xstrdup(a->rrset->rdata[i]);
@@ -932,6 +1008,15 @@ order_cands(struct probe *p)
 		sorted[i] = p->cands[order[i]];
 	free(p->cands);
 	p->cands = sorted;
+	if (p->ncands > MAX_TARGETS) {
+		log_info("%s: %zu SRV targets: only the first %d are tried",
+		    p->req->domain, p->ncands, MAX_TARGETS);
+		for (size_t i = MAX_TARGETS; i < p->ncands; i++) {
+			free(p->cands[i].host);
+			free(p->cands[i].addr);
+		}
+		p->ncands = MAX_TARGETS;
+	}
 	free(order);
 	free(w);
 }
@@ -1027,6 +1112,7 @@ start_probe(struct probe *p)
 
 			add_cand(p, f->addr, f->port, 0, 0, f->direct_tls);
 			p->cands[p->ncands - 1].addr = xstrdup(f->addr);
+			p->cands[p->ncands - 1].fixed = f;
 		}
 		p->ci = (size_t)-1;
 		next_candidate(p);
@@ -1092,6 +1178,8 @@ probe_clear(struct probe *p)
 	dns_answer_free(p->srv[1]);
 	xmpp_free(p->x);
 	buf_free(&p->out);
+	findings_free(&p->failed_stream);
+	findings_free(&p->failed_tcp);
 }
 
 const struct probe_attempt *
@@ -1180,6 +1268,7 @@ probe_run(const struct probe_opts *o, const struct probe_request *reqs,
 		memset(&results[i], 0, sizeof results[i]);
 		results[i].domain = xstrdup(reqs[i].domain);
 		results[i].fixed = reqs[i].fixed != NULL;
+		results[i].every = reqs[i].every;
 		results[i].answered = -1;
 		e.p[i].e = &e;
 		e.p[i].req = &reqs[i];
@@ -1196,11 +1285,21 @@ probe_run(const struct probe_opts *o, const struct probe_request *reqs,
 	for (size_t i = 0; i < n; i++)
 		probe_clear(&e.p[i]);
 	free(e.p);
+	if (e.res != NULL && resolver_is_dead(e.res)) {
+		for (size_t i = 0; i < n; i++)
+			probe_result_free(&results[i]);
+		*cause = xstrdup("nothing answered any question within "
+		    "--timeout, not even the resolver's own zone: the "
+		    "resolver (--resolver, --stub, or resolv.conf's) is dead "
+		    "or unreachable, and no verdict can be given");
+		goto fail;
+	}
 	resolver_free(e.res);
 	tls_config_free(e.tls);
 	loop_free(e.loop);
 	return PROBE_SETUP_OK;
 fail:
+	resolver_free(e.res);
 	tls_config_free(e.tls);
 	loop_free(e.loop);
 	return why;

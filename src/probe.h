@@ -35,6 +35,10 @@ struct probe_fixed {
 	char *addr;
 	unsigned port;
 	int direct_tls;
+	const char *spki;	/* the key it must serve (SPKI SHA-256, hex:
+				 * the plan's cert, whose TLSA records are
+				 * about to be published), or NULL */
+	const char *spki_from;	/* where spki comes from, for messages */
 };
 
 struct probe_request {
@@ -42,6 +46,9 @@ struct probe_request {
 	const char *from;			/* stream 'from', or NULL */
 	const struct probe_fixed *fixed;	/* NULL: find targets in DNS */
 	size_t nfixed;
+	int every;	/* try every endpoint (target, address, port of both
+			 * services), not only until one answers: our own
+			 * domains, whose every published endpoint matters */
 };
 
 enum probe_step { STEP_IDLE, STEP_CONNECT, STEP_STREAM, STEP_STARTTLS,
@@ -89,6 +96,7 @@ struct probe_result {
 	struct findings findings;	/* subject: the domain */
 	char *domain;
 	int fixed;			/* given addresses: no DNS */
+	int every;			/* every endpoint was tried */
 	int reachable;			/* an attempt reached the features
 					 * after TLS */
 	int srv_answered[2];		/* _xmpp-server, _xmpps-server */

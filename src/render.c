@@ -378,6 +378,14 @@ probe_text(struct report *r, const struct probe_result *p)
 		buf_add(&b, ", dialback");
 	for (size_t i = 0; i < a->sasl.n; i++)
 		buf_addf(&b, ", SASL %s", a->sasl.v[i]);
+	if (p->every) {
+		size_t ok = 0;
+
+		for (size_t i = 0; i < p->nattempts; i++)
+			ok += p->attempts[i].outcome == OUTCOME_OK;
+		buf_addf(&b, "; %zu of %zu endpoints answer", ok,
+		    p->nattempts);
+	}
 	buf_addf(&b, ", %llu ms", (unsigned long long)p->ms);
 	line = str_escape(b.s);
 	report_text(r, "%s\n", line);

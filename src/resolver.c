@@ -39,6 +39,10 @@ struct resolver {
 	uint64_t deadline;	/* 0: none */
 	struct query *pending;
 	size_t npending;
+	unsigned long asked, timeouts;	/* answers delivered, of them none
+					 * in time */
+	char *canary;		/* a name this resolver must answer: the
+				 * first stub's zone, else the root */
 };
 
 static int
@@ -157,6 +161,8 @@ resolver_new(struct loop *l, const struct resolver_opts *o, char **cause)
 		*addr++ = '\0';
 		z = dname_normalize(zone);
 		let_through(r, z);
+		if (r->canary == NULL)
+			r->canary = xstrdup(z);
 		err = ub_ctx_set_stub(r->ctx, z[0] ? z : ".", addr, 0);
 		free(z);
 		if (ub_check(err, o->stubs[i], cause) == -1) {
@@ -239,7 +245,33 @@ resolver_free(struct resolver *r)
 	if (r->watch != -1)
 		loop_unwatch(r->loop, r->watch);
 	ub_ctx_delete(r->ctx);
+	free(r->canary);
 	free(r);
+}
+
+static void
+on_canary(void *arg, struct dns_answer *a)
+{
+	int *answered = arg;
+
+	*answered = a->status != DNS_TIMEOUT;
+	dns_answer_free(a);
+}
+
+int
+resolver_is_dead(struct resolver *r)
+{
+	uint64_t deadline = r->deadline;
+	int answered = 0;
+
+	if (r->asked == 0 || r->timeouts < r->asked)
+		return 0;
+	r->deadline = 0;	/* a --timeout of its own */
+	resolver_query(r, r->canary ? r->canary : "", RR_SOA, on_canary,
+	    &answered);
+	loop_run(r->loop);
+	r->deadline = deadline;
+	return !answered;
 }
 
 void
@@ -359,6 +391,8 @@ deliver(struct query *q, struct dns_answer *a)
 
 	unlink_query(r, q);
 	loop_cancel(r->loop, q->timer);
+	r->asked++;
+	r->timeouts += a->status == DNS_TIMEOUT;
 	q->fn(q->arg, a);
 	free(q->name);
 	free(q);

@@ -44,6 +44,13 @@ struct resolver *resolver_new_direct(struct loop *l, const char *zone,
  * time out at once. 0 lifts it. */
 void resolver_set_deadline(struct resolver *r, uint64_t at_ms);
 
+/* 1 when nothing answered at all: every query so far timed out, and so
+ * does a question the resolver must be able to answer (the SOA of the
+ * first --stub zone, else of the root). Then the tool cannot judge
+ * (resolver-failed), rather than every domain failing. Runs the loop for
+ * that question: call it when the loop is otherwise idle. */
+int resolver_is_dead(struct resolver *r);
+
 /* Cancels what is pending (no callbacks) and frees. */
 void resolver_free(struct resolver *r);
 

@@ -8,7 +8,11 @@
 #     authenticates the peer: names, validity and PKIX become info;
 #   - DNSSEC fails closed: no connection to a bogus address, nor to a
 #     target whose TLSA answer is bogus under a secure SRV;
-#   - the A/AAAA fallback of a domain without SRV follows a CNAME.
+#   - the A/AAAA fallback of a domain without SRV follows a CNAME;
+#   - our own domains: every published endpoint is tried; a dead one is a
+#     warning while another answers, an error when none does;
+#   - check --connect ADDR:DIRECT-TLS-PORT speaks direct TLS there, and a
+#     gateway serving another key than the plan's cert is named.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 need jq openssl
 lab_start
@@ -102,4 +106,35 @@ json_ok "... trust-anchor-missing" '[.findings[].id] == ["trust-anchor-missing"]
 # shellcheck disable=SC2086
 expect_status 1 "-q keeps it" "$XMPPCUT" $LAB_OPTS -q probe --trust-anchor none partner-a.test
 check "... on stdout" grep -q '^warning: \[trust-anchor-missing\]' "$T/out"
+# Our own domains after the cutover: both services, every endpoint.
+check "pre and cutover applied" lab_update pre "$LAB_NS1" "$LAB_NS2"
+check "cutover applied" lab_update cutover "$LAB_NS1" "$LAB_NS2"
+expect_status 0 "check: every endpoint answers" xc check
+json_ok "... both services tried: STARTTLS on 5269, direct TLS on 5270" \
+    '[.probes[0].attempts[] | select(.outcome == "ok") | "\(.port) \(.mode)"] | sort == ["5269 starttls", "5270 direct-tls"]'
+# shellcheck disable=SC2086
+"$XMPPCUT" -c "$LAB_PLAN" $LAB_OPTS check >"$T/out" 2>&1
+check "... and the text says so" grep -q '^example.test: reachable via .*; 2 of 2 endpoints answer' "$T/out"
+expect_status 0 "--connect ADDR:5270 (the plan's direct-tls-port): direct TLS" \
+    xc check --connect "$LAB_NEW:5270"
+json_ok "... one place, direct TLS, reachable" '[.connect[] | "\(.reachable) \(.tls.mode)"] == ["true direct-tls"]'
+sed 's|^cert = ca/new.pem|cert = ca/old.pem|' "$LAB_PLAN" >"$LAB_DIR/wrong-key.conf"
+# shellcheck disable=SC2086
+expect_status 2 "--connect a gateway that serves another key than the plan's cert" \
+    "$XMPPCUT" -c "$LAB_DIR/wrong-key.conf" $LAB_OPTS --json check --connect "$LAB_NEW"
+json_ok "... cert-key-mismatch for STARTTLS and direct TLS" \
+    '[.findings[] | select(.id == "cert-key-mismatch")] | length == 2'
+
+# The direct-TLS port closed: the _xmpps-server endpoint is dead.
+while read -r pid name; do [ "$name" = prosody-new ] && kill "$pid"; done <"$LAB_DIR/pids"
+sleep 0.5
+sed 's/^s2s_direct_tls_ports = .*/s2s_direct_tls_ports = { }/' "$LAB_DIR/prosody-new/prosody.cfg.lua" >"$T/prosody-new.cfg.lua"
+start_bg prosody_new prosody -F --config "$T/prosody-new.cfg.lua"
+for _ in $(seq 1 100); do ss -Hltn | grep -q "$LAB_NEW:5269" && break; sleep 0.05; done
+expect_status 1 "a closed direct-TLS port while STARTTLS answers: a warning" xc --timeout 2 check
+json_ok "... connect-failed for new.example.test:5270, a warning" \
+    '[.findings[] | "\(.id) \(.severity)"] == ["connect-failed warning"] and (.findings[0].message | contains("new.example.test:5270"))'
+stop_bg prosody_new
+expect_status 2 "the new gateway down: no endpoint answers: an error" xc --timeout 2 check
+json_ok "... connect-failed, an error" '[.findings[] | select(.id == "connect-failed" and .severity == "error")] | length >= 1'
 done_testing
