@@ -211,8 +211,10 @@ cmd_check_exec(struct globals *g, int argc, char **argv)
 		goto emit;
 	resolver_opts_from(&ro, g);
 	cmd_trust_anchor(r, &ro);
+	memset(&dl, 0, sizeof dl);
 	dl.ro = &ro;
 	dl.plan = p;
+	dl.family = g->family;
 	if (o.stage_given) {
 		dl.stage = o.stage;
 		dl.ttl_limit = o.stage != STAGE_FINAL;

@@ -290,8 +290,10 @@ monitor(struct report *r, struct globals *g, const struct monitor_opts *o,
 
 	resolver_opts_from(&ro, g);
 	cmd_trust_anchor(r, &ro);
+	memset(&dl, 0, sizeof dl);
 	dl.ro = &ro;
 	dl.plan = p;
+	dl.family = g->family;
 	dl.stage = o->stage_given ? o->stage : o->expect_given &&
 	    o->expect == ROLE_OLD ? STAGE_CURRENT : STAGE_FINAL;
 	dl.ttl_limit = o->stage_given && o->stage != STAGE_FINAL;

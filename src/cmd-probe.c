@@ -90,6 +90,7 @@ probe_opts_from(struct probe_opts *po, struct resolver_opts *ro,
 	po->ro = ro;
 	po->timeout_ms = g->timeout * 1000;
 	po->jobs = g->jobs;
+	po->family = g->family;
 	po->ca_file = g->ca;
 	po->now = time(NULL);
 	po->warn_days = CERT_DEFAULT_WARN_DAYS;

@@ -29,7 +29,7 @@ enum {
 	OPT_LIST_FINDINGS,
 };
 
-#define GLOBAL_SHORTOPTS "c:j:qvhV"
+#define GLOBAL_SHORTOPTS "c:j:qvhV46"
 
 static const struct option global_longopts[] = {
 	{ "plan", required_argument, NULL, 'c' },
@@ -61,6 +61,8 @@ static const char global_help[] =
     "      --ca FILE              CA bundle for TLS (default: system store)\n"
     "      --timeout SECONDS      bound of each network step (default 10)\n"
     "  -j, --jobs N               concurrent probes (default 32)\n"
+    "  -4, -6                     IPv4 or IPv6 only: the addresses\n"
+    "                             connected to, the name servers asked\n"
     "  -q, --quiet                only warnings and errors\n"
     "  -v, --verbose              more diagnostics on stderr\n"
     "  -h, --help                 this help\n"
@@ -237,6 +239,10 @@ global_opt(struct globals *g, const char *cmd, int opt, const char *arg)
 			return cmd_usage_error(cmd, "--jobs %s: expected a "
 			    "number from 1 to 10000", arg);
 		g->jobs = (unsigned)v;
+		return 0;
+	case '4':
+	case '6':
+		g->family = opt - '0';
 		return 0;
 	case 'q':
 		g->quiet = 1;

@@ -24,6 +24,7 @@ struct globals {
 	const char *ca;
 	unsigned timeout;		/* seconds */
 	unsigned jobs;
+	int family;			/* -4, -6: 4 or 6; 0: both */
 };
 
 #define DEFAULT_TIMEOUT 10

@@ -12,11 +12,13 @@
 
 #include "dname.h"
 #include "dnscheck.h"
+#include "nsquery.h"
 #include "util.h"
 
 /* Answers of one resolver, and what was asked of it. */
 struct answers {
-	struct resolver *res;
+	struct resolver *res;		/* the validating resolver, or */
+	struct nsserver *ns;		/* one server asked alone */
 	struct dns_answer **v;
 	size_t n, cap;
 	char **asked;
@@ -26,6 +28,7 @@ struct answers {
 struct server {
 	char *name, *addr;
 	struct answers a;
+	int dead;		/* unreachable or lame: not compared */
 };
 
 struct zone {
@@ -58,7 +61,10 @@ ask(struct answers *s, const char *name, enum rrtype type)
 	}
 	grow(&s->asked, &s->capasked, s->nasked + 1, sizeof *s->asked);
 	s->asked[s->nasked++] = key;
-	resolver_query(s->res, name, type, on_answer, s);
+	if (s->ns != NULL)
+		nsserver_query(s->ns, name, type, on_answer, s);
+	else
+		resolver_query(s->res, name, type, on_answer, s);
 }
 
 static struct dns_answer *
@@ -80,6 +86,7 @@ answers_free(struct answers *s)
 	free(s->v);
 	free(s->asked);
 	resolver_free(s->res);
+	nsserver_free(s->ns);
 }
 
 /* The answer's data, "none" when there is none; newly allocated. */
@@ -104,31 +111,75 @@ answer_values(const struct dns_answer *a)
 	return buf_take(&b);
 }
 
-/* The record source of dnscheck, over the main resolver's answers. An
- * alias answers A/AAAA through its canonical name: to dnscheck it has a
- * CNAME and no address of its own. */
+/* The record source of dnscheck: the validating resolver's answers, with
+ * the TTLs that the zone's authoritative servers give (a resolver's cached
+ * TTL counts down; ttl-above-cutover is about the TTL the zone publishes).
+ * An alias answers A/AAAA through its canonical name: to dnscheck it has
+ * a CNAME and no address of its own. */
+struct live {
+	struct answers *m;
+	const struct zone *z;	/* per plan domain */
+	size_t nz;
+};
+
+static const struct dns_answer *
+authoritative(const struct live *lv, const char *owner, enum rrtype type)
+{
+	for (size_t i = 0; i < lv->nz; i++) {
+		const struct zone *z = &lv->z[i];
+
+		if (z->apex == NULL || !dname_is_under(owner, z->apex))
+			continue;
+		for (size_t k = 0; k < z->nservers; k++) {
+			const struct dns_answer *a;
+
+			if (z->servers[k].dead)
+				continue;
+			a = found(&z->servers[k].a, owner, type);
+			if (a != NULL && a->status == DNS_OK)
+				return a;
+		}
+	}
+	return NULL;
+}
+
 static struct rrset *
 live_get(void *ctx, const char *owner, enum rrtype type)
 {
-	struct answers *m = ctx;
+	struct live *lv = ctx;
+	const struct dns_answer *auth;
 	struct dns_answer *a;
 	struct rrset *s;
+	char *v1, *v2;
 
 	if (type == RR_CNAME) {
-		if ((a = found(m, owner, RR_A)) == NULL || a->canonname == NULL)
-			a = found(m, owner, RR_AAAA);
+		if ((a = found(lv->m, owner, RR_A)) == NULL ||
+		    a->canonname == NULL)
+			a = found(lv->m, owner, RR_AAAA);
 		if (a == NULL || a->canonname == NULL)
 			return NULL;
 		s = rrset_new(owner, RR_CNAME, NULL, 0);
 		rrset_add(s, 0, a->canonname);
 		return s;
 	}
-	a = found(m, owner, type);
+	a = found(lv->m, owner, type);
 	if (a == NULL || a->status != DNS_OK || a->rrset == NULL)
 		return NULL;
 	if ((type == RR_A || type == RR_AAAA) && a->canonname != NULL)
 		return NULL;
-	return rrset_clone(a->rrset);
+	s = rrset_clone(a->rrset);
+	if ((auth = authoritative(lv, owner, type)) != NULL &&
+	    auth->rrset != NULL) {
+		v1 = answer_values(a);
+		v2 = answer_values(auth);
+		if (strcmp(v1, v2) == 0) {
+			s->ttl = auth->rrset->ttl;
+			s->ttl_mixed = auth->rrset->ttl_mixed;
+		}
+		free(v1);
+		free(v2);
+	}
+	return s;
 }
 
 static int
@@ -142,7 +193,7 @@ live_in_scope(void *ctx, const char *name)
 static int
 live_failed(void *ctx, const char *owner, enum rrtype type)
 {
-	struct dns_answer *a = found(ctx, owner, type);
+	struct dns_answer *a = found(((struct live *)ctx)->m, owner, type);
 
 	return a == NULL || a->status != DNS_OK;
 }
@@ -272,10 +323,73 @@ find_apexes(struct loop *l, struct answers *m, struct zone *z, size_t nz)
 	}
 }
 
-/* Levels 4 and 5: the apex's NS, their addresses, then each of them. */
+/* 1 when addr is of the family asked for (0: any, 4, 6). */
+static int
+family_ok(const char *addr, int family)
+{
+	int v6 = strchr(addr, ':') != NULL;
+
+	return family == 0 || (family == 6) == v6;
+}
+
+/* The TLSA records of a domain's SRV targets in the zone, of a server. */
+static void
+ask_server_tlsa(struct answers *sa, const struct answers *m,
+    const char *domain, const char *apex)
+{
+	for (int svc = 0; svc < 2; svc++) {
+		char *owner = xasprintf("%s._tcp.%s", svc ? "_xmpps-server" :
+		    "_xmpp-server", domain);
+		struct dns_answer *a = found(m, owner, RR_SRV);
+
+		for (size_t i = 0; a != NULL && a->rrset != NULL &&
+		    i < a->rrset->n; i++) {
+			const struct srv_rdata *r = &a->rrset->srv[i];
+			char *tl;
+
+			if (r->target[0] == '\0' ||
+			    !dname_is_under(r->target, apex))
+				continue;
+			tl = xasprintf("_%u._tcp.%s", r->port, r->target);
+			ask(sa, tl, RR_TLSA);
+			free(tl);
+		}
+		free(owner);
+	}
+}
+
+static void
+add_server(struct loop *l, struct zone *z, const char *name,
+    const char *addr, const struct dnslive_opts *o, struct findings *f)
+{
+	struct server *s;
+	char *cause = NULL;
+	struct nsserver *ns = nsserver_new(l, addr, 53, o->ro->timeout_ms,
+	    &cause);
+
+	if (ns == NULL) {
+		findings_add(f, SEV_WARNING, F_NS_UNREACHABLE, name, "cannot "
+		    "ask %s (%s) for zone %s: %s; propagation is not verified "
+		    "there", name, addr, z->apex, cause);
+		free(cause);
+		return;
+	}
+	z->servers = xreallocarray(z->servers, z->nservers + 1,
+	    sizeof *z->servers);
+	s = &z->servers[z->nservers++];
+	memset(s, 0, sizeof *s);
+	s->a.ns = ns;
+	s->name = xstrdup(name);
+	s->addr = xstrdup(addr);
+}
+
+/* Levels 4 and 5: the apex's NS and their addresses; each server is
+ * asked for the SOA alone (RD=0, no referral followed): one that does
+ * not answer is ns-unreachable, one that answers but not for the zone
+ * ns-lame, once each; the others are asked the rest. */
 static void
 ask_servers(struct loop *l, struct answers *m, struct zone *z,
-    const struct dnslive_opts *o)
+    const struct dnslive_opts *o, struct findings *f)
 {
 	struct dns_answer *ns = found(m, z->apex, RR_NS);
 	const struct plan *p = o->plan;
@@ -284,37 +398,62 @@ ask_servers(struct loop *l, struct answers *m, struct zone *z,
 	    i < ns->rrset->n; i++) {
 		char *name = xstrndup(ns->rrset->rdata[i],
 		    strlen(ns->rrset->rdata[i]) - 1);
+		size_t before = z->nservers, seen = 0;
 
 		for (int t = 0; t < 2; t++) {
 			struct dns_answer *a = found(m, name, t ? RR_AAAA :
 			    RR_A);
 
-			for (size_t k = 0; a != NULL && a->rrset != NULL &&
-			    k < a->rrset->n; k++) {
-				struct server *s;
-				char *cause = NULL;
-
-				z->servers = xreallocarray(z->servers,
-				    z->nservers + 1, sizeof *z->servers);
-				s = &z->servers[z->nservers];
-				memset(s, 0, sizeof *s);
-				s->a.res = resolver_new_direct(l, z->apex,
-				    a->rrset->rdata[k], o->ro->timeout_ms,
-				    &cause);
-				free(cause);
-				if (s->a.res == NULL)
-					continue;
-				s->name = xstrdup(name);
-				s->addr = xstrdup(a->rrset->rdata[k]);
-				z->nservers++;
+			for (size_t k = 0; a != NULL && a->status == DNS_OK &&
+			    a->rrset != NULL && k < a->rrset->n; k++) {
+				seen++;
+				if (family_ok(a->rrset->rdata[k], o->family))
+					add_server(l, z, name,
+					    a->rrset->rdata[k], o, f);
 			}
 		}
+		if (z->nservers == before && seen == 0)
+			findings_add(f, SEV_WARNING, F_NS_UNREACHABLE, name,
+			    "name server %s of zone %s has no address: "
+			    "resolvers cannot ask it, and propagation is not "
+			    "verified there", name, z->apex);
+		else if (z->nservers == before)
+			findings_add(f, SEV_WARNING, F_NS_UNREACHABLE, name,
+			    "name server %s of zone %s has no IPv%d address: "
+			    "propagation is not verified there", name,
+			    z->apex, o->family);
 		free(name);
+	}
+	for (size_t i = 0; i < z->nservers; i++)
+		ask(&z->servers[i].a, z->apex, RR_SOA);
+	loop_run(l);
+	for (size_t i = 0; i < z->nservers; i++) {
+		struct server *s = &z->servers[i];
+		struct dns_answer *soa = found(&s->a, z->apex, RR_SOA);
+
+		if (soa != NULL && soa->status == DNS_OK &&
+		    soa->rrset != NULL)
+			continue;
+		s->dead = 1;
+		if (soa != NULL && soa->lame)
+			findings_add(f, SEV_ERROR, F_NS_LAME, s->name, "%s "
+			    "(%s) is named by the NS records of zone %s but "
+			    "does not serve it (%s): resolvers that ask it "
+			    "fail or retry elsewhere; load the zone there or "
+			    "remove the NS record", s->name, s->addr, z->apex,
+			    soa->error ? soa->error : "no SOA");
+		else
+			findings_add(f, SEV_WARNING, F_NS_UNREACHABLE, s->name,
+			    "%s (%s), a name server of zone %s, does not "
+			    "answer (%s): propagation is not verified there",
+			    s->name, s->addr, z->apex, soa && soa->error ?
+			    soa->error : soa ? "no SOA" : "no answer");
 	}
 	for (size_t i = 0; i < z->nservers; i++) {
 		struct answers *sa = &z->servers[i].a;
 
-		ask(sa, z->apex, RR_SOA);
+		if (z->servers[i].dead)
+			continue;
 		for (size_t d = 0; d < p->ndomains; d++) {
 			char **t;
 			size_t n;
@@ -337,20 +476,36 @@ ask_servers(struct loop *l, struct answers *m, struct zone *z,
 				ask(sa, t[k], RR_AAAA);
 			}
 			free(t);
+			ask_server_tlsa(sa, m, p->domains[d], z->apex);
+		}
+		/* the expected gateways' addresses, as the plan names them */
+		for (size_t g = 0; g < p->ngateways; g++) {
+			const struct gateway *gw = &p->gateways[g];
+
+			if (gw->role != stage_role(o->stage) ||
+			    !dname_is_under(gw->host, z->apex))
+				continue;
+			ask(sa, gw->host, RR_A);
+			ask(sa, gw->host, RR_AAAA);
 		}
 	}
 	loop_run(l);
 }
 
-/* What the servers of a zone serve, compared question by question. */
+/* What the servers of a zone serve, compared question by question, among
+ * those that answer for the zone. */
 static void
 compare_servers(const struct zone *z, struct findings *f)
 {
+	const struct server *ref = NULL;
 	const struct answers *first;
 
-	if (z->nservers == 0)
+	for (size_t i = 0; ref == NULL && i < z->nservers; i++)
+		if (!z->servers[i].dead)
+			ref = &z->servers[i];
+	if (ref == NULL)
 		return;
-	first = &z->servers[0].a;
+	first = &ref->a;
 	for (size_t q = 0; q < first->nasked; q++) {
 		char *name = xstrdup(first->asked[q]), *slash;
 		enum rrtype type = RR_SRV;
@@ -371,6 +526,8 @@ compare_servers(const struct zone *z, struct findings *f)
 			struct dns_answer *a = found(&s->a, name, type);
 			char *v;
 
+			if (s->dead || s == ref)
+				continue;
 			if (a == NULL || a->status != DNS_OK) {
 				findings_add(f, SEV_ERROR, F_DNS_FAILURE, name,
 				    "authoritative server %s (%s) gave no %s "
@@ -380,18 +537,58 @@ compare_servers(const struct zone *z, struct findings *f)
 				continue;
 			}
 			v = answer_values(a);
-			if (i > 0 && strcmp(v, v0) != 0)
+			if (strcmp(v, v0) != 0)
 				findings_add(f, SEV_ERROR, F_NS_INCONSISTENT,
 				    name, "the zone's servers disagree on the "
 				    "%s records: %s (%s) serves %s, %s (%s) "
 				    "serves %s; wait for the change to reach "
 				    "every server, or fix the one behind",
-				    rrtype_name(type), z->servers[0].name,
-				    z->servers[0].addr, v0, s->name, s->addr, v);
+				    rrtype_name(type), ref->name, ref->addr, v0,
+				    s->name, s->addr, v);
 			free(v);
 		}
 		free(v0);
 		free(name);
+	}
+}
+
+/* Where the validating resolver answers other records than the zone's
+ * servers serve, its answer came from a cache: say so, and until when a
+ * cache may hold it. */
+static void
+stale_cache(const struct answers *m, const struct zone *z, struct findings *f)
+{
+	const struct server *ref = NULL;
+
+	for (size_t i = 0; ref == NULL && i < z->nservers; i++)
+		if (!z->servers[i].dead)
+			ref = &z->servers[i];
+	for (size_t i = 0; ref != NULL && i < ref->a.n; i++) {
+		const struct dns_answer *auth = ref->a.v[i], *c;
+		char *va, *vc, when[32];
+		time_t until;
+		struct tm tm;
+
+		if (auth->type == RR_SOA || auth->status != DNS_OK ||
+		    (c = found(m, auth->name, auth->type)) == NULL ||
+		    c->status != DNS_OK || c->rrset == NULL)
+			continue;
+		va = answer_values(auth);
+		vc = answer_values(c);
+		if (strcmp(va, vc) != 0) {
+			until = time(NULL) + (time_t)c->rrset->ttl;
+			gmtime_r(&until, &tm);
+			strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC",
+			    &tm);
+			findings_add(f, SEV_INFO, F_CACHE_STALE, auth->name,
+			    "the resolver still answers %s for the %s records "
+			    "(from its cache, %lu s left) where the zone's "
+			    "servers serve %s: caches that hold the old answer "
+			    "keep it until %s", vc, rrtype_name(auth->type),
+			    (unsigned long)c->rrset->ttl, va, when);
+		}
+		free(va);
+		free(vc);
 	}
 }
 
@@ -597,7 +794,8 @@ dnslive_check(const struct dnslive_opts *o, struct findings *f,
 	struct loop *l;
 	struct answers m;
 	struct zone *z;
-	struct rrsource src = { live_get, live_in_scope, live_failed, &m };
+	struct live lv = { 0 };
+	struct rrsource src = { live_get, live_in_scope, live_failed, &lv };
 	struct dnscheck dc;
 	char *err = NULL;
 
@@ -660,6 +858,18 @@ dnslive_check(const struct dnslive_opts *o, struct findings *f,
 	}
 	loop_run(l);
 
+	/* One zone's servers are asked once, for its first domain; then the
+	 * records are judged, with the TTLs the servers give. */
+	for (size_t d = 0; d < p->ndomains; d++) {
+		if (z[d].apex != NULL && first_of_zone(z, d) == d) {
+			ask_servers(l, &m, &z[d], o, f);
+			compare_servers(&z[d], f);
+			stale_cache(&m, &z[d], f);
+		}
+	}
+	lv.m = &m;
+	lv.z = z;
+	lv.nz = p->ndomains;
 	memset(&dc, 0, sizeof dc);
 	dc.src = &src;
 	dc.plan = p;
@@ -684,13 +894,6 @@ dnslive_check(const struct dnslive_opts *o, struct findings *f,
 		free(err);
 	}
 
-	/* One zone's servers are asked once, for its first domain. */
-	for (size_t d = 0; d < p->ndomains; d++) {
-		if (z[d].apex != NULL && first_of_zone(z, d) == d) {
-			ask_servers(l, &m, &z[d], o);
-			compare_servers(&z[d], f);
-		}
-	}
 	out->v = xcalloc(p->ndomains, sizeof *out->v);
 	out->n = p->ndomains;
 	for (size_t d = 0; d < p->ndomains; d++)

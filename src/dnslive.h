@@ -15,6 +15,7 @@ struct dnslive_opts {
 	enum stage stage;	/* the records expected (STAGE_CURRENT: the
 				 * old gateways) */
 	int ttl_limit;		/* TTLs above cutover-ttl are findings */
+	int family;		/* name servers asked over: 0 both, 4, 6 */
 };
 
 /* One authoritative server of a domain's zone. */

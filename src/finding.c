@@ -101,6 +101,16 @@ const struct finding_kind finding_kinds[F_COUNT] = {
 	[F_NS_INCONSISTENT] = { "ns-inconsistent", E, 0,
 	    "the zone's authoritative servers do not all serve the same "
 	    "records: the change has not reached them all" },
+	[F_NS_UNREACHABLE] = { "ns-unreachable", W, 0,
+	    "an authoritative server of the zone has no address or does not "
+	    "answer: propagation not verified there" },
+	[F_NS_LAME] = { "ns-lame", E, 0,
+	    "a server named by the zone's NS records answers, but not for the "
+	    "zone (REFUSED, SERVFAIL, no authority): resolvers that ask it "
+	    "fail or retry" },
+	[F_CACHE_STALE] = { "cache-stale", I, 0,
+	    "the resolver answers from its cache what the zone's servers no "
+	    "longer serve: caches may hold it until the time named" },
 	[F_CONNECT_FAILED] = { "connect-failed", E, 0,
 	    "no address of any target accepted TCP, or no target has an "
 	    "address" },

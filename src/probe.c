@@ -818,6 +818,9 @@ push_addrs(struct probe *p, const struct dns_answer *a)
 	    a->dnssec == DNSSEC_BOGUS || (a->canonname != NULL &&
 	    !p->fallback))
 		return;
+	if ((p->e->o->family == 4 && a->type == RR_AAAA) ||
+	    (p->e->o->family == 6 && a->type == RR_A))
+		return;		/* -4, -6 */
 	for (size_t i = 0; i < a->rrset->n; i++) {
 		if (p->naddrs >= MAX_ADDRESSES) {
 			log_info("%s: %s: only the first %d addresses are "

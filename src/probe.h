@@ -22,6 +22,8 @@
 struct probe_opts {
 	const struct resolver_opts *ro;	/* NULL when every request is fixed */
 	unsigned timeout_ms;		/* each step as a whole */
+	int family;			/* 4 or 6: only those addresses;
+					 * 0: both */
 	unsigned jobs;
 	const char *ca_file;		/* NULL: the system store */
 	time_t now;

@@ -1,7 +1,6 @@
 /* resolver.c — DNS lookups with DNSSEC validation (libunbound). */
 #include "resolver.h"
 
-#include <ldns/ldns.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +9,7 @@
 #include <unistd.h>
 
 #include "dname.h"
+#include "dnswire.h"
 #include "log.h"
 #include "util.h"
 
@@ -44,28 +44,6 @@ struct resolver {
 	char *canary;		/* a name this resolver must answer: the
 				 * first stub's zone, else the root */
 };
-
-static int
-wire_type(enum rrtype t)
-{
-	switch (t) {
-	case RR_SRV:
-		return LDNS_RR_TYPE_SRV;
-	case RR_A:
-		return LDNS_RR_TYPE_A;
-	case RR_AAAA:
-		return LDNS_RR_TYPE_AAAA;
-	case RR_TLSA:
-		return LDNS_RR_TYPE_TLSA;
-	case RR_CNAME:
-		return LDNS_RR_TYPE_CNAME;
-	case RR_NS:
-		return LDNS_RR_TYPE_NS;
-	case RR_SOA:
-		return LDNS_RR_TYPE_SOA;
-	}
-	return 0;
-}
 
 const char *
 dnssec_name(enum dnssec_state s)
@@ -138,7 +116,8 @@ static int
 finalize(struct resolver *r, char **cause)
 {
 	struct ub_result *res = NULL;
-	int err = ub_resolve(r->ctx, "localhost.", LDNS_RR_TYPE_A, 1, &res);
+	int err = ub_resolve(r->ctx, "localhost.", dnswire_type(RR_A), 1,
+	    &res);
 
 	ub_resolve_free(res);
 	return ub_check(err, "cannot start the resolver (check the trust "
@@ -193,23 +172,6 @@ resolver_new(struct loop *l, const struct resolver_opts *o, char **cause)
 fail:
 	resolver_free(r);
 	return NULL;
-}
-
-struct resolver *
-resolver_new_direct(struct loop *l, const char *zone, const char *addr,
-    unsigned timeout_ms, char **cause)
-{
-	struct resolver *r = new_common(l, timeout_ms, cause);
-
-	if (r == NULL)
-		return NULL;
-	let_through(r, zone);
-	if (ub_check(ub_ctx_set_stub(r->ctx, zone[0] ? zone : ".", addr, 0),
-	    addr, cause) == -1 || finalize(r, cause) == -1) {
-		resolver_free(r);
-		return NULL;
-	}
-	return r;
 }
 
 static void
@@ -344,43 +306,15 @@ static struct rrset *
 answer_rrset(const struct ub_result *res, enum rrtype type,
     const char *owner)
 {
-	ldns_pkt *pkt = NULL;
-	ldns_rr_list *an;
-	struct rrset *s = NULL;
+	struct dnswire_answer da;
+	struct rrset *s;
 
-	if (ldns_wire2pkt(&pkt, res->answer_packet,
-	    (size_t)res->answer_len) != LDNS_STATUS_OK)
+	if (dnswire_read(res->answer_packet, (size_t)res->answer_len, type,
+	    owner, &da) == -1)
 		return NULL;
-	an = ldns_pkt_answer(pkt);
-	for (size_t i = 0; i < ldns_rr_list_rr_count(an); i++) {
-		ldns_rr *rr = ldns_rr_list_rr(an, i);
-		struct buf b = { 0 };
-		char *o, *v;
-
-		if ((int)ldns_rr_get_type(rr) != wire_type(type))
-			continue;
-		o = ldns_rdf2str(ldns_rr_owner(rr));
-		v = o ? dname_normalize(o) : xstrdup("");
-		free(o);
-		if (strcmp(v, owner) != 0) {
-			free(v);
-			continue;
-		}
-		free(v);
-		for (size_t k = 0; k < ldns_rr_rd_count(rr); k++) {
-			char *f = ldns_rdf2str(ldns_rr_rdf(rr, k));
-
-			buf_addf(&b, "%s%s", k ? " " : "", f ? f : "");
-			free(f);
-		}
-		if (s == NULL)
-			s = rrset_new(owner, type, NULL, 0);
-		if (rrset_add(s, ldns_rr_ttl(rr), b.s ? b.s : "") == -1)
-			log_debug("%s %s: cannot read %s", owner,
-			    rrtype_name(type), b.s);
-		buf_free(&b);
-	}
-	ldns_pkt_free(pkt);
+	s = da.rrset;
+	da.rrset = NULL;
+	dnswire_answer_free(&da);
 	return s;
 }
 
@@ -408,13 +342,9 @@ on_result(void *arg, int err, struct ub_result *res)
 	if (err != 0 || res == NULL) {
 		a->status = DNS_FAILURE;
 		a->error = xstrdup(ub_strerror(err));
-	} else if (res->rcode != LDNS_RCODE_NOERROR &&
-	    res->rcode != LDNS_RCODE_NXDOMAIN) {
-		char *rc = ldns_pkt_rcode2str((ldns_pkt_rcode)res->rcode);
-
+	} else if (res->rcode != 0 && res->rcode != 3) {	/* NXDOMAIN */
 		a->status = DNS_FAILURE;
-		a->error = xasprintf("%s", rc ? rc : "error");
-		free(rc);
+		a->error = xstrdup(dnswire_rcode_name(res->rcode));
 	} else {
 		a->status = DNS_OK;
 		a->nxdomain = res->nxdomain;
@@ -493,7 +423,7 @@ resolver_query(struct resolver *r, const char *name, enum rrtype type,
 	r->pending = q;
 	r->npending++;
 	fq = xasprintf("%s.", q->name);
-	err = ub_resolve_async(r->ctx, fq, wire_type(type), 1, q, on_result,
+	err = ub_resolve_async(r->ctx, fq, dnswire_type(type), 1, q, on_result,
 	    &q->async_id);
 	free(fq);
 	if (err != 0) {

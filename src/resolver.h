@@ -34,12 +34,6 @@ struct resolver *resolver_new(struct loop *l, const struct resolver_opts *o,
  * then no answer can be DNSSEC-secure. */
 const char *resolver_trust_anchor(const struct resolver_opts *o);
 
-/* A resolver that asks one authoritative server (addr, port 53 unless
- * ADDR@PORT) directly for names in zone, without validation: for
- * comparing what each server of a zone serves. */
-struct resolver *resolver_new_direct(struct loop *l, const char *zone,
-    const char *addr, unsigned timeout_ms, char **cause);
-
 /* No query of r may run past this moment (now_ms() clock): later ones
  * time out at once. 0 lifts it. */
 void resolver_set_deadline(struct resolver *r, uint64_t at_ms);
@@ -73,6 +67,9 @@ struct dns_answer {
 	char *canonname;	/* NULL unless name is an alias */
 	struct rrset *rrset;	/* the data (at canonname), or NULL */
 	uint64_t ms;		/* how long it took */
+	int lame;		/* (nsquery) the server answered, but not for
+				 * the zone: REFUSED, SERVFAIL, NOTAUTH or no
+				 * authority */
 };
 
 /* Called once per query; the answer is the callee's (dns_answer_free). */

@@ -75,6 +75,56 @@ expect_status 3 "a trust anchor file that is not one" "$XMPPCUT" -c "$LAB_PLAN" 
 check "... and libunbound's log stays out of the way" test ! -s "$T/err"
 expect_status 3 "a resolver that is not an address" "$XMPPCUT" -c "$LAB_PLAN" --resolver "not an address" check
 
+# Name servers that cannot be asked, or do not serve the zone: one
+# finding per server, asked on its own (RD=0, no referral followed).
+# ns3: an NSD that serves another zone (lame), ns4: nothing listens,
+# ns5: no address at all.
+NET=${LAB_NS1%.*}
+mkdir -p "$T/nsd"
+printf '$ORIGIN other.test.\n$TTL 300\n@ SOA ns1 hostmaster 1 3600 600 86400 300\n@ NS ns1\nns1 A %s.31\n' "$NET" >"$T/nsd/other.test.zone"
+cat >"$T/nsd/nsd.conf" <<NSD
+server:
+    ip-address: $NET.31@53
+    port: 53
+    username: ""
+    chroot: ""
+    database: ""
+    pidfile: "$T/nsd/nsd.pid"
+    xfrdfile: "$T/nsd/xfrd.state"
+    zonelistfile: "$T/nsd/zone.list"
+    xfrdir: "$T/nsd"
+    logfile: "$T/nsd/nsd.log"
+remote-control:
+    control-enable: no
+zone:
+    name: other.test
+    zonefile: "$T/nsd/other.test.zone"
+NSD
+start_bg nsd nsd -d -c "$T/nsd/nsd.conf"
+wait_dns "$NET.31" 53 other.test
+for ns in "$LAB_NS1" "$LAB_NS2"; do
+	printf 'server %s 53\nzone example.test.\nupdate add example.test. 3600 NS ns3.example.test.\nupdate add example.test. 3600 NS ns4.example.test.\nupdate add example.test. 3600 NS ns5.example.test.\nupdate add ns3.example.test. 3600 A %s.31\nupdate add ns4.example.test. 3600 A %s.41\nsend\n' \
+	    "$ns" "$NET" "$NET" | nsupdate -k "$LAB_TSIG"
+done
+sleep 0.5
+start=$(date +%s%N)
+expect_status 2 "a lame, a silent and an address-less name server" xc --timeout 2 check --dns-only
+elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+json_ok "ns-lame for ns3, ns-unreachable for ns4 and ns5, once each, nothing else" \
+    '[.findings[] | "\(.id) \(.subject)"] | sort == ["ns-lame ns3.example.test", "ns-unreachable ns4.example.test", "ns-unreachable ns5.example.test"]'
+check "... within the --timeout ($elapsed ms)" test "$elapsed" -lt 3500
+json_ok "the two that serve the zone were compared" '[.domains[0].servers[] | select(.serial != null)] | length == 2'
+for ns in "$LAB_NS1" "$LAB_NS2"; do
+	printf 'server %s 53\nzone example.test.\nupdate delete example.test. NS ns3.example.test.\nsend\n' "$ns" |
+	    nsupdate -k "$LAB_TSIG"
+done
+sleep 0.5
+expect_status 1 "without the lame one: warnings only" xc --timeout 2 check --dns-only
+expect_status 1 "-6: no name server has an IPv6 address" xc -6 --timeout 2 check --dns-only
+json_ok "... each said once" '[.findings[] | select(.id == "ns-unreachable") | .subject] | sort == ["ns1.example.test", "ns2.example.test", "ns4.example.test", "ns5.example.test"]'
+json_ok "... the message says IPv6" '[.findings[] | select(.subject == "ns1.example.test") | .message | contains("no IPv6 address")] == [true]'
+stop_bg nsd
+
 # Every server stopped: nothing answers at all, not even the stub's own
 # zone: the tool cannot judge (resolver-failed, exit 3), never "CRITICAL:
 # partners cannot resolve it either", and never a hang: the lookups take

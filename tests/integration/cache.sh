@@ -1,0 +1,51 @@
+#!/bin/bash
+# check through a caching resolver (a real unbound in front of the lab):
+# TTL verdicts use the TTLs the zone's servers give, not the resolver's
+# counting-down ones, and where the resolver still answers from its cache
+# what the servers no longer serve, cache-stale says until when.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+need jq unbound
+lab_start
+NET=${LAB_NS1%.*}
+PORT=$(free_port)
+U=$NET.99
+mkdir -p "$T/unbound"
+cat >"$T/unbound/unbound.conf" <<CONF
+server:
+    interface: $U@$PORT
+    port: $PORT
+    do-daemonize: no
+    username: ""
+    chroot: ""
+    directory: "$T/unbound"
+    pidfile: "$T/unbound/unbound.pid"
+    use-syslog: no
+    logfile: "$T/unbound/unbound.log"
+    access-control: 127.0.0.0/8 allow
+    do-not-query-localhost: no
+    local-zone: "test." nodefault
+    trust-anchor-file: "$LAB_TA"
+stub-zone:
+    name: "example.test"
+    stub-addr: $LAB_NS1@53
+    stub-addr: $LAB_NS2@53
+CONF
+start_bg unbound unbound -d -c "$T/unbound/unbound.conf"
+wait_dns "$U" "$PORT" example.test || { not_ok "unbound starts"; done_testing; }
+xc() { "$XMPPCUT" -c "$LAB_PLAN" --resolver "$U@$PORT" --trust-anchor "$LAB_TA" --json "$@"; }
+
+expect_status 0 "through the caching resolver: check --expect old" xc check --expect old --dns-only
+json_ok "the SRV, secure, TTL 3600, now in unbound's cache" \
+    '.domains[0].records[0] | .dnssec == "secure" and .ttl <= 3600 and .rdata == ["0 0 5269 old.example.test."]'
+check "pre applied" lab_update pre "$LAB_NS1" "$LAB_NS2"
+# unbound still holds the TTL-3600 records; the servers give 300
+expect_status 0 "pre: check --stage pre judges the servers' TTL 300" xc check --stage pre --dns-only
+json_ok "... while the resolver's answer still counts down from 3600" \
+    '.domains[0].records[0].ttl > 300'
+json_ok "... no finding" '.findings == []'
+check "cutover applied" lab_update cutover "$LAB_NS1" "$LAB_NS2"
+expect_status 2 "cutover, the resolver's cache still old: what it answers is judged" xc check --dns-only
+json_ok "cache-stale says the servers serve the new SRV, and until when the old one may be held" \
+    '[.findings[] | select(.id == "cache-stale" and .subject == "_xmpp-server._tcp.example.test" and (.message | contains("new.example.test") and contains("keep it until")))] | length == 1'
+json_ok "... an info" '[.findings[] | select(.id == "cache-stale") | .severity] | unique == ["info"]'
+done_testing
