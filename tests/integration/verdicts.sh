@@ -12,7 +12,8 @@
 #   - our own domains: every published endpoint is tried; a dead one is a
 #     warning while another answers, an error when none does;
 #   - check --connect ADDR:DIRECT-TLS-PORT speaks direct TLS there, and a
-#     gateway serving another key than the plan's cert is named.
+#     gateway serving another key than the plan's cert is named;
+#   - many targets: at most 16 are tried, and --max-time bounds the run.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 need jq openssl
 lab_start
@@ -106,6 +107,30 @@ json_ok "... trust-anchor-missing" '[.findings[].id] == ["trust-anchor-missing"]
 # shellcheck disable=SC2086
 expect_status 1 "-q keeps it" "$XMPPCUT" $LAB_OPTS -q probe --trust-anchor none partner-a.test
 check "... on stdout" grep -q '^warning: \[trust-anchor-missing\]' "$T/out"
+# Many targets: a partner with 20 SRV targets costs at most 16 attempts,
+# and --max-time bounds the run whatever the targets do.
+hostile h_silent "$NET.81:5269=silent"
+{
+	for ns in "$LAB_NS1" "$LAB_NS2"; do
+		printf 'server %s 53\nzone example.test.\n' "$ns"
+		for i in $(seq 1 20); do
+			printf 'update add _xmpp-server._tcp.refused.example.test. 300 SRV 0 0 5269 r%d.example.test.\n' "$i"
+			printf 'update add r%d.example.test. 300 A %s.49\n' "$i" "$NET"
+			printf 'update add _xmpp-server._tcp.silent.example.test. 300 SRV 0 0 5269 s%d.example.test.\n' "$i"
+			printf 'update add s%d.example.test. 300 A %s.81\n' "$i" "$NET"
+		done
+		printf 'send\n'
+	done
+} | nsupdate -k "$LAB_TSIG"
+sleep 0.5
+expect_status 2 "20 refusing targets" xc probe refused.example.test
+json_ok "... 16 of them tried" '.domains[0].attempts | length == 16'
+start=$(date +%s%N)
+expect_status 2 "20 silent targets, --timeout 1 --max-time 3" xc --timeout 1 probe --max-time 3 silent.example.test
+elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+check "... over in $elapsed ms (< 4500; unbounded: 16 s)" test "$elapsed" -lt 4500
+json_ok "... timeout, and the run's bound named" '[.findings[] | select(.id == "timeout" and (.message | contains("time bound")))] | length == 1'
+
 # Our own domains after the cutover: both services, every endpoint.
 check "pre and cutover applied" lab_update pre "$LAB_NS1" "$LAB_NS2"
 check "cutover applied" lab_update cutover "$LAB_NS1" "$LAB_NS2"
