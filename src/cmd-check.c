@@ -57,12 +57,19 @@ check_opt(void *arg, int opt, const char *val)
 		unsigned port = 0;
 		char *host;
 
+		char text[INET6_ADDRSTRLEN];
+		int af = AF_INET;
+
 		if (parse_hostport(val, ':', &host, &port) == -1)
 			host = NULL;
 		else if (inet_pton(AF_INET, host, bin) != 1 &&
-		    inet_pton(AF_INET6, host, bin) != 1) {
+		    inet_pton((af = AF_INET6), host, bin) != 1) {
 			free(host);
 			host = NULL;
+		} else {	/* as the plan writes it: 2001:db8::10 */
+			inet_ntop(af, bin, text, sizeof text);
+			free(host);
+			host = xstrdup(text);
 		}
 		if (host == NULL)
 			return cmd_usage_error("check", "--connect %s: "

@@ -110,6 +110,13 @@ keep_state(struct report *r, struct state *st, struct monitor_run *m)
 	char *why = NULL;
 	enum state_read how = state_read(st, &last, &why);
 
+	if (how == STATE_UNREADABLE) {
+		/* not ours to overwrite: someone must look at it */
+		findings_add(f, SEV_ERROR, F_STATE_WRITE_FAILED, NULL, "cannot "
+		    "read the state: %s; it is left as it is", why);
+		free(why);
+		return;
+	}
 	if (how == STATE_MISSING)
 		findings_add(f, SEV_INFO, F_STATE_RESET, NULL, "no state file "
 		    "yet: this run is the baseline");
@@ -312,7 +319,8 @@ monitor(struct report *r, struct globals *g, const struct monitor_opts *o,
 	observe_probes(&m->obs, m->res, m->nown, OBS_DOMAIN);
 	observe_probes(&m->obs, m->res ? m->res + m->nown : NULL,
 	    m->npartners, OBS_PARTNER);
-	if (st != NULL)
+	/* a run that could not do its job would leave a false baseline */
+	if (st != NULL && report_status(r) != XC_EXIT_UNKNOWN)
 		keep_state(r, st, m);
 	render_observations(r, "observations", &m->obs);
 	if (st != NULL)

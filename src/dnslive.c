@@ -12,6 +12,7 @@
 
 #include "dname.h"
 #include "dnscheck.h"
+#include "log.h"
 #include "nsquery.h"
 #include "util.h"
 
@@ -332,10 +333,105 @@ family_ok(const char *addr, int family)
 	return family == 0 || (family == 6) == v6;
 }
 
-/* The TLSA records of a domain's SRV targets in the zone, of a server. */
+/* A server for one address of a name server: 0, or -1 with *cause. */
+static int
+add_server(struct loop *l, struct zone *z, const char *name,
+    const char *addr, const struct dnslive_opts *o, char **cause)
+{
+	struct server *s;
+	struct nsserver *ns = nsserver_new(l, addr, 53, o->ro->timeout_ms,
+	    cause);
+
+	if (ns == NULL)
+		return -1;
+	z->servers = xreallocarray(z->servers, z->nservers + 1,
+	    sizeof *z->servers);
+	s = &z->servers[z->nservers++];
+	memset(s, 0, sizeof *s);
+	s->a.ns = ns;
+	s->name = xstrdup(name);
+	s->addr = xstrdup(addr);
+	return 0;
+}
+
+/* The servers of a name server: one per address of the family asked
+ * for. A name that gives none is one ns-unreachable finding; an address
+ * this host cannot send to while another of the same name works is only
+ * a diagnostic (an IPv4-only host, say). */
+static void
+add_servers(struct loop *l, struct answers *m, struct zone *z,
+    const char *name, const struct dnslive_opts *o, struct findings *f)
+{
+	size_t before = z->nservers, seen = 0, skipped = 0;
+	char *why = NULL;
+
+	for (int t = 0; t < 2; t++) {
+		struct dns_answer *a = found(m, name, t ? RR_AAAA : RR_A);
+
+		for (size_t k = 0; a != NULL && a->status == DNS_OK &&
+		    a->rrset != NULL && k < a->rrset->n; k++) {
+			char *cause = NULL;
+
+			seen++;
+			if (!family_ok(a->rrset->rdata[k], o->family)) {
+				skipped++;
+				continue;
+			}
+			if (add_server(l, z, name, a->rrset->rdata[k], o,
+			    &cause) == -1) {
+				log_info("cannot ask %s: %s", name, cause);
+				free(why);
+				why = cause;
+			}
+		}
+	}
+	if (z->nservers > before)
+		;	/* asked at some address */
+	else if (seen == 0)
+		findings_add(f, SEV_WARNING, F_NS_UNREACHABLE, name, "name "
+		    "server %s of zone %s has no address: resolvers cannot ask "
+		    "it, and propagation is not verified there", name, z->apex);
+	else if (skipped == seen)
+		findings_add(f, SEV_WARNING, F_NS_UNREACHABLE, name, "name "
+		    "server %s of zone %s has no IPv%d address: propagation is "
+		    "not verified there", name, z->apex, o->family);
+	else
+		findings_add(f, SEV_WARNING, F_NS_UNREACHABLE, name, "cannot "
+		    "ask %s for zone %s (%s): propagation is not verified "
+		    "there", name, z->apex, why ? why : "no socket");
+	free(why);
+}
+
+/* The most specific zone found that holds name, or NULL. */
+static const char *
+zone_of(const struct zone *zs, size_t nz, const char *name)
+{
+	const char *best = NULL;
+
+	for (size_t i = 0; i < nz; i++)
+		if (zs[i].apex != NULL && dname_is_under(name, zs[i].apex) &&
+		    (best == NULL || strlen(zs[i].apex) > strlen(best)))
+			best = zs[i].apex;
+	return best;
+}
+
+/* A question for the zone's servers when name is this zone's own data
+ * (a name in a child zone is another zone's: its servers are asked). */
+static void
+ask_own(struct answers *sa, const struct zone *z, const struct zone *zs,
+    size_t nz, const char *name, enum rrtype type)
+{
+	const char *zone = zone_of(zs, nz, name);
+
+	if (zone != NULL && strcmp(zone, z->apex) == 0)
+		ask(sa, name, type);
+}
+
+/* The TLSA records of a domain's SRV targets, of a server. */
 static void
 ask_server_tlsa(struct answers *sa, const struct answers *m,
-    const char *domain, const char *apex)
+    const struct zone *z, const struct zone *zs, size_t nz,
+    const char *domain)
 {
 	for (int svc = 0; svc < 2; svc++) {
 		char *owner = xasprintf("%s._tcp.%s", svc ? "_xmpps-server" :
@@ -347,49 +443,25 @@ ask_server_tlsa(struct answers *sa, const struct answers *m,
 			const struct srv_rdata *r = &a->rrset->srv[i];
 			char *tl;
 
-			if (r->target[0] == '\0' ||
-			    !dname_is_under(r->target, apex))
+			if (r->target[0] == '\0')
 				continue;
 			tl = xasprintf("_%u._tcp.%s", r->port, r->target);
-			ask(sa, tl, RR_TLSA);
+			ask_own(sa, z, zs, nz, tl, RR_TLSA);
 			free(tl);
 		}
 		free(owner);
 	}
 }
 
-static void
-add_server(struct loop *l, struct zone *z, const char *name,
-    const char *addr, const struct dnslive_opts *o, struct findings *f)
-{
-	struct server *s;
-	char *cause = NULL;
-	struct nsserver *ns = nsserver_new(l, addr, 53, o->ro->timeout_ms,
-	    &cause);
-
-	if (ns == NULL) {
-		findings_add(f, SEV_WARNING, F_NS_UNREACHABLE, name, "cannot "
-		    "ask %s (%s) for zone %s: %s; propagation is not verified "
-		    "there", name, addr, z->apex, cause);
-		free(cause);
-		return;
-	}
-	z->servers = xreallocarray(z->servers, z->nservers + 1,
-	    sizeof *z->servers);
-	s = &z->servers[z->nservers++];
-	memset(s, 0, sizeof *s);
-	s->a.ns = ns;
-	s->name = xstrdup(name);
-	s->addr = xstrdup(addr);
-}
-
 /* Levels 4 and 5: the apex's NS and their addresses; each server is
  * asked for the SOA alone (RD=0, no referral followed): one that does
  * not answer is ns-unreachable, one that answers but not for the zone
- * ns-lame, once each; the others are asked the rest. */
+ * ns-lame, once each; the others are asked the rest, for the names that
+ * are this zone's own data. */
 static void
 ask_servers(struct loop *l, struct answers *m, struct zone *z,
-    const struct dnslive_opts *o, struct findings *f)
+    const struct zone *zs, size_t nz, const struct dnslive_opts *o,
+    struct findings *f)
 {
 	struct dns_answer *ns = found(m, z->apex, RR_NS);
 	const struct plan *p = o->plan;
@@ -398,30 +470,8 @@ ask_servers(struct loop *l, struct answers *m, struct zone *z,
 	    i < ns->rrset->n; i++) {
 		char *name = xstrndup(ns->rrset->rdata[i],
 		    strlen(ns->rrset->rdata[i]) - 1);
-		size_t before = z->nservers, seen = 0;
 
-		for (int t = 0; t < 2; t++) {
-			struct dns_answer *a = found(m, name, t ? RR_AAAA :
-			    RR_A);
-
-			for (size_t k = 0; a != NULL && a->status == DNS_OK &&
-			    a->rrset != NULL && k < a->rrset->n; k++) {
-				seen++;
-				if (family_ok(a->rrset->rdata[k], o->family))
-					add_server(l, z, name,
-					    a->rrset->rdata[k], o, f);
-			}
-		}
-		if (z->nservers == before && seen == 0)
-			findings_add(f, SEV_WARNING, F_NS_UNREACHABLE, name,
-			    "name server %s of zone %s has no address: "
-			    "resolvers cannot ask it, and propagation is not "
-			    "verified there", name, z->apex);
-		else if (z->nservers == before)
-			findings_add(f, SEV_WARNING, F_NS_UNREACHABLE, name,
-			    "name server %s of zone %s has no IPv%d address: "
-			    "propagation is not verified there", name,
-			    z->apex, o->family);
+		add_servers(l, m, z, name, o, f);
 		free(name);
 	}
 	for (size_t i = 0; i < z->nservers; i++)
@@ -435,19 +485,20 @@ ask_servers(struct loop *l, struct answers *m, struct zone *z,
 		    soa->rrset != NULL)
 			continue;
 		s->dead = 1;
-		if (soa != NULL && soa->lame)
+		/* an answer without the zone's SOA: it does not serve it */
+		if (soa != NULL && (soa->lame || soa->status == DNS_OK))
 			findings_add(f, SEV_ERROR, F_NS_LAME, s->name, "%s "
 			    "(%s) is named by the NS records of zone %s but "
 			    "does not serve it (%s): resolvers that ask it "
 			    "fail or retry elsewhere; load the zone there or "
 			    "remove the NS record", s->name, s->addr, z->apex,
-			    soa->error ? soa->error : "no SOA");
+			    soa->error ? soa->error : "no SOA at the apex");
 		else
 			findings_add(f, SEV_WARNING, F_NS_UNREACHABLE, s->name,
 			    "%s (%s), a name server of zone %s, does not "
 			    "answer (%s): propagation is not verified there",
 			    s->name, s->addr, z->apex, soa && soa->error ?
-			    soa->error : soa ? "no SOA" : "no answer");
+			    soa->error : "no answer");
 	}
 	for (size_t i = 0; i < z->nservers; i++) {
 		struct answers *sa = &z->servers[i].a;
@@ -458,56 +509,59 @@ ask_servers(struct loop *l, struct answers *m, struct zone *z,
 			char **t;
 			size_t n;
 
-			if (!dname_is_under(p->domains[d], z->apex))
-				continue;
 			for (int svc = 0; svc < 2; svc++) {
 				char *owner = xasprintf("%s._tcp.%s", svc ?
 				    "_xmpps-server" : "_xmpp-server",
 				    p->domains[d]);
 
-				ask(sa, owner, RR_SRV);
+				ask_own(sa, z, zs, nz, owner, RR_SRV);
 				free(owner);
 			}
 			n = targets(m, p->domains[d], &t);
 			for (size_t k = 0; k < n; k++) {
-				if (!dname_is_under(t[k], z->apex))
-					continue;
-				ask(sa, t[k], RR_A);
-				ask(sa, t[k], RR_AAAA);
+				ask_own(sa, z, zs, nz, t[k], RR_A);
+				ask_own(sa, z, zs, nz, t[k], RR_AAAA);
 			}
 			free(t);
-			ask_server_tlsa(sa, m, p->domains[d], z->apex);
+			ask_server_tlsa(sa, m, z, zs, nz, p->domains[d]);
 		}
 		/* the expected gateways' addresses, as the plan names them */
 		for (size_t g = 0; g < p->ngateways; g++) {
 			const struct gateway *gw = &p->gateways[g];
 
-			if (gw->role != stage_role(o->stage) ||
-			    !dname_is_under(gw->host, z->apex))
+			if (gw->role != stage_role(o->stage))
 				continue;
-			ask(sa, gw->host, RR_A);
-			ask(sa, gw->host, RR_AAAA);
+			ask_own(sa, z, zs, nz, gw->host, RR_A);
+			ask_own(sa, z, zs, nz, gw->host, RR_AAAA);
 		}
 	}
 	loop_run(l);
 }
 
-/* What the servers of a zone serve, compared question by question, among
- * those that answer for the zone. */
+/* What the servers of a zone serve, compared question by question among
+ * those that answer for the zone: the reference for a question is the
+ * first server that answered it. A server that did not answer some is
+ * one ns-unreachable warning; a question that every server answers with
+ * a referral is another zone's (a delegation the walk did not see) and
+ * not compared. */
 static void
 compare_servers(const struct zone *z, struct findings *f)
 {
-	const struct server *ref = NULL;
-	const struct answers *first;
+	size_t *missed = xcalloc(z->nservers ? z->nservers : 1,
+	    sizeof *missed);
+	char **first_miss = xcalloc(z->nservers ? z->nservers : 1,
+	    sizeof *first_miss);
+	struct strlist questions = { 0 };
 
-	for (size_t i = 0; ref == NULL && i < z->nservers; i++)
-		if (!z->servers[i].dead)
-			ref = &z->servers[i];
-	if (ref == NULL)
-		return;
-	first = &ref->a;
-	for (size_t q = 0; q < first->nasked; q++) {
-		char *name = xstrdup(first->asked[q]), *slash;
+	for (size_t i = 0; i < z->nservers; i++)
+		for (size_t q = 0; !z->servers[i].dead &&
+		    q < z->servers[i].a.nasked; q++)
+			strlist_add(&questions, z->servers[i].a.asked[q]);
+	strlist_sort_unique(&questions);
+	for (size_t q = 0; q < questions.n; q++) {
+		char *name = xstrdup(questions.v[q]), *slash;
+		const struct server *ref = NULL;
+		struct dns_answer *ra = NULL;
 		enum rrtype type = RR_SRV;
 		char *v0;
 
@@ -516,11 +570,39 @@ compare_servers(const struct zone *z, struct findings *f)
 		for (int t = RR_SRV; t <= RR_SOA; t++)
 			if (strcmp(slash + 1, rrtype_name((enum rrtype)t)) == 0)
 				type = (enum rrtype)t;
-		if (type == RR_SOA) {	/* serials may differ; data matters */
+		for (size_t i = 0; ref == NULL && i < z->nservers; i++) {
+			struct dns_answer *a = found(&z->servers[i].a, name,
+			    type);
+
+			if (!z->servers[i].dead && a != NULL &&
+			    a->status == DNS_OK) {
+				ref = &z->servers[i];
+				ra = a;
+			}
+		}
+		/* serials may differ (data matters) */
+		if (type == RR_SOA) {
 			free(name);
 			continue;
 		}
-		v0 = answer_values(found(first, name, type));
+		/* nobody answered: referrals (another zone's data) are not
+		 * this zone's business; other failures are */
+		for (size_t i = 0; ref == NULL && i < z->nservers; i++) {
+			struct dns_answer *a = found(&z->servers[i].a, name,
+			    type);
+
+			if (z->servers[i].dead || (a != NULL && a->lame))
+				continue;
+			if (missed[i]++ == 0)
+				first_miss[i] = xasprintf("%s %s: %s", name,
+				    rrtype_name(type), a && a->error ?
+				    a->error : "no answer");
+		}
+		if (ref == NULL) {
+			free(name);
+			continue;
+		}
+		v0 = answer_values(ra);
 		for (size_t i = 0; i < z->nservers; i++) {
 			const struct server *s = &z->servers[i];
 			struct dns_answer *a = found(&s->a, name, type);
@@ -529,11 +611,10 @@ compare_servers(const struct zone *z, struct findings *f)
 			if (s->dead || s == ref)
 				continue;
 			if (a == NULL || a->status != DNS_OK) {
-				findings_add(f, SEV_ERROR, F_DNS_FAILURE, name,
-				    "authoritative server %s (%s) gave no %s "
-				    "answer: %s", s->name, s->addr,
-				    rrtype_name(type), a && a->error ? a->error :
-				    "no answer");
+				if (missed[i]++ == 0)
+					first_miss[i] = xasprintf("%s %s: %s",
+					    name, rrtype_name(type), a &&
+					    a->error ? a->error : "no answer");
 				continue;
 			}
 			v = answer_values(a);
@@ -550,6 +631,20 @@ compare_servers(const struct zone *z, struct findings *f)
 		free(v0);
 		free(name);
 	}
+	for (size_t i = 0; i < z->nservers; i++) {
+		if (missed[i] > 0)
+			findings_add(f, SEV_WARNING, F_NS_UNREACHABLE,
+			    z->servers[i].name, "%s (%s) gave no answer to %zu "
+			    "question%s (%s): propagation is not verified "
+			    "there for %s", z->servers[i].name,
+			    z->servers[i].addr, missed[i], missed[i] == 1 ?
+			    "" : "s", first_miss[i], missed[i] == 1 ? "it" :
+			    "them");
+		free(first_miss[i]);
+	}
+	strlist_free(&questions);
+	free(first_miss);
+	free(missed);
 }
 
 /* Where the validating resolver answers other records than the zone's
@@ -569,9 +664,11 @@ stale_cache(const struct answers *m, const struct zone *z, struct findings *f)
 		time_t until;
 		struct tm tm;
 
+		/* an alias: the resolver followed it, the server did not */
 		if (auth->type == RR_SOA || auth->status != DNS_OK ||
 		    (c = found(m, auth->name, auth->type)) == NULL ||
-		    c->status != DNS_OK || c->rrset == NULL)
+		    c->status != DNS_OK || c->rrset == NULL ||
+		    c->canonname != NULL)
 			continue;
 		va = answer_values(auth);
 		vc = answer_values(c);
@@ -862,7 +959,7 @@ dnslive_check(const struct dnslive_opts *o, struct findings *f,
 	 * records are judged, with the TTLs the servers give. */
 	for (size_t d = 0; d < p->ndomains; d++) {
 		if (z[d].apex != NULL && first_of_zone(z, d) == d) {
-			ask_servers(l, &m, &z[d], o, f);
+			ask_servers(l, &m, &z[d], z, p->ndomains, o, f);
 			compare_servers(&z[d], f);
 			stale_cache(&m, &z[d], f);
 		}

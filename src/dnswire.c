@@ -45,6 +45,9 @@ dnswire_query(const char *name, enum rrtype type, uint16_t id, int rd,
 	    rd ? LDNS_RD : 0) != LDNS_STATUS_OK)
 		goto out;
 	ldns_pkt_set_id(pkt, id);
+	/* EDNS(0): answers up to 1232 bytes over UDP (larger ones come
+	 * truncated, and the caller asks again over TCP) */
+	ldns_pkt_set_edns_udp_size(pkt, 1232);
 	if (ldns_pkt2wire(&wire, pkt, len) != LDNS_STATUS_OK)
 		goto out;
 	out = xmalloc(*len);

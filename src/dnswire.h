@@ -14,8 +14,8 @@
 int dnswire_type(enum rrtype t);
 
 /* A query for name/type (class IN) with this id, recursion desired or
- * not, in wire format: newly allocated, *len set; NULL when name is not a
- * domain name. */
+ * not, EDNS(0) with a 1232-byte UDP size, in wire format: newly
+ * allocated, *len set; NULL when name is not a domain name. */
 unsigned char *dnswire_query(const char *name, enum rrtype type,
     uint16_t id, int rd, size_t *len);
 

@@ -145,7 +145,8 @@ const struct finding_kind finding_kinds[F_COUNT] = {
 	[F_STATE_LOCKED] = { "state-locked", E, 1,
 	    "(monitor) another run holds the state file's lock (exit 3)" },
 	[F_STATE_WRITE_FAILED] = { "state-write-failed", E, 1,
-	    "(monitor) the state file cannot be locked or written (exit 3)" },
+	    "(monitor) the state file cannot be locked, read or written (exit "
+	    "3)" },
 	[F_METRICS_WRITE_FAILED] = { "metrics-write-failed", E, 1,
 	    "(monitor) the --prom metrics file cannot be written (exit 3)" },
 	[F_TOOL_FAILED] = { "tool-failed", E, 1,

@@ -1,4 +1,10 @@
-/* nsquery.c — questions to one authoritative server, and to it alone. */
+/* nsquery.c — questions to one authoritative server, and to it alone.
+ *
+ * Over UDP first (a connected socket: only that server's answers come
+ * in), sent again once half-way through the timeout, and over TCP when
+ * the answer comes truncated. Callbacks run from the loop and may ask
+ * more questions, but must not free the server (nsserver_free() belongs
+ * after loop_run()). */
 #include "nsquery.h"
 
 #include <arpa/inet.h>
@@ -21,8 +27,16 @@ struct ask {
 	uint16_t id;
 	char *name;
 	enum rrtype type;
+	unsigned char *wire;	/* the question, for sending again */
+	size_t wlen;
 	int timer;
+	int resent;
 	uint64_t started;
+	/* over TCP, after a truncated answer */
+	int tcp_fd, tcp_watch;
+	size_t tcp_sent;
+	unsigned char *tcp_in;	/* 2 length bytes, then the answer */
+	size_t tcp_got;
 	resolver_fn fn;
 	void *arg;
 	struct ask *next;
@@ -30,9 +44,10 @@ struct ask {
 
 struct nsserver {
 	struct loop *loop;
-	int fd;			/* a UDP socket connected to the server: only
-				 * its answers come in */
-	int watch;		/* -1 while nothing is asked */
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	int fd;
+	int watch;		/* -1 while nothing is asked over UDP */
 	unsigned timeout_ms;
 	uint16_t next_id;
 	struct ask *pending;
@@ -72,11 +87,22 @@ nsserver_new(struct loop *l, const char *addr, unsigned port,
 	}
 	s = xcalloc(1, sizeof *s);
 	s->loop = l;
+	s->addr = ss;
+	s->addrlen = sl;
 	s->fd = fd;
 	s->watch = -1;
 	s->timeout_ms = timeout_ms;
 	s->next_id = (uint16_t)(now_ms() ^ (uint64_t)getpid());
 	return s;
+}
+
+static int
+udp_pending(const struct nsserver *s)
+{
+	for (const struct ask *q = s->pending; q != NULL; q = q->next)
+		if (q->tcp_fd == -1)
+			return 1;
+	return 0;
 }
 
 static void
@@ -88,15 +114,30 @@ unlink_ask(struct nsserver *s, struct ask *q)
 			break;
 		}
 	}
-	if (s->pending == NULL && s->watch != -1) {
+	if (!udp_pending(s) && s->watch != -1) {
 		loop_unwatch(s->loop, s->watch);
 		s->watch = -1;
 	}
 }
 
 static void
+tcp_close(struct ask *q)
+{
+	if (q->tcp_watch != -1)
+		loop_unwatch(q->s->loop, q->tcp_watch);
+	if (q->tcp_fd != -1)
+		close(q->tcp_fd);
+	q->tcp_watch = q->tcp_fd = -1;
+}
+
+static void
 ask_free(struct ask *q)
 {
+	tcp_close(q);
+	if (q->timer != -1)
+		loop_cancel(q->s->loop, q->timer);
+	free(q->tcp_in);
+	free(q->wire);
 	free(q->name);
 	free(q);
 }
@@ -110,7 +151,6 @@ nsserver_free(struct nsserver *s)
 		return;
 	for (q = s->pending; q != NULL; q = next) {
 		next = q->next;
-		loop_cancel(s->loop, q->timer);
 		ask_free(q);
 	}
 	if (s->watch != -1)
@@ -123,11 +163,7 @@ nsserver_free(struct nsserver *s)
 static void
 deliver(struct ask *q, struct dns_answer *a)
 {
-	struct nsserver *s = q->s;
-
-	unlink_ask(s, q);
-	if (q->timer != -1)
-		loop_cancel(s->loop, q->timer);
+	unlink_ask(q->s, q);
 	a->ms = now_ms() - q->started;
 	q->fn(q->arg, a);
 	ask_free(q);
@@ -146,91 +182,177 @@ answer_new(const struct ask *q, enum dns_status st, const char *error)
 	return a;
 }
 
-/* Every question fails at once (the socket says the server is not
- * there: ICMP port unreachable, no route). */
-static void
-fail_all(struct nsserver *s, const char *why)
-{
-	while (s->pending != NULL) {
-		struct ask *q = s->pending;
+static void tcp_start(struct ask *q);
 
+/* The answer to q: delivered, or over TCP when it came truncated. */
+static void
+answered(struct ask *q, const unsigned char *buf, size_t len)
+{
+	struct dnswire_answer da;
+	struct dns_answer *a;
+
+	if (dnswire_read(buf, len, q->type, q->name, &da) == -1) {
+		deliver(q, answer_new(q, DNS_FAILURE, "not a DNS answer"));
+		return;
+	}
+	if (da.tc && q->tcp_fd == -1) {
+		dnswire_answer_free(&da);
+		tcp_start(q);
+		return;
+	}
+	if (da.rcode != 0 && da.rcode != 3) {		/* not NXDOMAIN */
+		a = answer_new(q, DNS_FAILURE, dnswire_rcode_name(da.rcode));
+		a->lame = 1;
+	} else if (!da.aa) {
+		a = answer_new(q, DNS_FAILURE, "an answer without authority "
+		    "(a referral, or the server does not serve the zone)");
+		a->lame = 1;
+	} else {
+		a = answer_new(q, DNS_OK, NULL);
+		a->nxdomain = da.rcode == 3;
+		a->rrset = da.rrset;
+		da.rrset = NULL;
+	}
+	dnswire_answer_free(&da);
+	deliver(q, a);
+}
+
+/* Every question over UDP fails at once: the socket says the server is
+ * not there (ICMP port unreachable, no route). */
+static void
+fail_udp(struct nsserver *s, const char *why)
+{
+	struct ask *q;
+
+	while ((q = s->pending) != NULL) {
+		while (q != NULL && q->tcp_fd != -1)
+			q = q->next;
+		if (q == NULL)
+			break;
 		deliver(q, answer_new(q, DNS_FAILURE, why));
 	}
 }
 
 static void
-on_answer(struct nsserver *s, const unsigned char *buf, size_t len)
-{
-	struct dnswire_answer da;
-	struct ask *q;
-
-	if (dnswire_read(buf, len, RR_SOA, NULL, &da) == -1)
-		return;		/* not DNS: ignored, the timer runs on */
-	for (q = s->pending; q != NULL; q = q->next)
-		if (q->id == da.id && da.qname != NULL &&
-		    strcmp(da.qname, q->name) == 0 &&
-		    da.qtype == dnswire_type(q->type))
-			break;
-	dnswire_answer_free(&da);
-	if (q == NULL)
-		return;		/* not for a question of ours */
-	/* read again for the records of the question's own type */
-	dnswire_read(buf, len, q->type, q->name, &da);
-	if (da.tc) {
-		deliver(q, answer_new(q, DNS_FAILURE, "a truncated answer "
-		    "(TCP is not tried)"));
-	} else if (da.rcode != 0 && da.rcode != 3) {
-		struct dns_answer *a = answer_new(q, DNS_FAILURE,
-		    dnswire_rcode_name(da.rcode));
-
-		a->lame = 1;
-		deliver(q, a);
-	} else if (!da.aa) {
-		struct dns_answer *a = answer_new(q, DNS_FAILURE, "an answer "
-		    "without authority: the server does not serve the zone");
-
-		a->lame = 1;
-		deliver(q, a);
-	} else {
-		struct dns_answer *a = answer_new(q, DNS_OK, NULL);
-
-		a->nxdomain = da.rcode == 3;
-		a->rrset = da.rrset;
-		da.rrset = NULL;
-		deliver(q, a);
-	}
-	dnswire_answer_free(&da);
-}
-
-static void
-on_readable(void *arg, int revents)
+on_udp(void *arg, int revents)
 {
 	struct nsserver *s = arg;
 	unsigned char *buf = xmalloc(ANSWER_MAX);
 
 	(void)revents;
 	for (;;) {
+		struct dnswire_answer da;
 		ssize_t n = recv(s->fd, buf, ANSWER_MAX, 0);
+		struct ask *q;
 
-		if (n >= 0) {
-			on_answer(s, buf, (size_t)n);
-			continue;
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				fail_udp(s, strerror(errno));
+			break;
 		}
-		if (errno != EAGAIN && errno != EINTR)
-			fail_all(s, strerror(errno));
-		break;
+		if (dnswire_read(buf, (size_t)n, RR_SOA, NULL, &da) == -1)
+			continue;	/* not DNS: the timer runs on */
+		for (q = s->pending; q != NULL; q = q->next)
+			if (q->tcp_fd == -1 && q->id == da.id &&
+			    da.qname != NULL && strcmp(da.qname, q->name) == 0 &&
+			    da.qtype == dnswire_type(q->type))
+				break;
+		dnswire_answer_free(&da);
+		if (q != NULL)		/* else not for a question of ours */
+			answered(q, buf, (size_t)n);
 	}
 	free(buf);
 }
 
 static void
-on_timeout(void *arg)
+on_tcp(void *arg, int revents)
 {
 	struct ask *q = arg;
-	char *e = xasprintf("no answer within %llu ms",
-	    (unsigned long long)(now_ms() - q->started));
+	ssize_t n;
+
+	(void)revents;
+	if (q->tcp_sent < q->wlen + 2) {	/* connected: the question */
+		unsigned char *msg = xmalloc(q->wlen + 2);
+
+		msg[0] = (unsigned char)(q->wlen >> 8);
+		msg[1] = (unsigned char)q->wlen;
+		memcpy(msg + 2, q->wire, q->wlen);
+		n = send(q->tcp_fd, msg + q->tcp_sent, q->wlen + 2 - q->tcp_sent,
+		    MSG_NOSIGNAL);
+		free(msg);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0) {
+			deliver(q, answer_new(q, DNS_FAILURE, "a truncated "
+			    "answer, and TCP failed"));
+			return;
+		}
+		q->tcp_sent += (size_t)n;
+		if (q->tcp_sent == q->wlen + 2)
+			loop_rewatch(q->s->loop, q->tcp_watch, POLLIN);
+		return;
+	}
+	for (;;) {
+		size_t need = q->tcp_got < 2 ? 2 : 2 +
+		    ((size_t)q->tcp_in[0] << 8 | q->tcp_in[1]);
+
+		if (q->tcp_got == need && need > 2) {
+			answered(q, q->tcp_in + 2, need - 2);
+			return;
+		}
+		n = recv(q->tcp_fd, q->tcp_in + q->tcp_got, need - q->tcp_got,
+		    0);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0) {
+			deliver(q, answer_new(q, DNS_FAILURE, "a truncated "
+			    "answer, and the TCP answer did not come whole"));
+			return;
+		}
+		q->tcp_got += (size_t)n;
+	}
+}
+
+static void
+tcp_start(struct ask *q)
+{
+	struct nsserver *s = q->s;
+
+	q->tcp_in = xmalloc(2 + ANSWER_MAX);
+	q->tcp_fd = socket(s->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	if (q->tcp_fd == -1 || (connect(q->tcp_fd, (struct sockaddr *)&s->addr,
+	    s->addrlen) == -1 && errno != EINPROGRESS)) {
+		deliver(q, answer_new(q, DNS_FAILURE, "a truncated answer, "
+		    "and no TCP connection"));
+		return;
+	}
+	q->tcp_watch = loop_watch(s->loop, q->tcp_fd, POLLOUT, on_tcp, q);
+	if (!udp_pending(s) && s->watch != -1) {
+		loop_unwatch(s->loop, s->watch);
+		s->watch = -1;
+	}
+}
+
+static void
+on_timer(void *arg)
+{
+	struct ask *q = arg;
+	char *e;
 
 	q->timer = -1;
+	/* half-way and no answer over UDP: the question again, once (a
+	 * datagram may be lost) */
+	if (!q->resent && q->tcp_fd == -1) {
+		q->resent = 1;
+		if (send(q->s->fd, q->wire, q->wlen, 0) == (ssize_t)q->wlen) {
+			q->timer = loop_timer(q->s->loop, q->s->timeout_ms -
+			    q->s->timeout_ms / 2, on_timer, q);
+			return;
+		}
+	}
+	e = xasprintf("no answer within %llu ms",
+	    (unsigned long long)(now_ms() - q->started));
 	deliver(q, answer_new(q, DNS_TIMEOUT, e));
 	free(e);
 }
@@ -250,8 +372,6 @@ nsserver_query(struct nsserver *s, const char *name, enum rrtype type,
     resolver_fn fn, void *arg)
 {
 	struct ask *q = xcalloc(1, sizeof *q);
-	unsigned char *wire;
-	size_t len = 0;
 
 	q->s = s;
 	q->id = s->next_id++;
@@ -260,17 +380,17 @@ nsserver_query(struct nsserver *s, const char *name, enum rrtype type,
 	q->fn = fn;
 	q->arg = arg;
 	q->started = now_ms();
+	q->tcp_fd = q->tcp_watch = -1;
 	q->next = s->pending;
 	s->pending = q;
-	wire = dnswire_query(q->name, type, q->id, 0, &len);
-	if (wire == NULL || send(s->fd, wire, len, 0) != (ssize_t)len) {
+	q->wire = dnswire_query(q->name, type, q->id, 0, &q->wlen);
+	if (q->wire == NULL || send(s->fd, q->wire, q->wlen, 0) !=
+	    (ssize_t)q->wlen) {
 		/* from the loop, like every answer */
 		q->timer = loop_timer(s->loop, 0, on_send_failed, q);
-		free(wire);
 		return;
 	}
-	free(wire);
-	q->timer = loop_timer(s->loop, s->timeout_ms, on_timeout, q);
+	q->timer = loop_timer(s->loop, s->timeout_ms / 2, on_timer, q);
 	if (s->watch == -1)
-		s->watch = loop_watch(s->loop, s->fd, POLLIN, on_readable, s);
+		s->watch = loop_watch(s->loop, s->fd, POLLIN, on_udp, s);
 }

@@ -242,6 +242,8 @@ observe_probes(struct observations *o, const struct probe_result *r,
 		if (p->fixed)
 			continue;
 		x = facts_of(o, p->domain, kind);
+		if (p->not_started)
+			continue;	/* nothing known: nothing compared */
 		x->has_reachable = 1;
 		x->reachable = p->reachable;
 		if (!x->has_srv) {
@@ -336,11 +338,25 @@ observe_carry(struct observations *now, const struct observations *last)
 	for (size_t i = 0; i < now->n; i++) {
 		struct observation *x = &now->v[i];
 		const struct observation *l = observe_find(last, x->name);
+		size_t tried = x->nends;	/* sorted: searched below */
 
-		for (size_t k = 0; l != NULL && k < l->nends; k++) {
+		if (l == NULL)
+			continue;
+		/* a probe that never ran knows nothing new: keep the last */
+		if (!x->has_srv && l->has_srv) {
+			x->has_srv = 1;
+			strlist_append(&x->srv, &l->srv);
+		}
+		if (!x->has_reachable && l->has_reachable) {
+			x->has_reachable = 1;
+			x->reachable = l->reachable;
+		}
+		for (size_t k = 0; k < l->nends; k++) {
 			const struct obs_endpoint *e = &l->ends[k];
+			struct observation tried_only = *x;
 
-			if (endpoint_find(x, e->key) != NULL ||
+			tried_only.nends = tried;
+			if (endpoint_find(&tried_only, e->key) != NULL ||
 			    !target_published(x, e->key))
 				continue;
 			x->ends = xreallocarray(x->ends, x->nends + 1,

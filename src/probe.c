@@ -164,7 +164,9 @@ settle(struct probe *p)
 			f->v[i].message = m;
 			f->v[i].severity = SEV_WARNING;
 		}
-		if (r->reachable || k == 0)
+		/* TCP failures of an unreachable domain: said together by
+		 * connect-failed below, unless another place connected */
+		if (r->reachable || k == 0 || p->connected_any)
 			findings_move(&r->findings, f);
 		else
 			findings_free(f);
@@ -200,6 +202,12 @@ finish(struct probe *p)
 			    "an address (aliases are not followed: RFC 2782): "
 			    "partners cannot reach the gateway");
 	}
+	/* an unreachable domain always says why: never a silent OK */
+	if (!r->reachable && findings_count(&r->findings, SEV_ERROR) == 0 &&
+	    findings_find(&r->findings, F_SRV_TARGET_DOT) < 0)
+		FINDING(p, SEV_ERROR, F_CONNECT_FAILED, "no endpoint to try "
+		    "(%zu attempts): partners cannot reach the domain",
+		    r->nattempts);
 	for (int i = 0; i < 2; i++) {
 		const struct dns_answer *a = p->srv[i];
 
@@ -431,13 +439,16 @@ add_tlsa(struct probe *p)
 	const struct rrset *s = p->tlsa ? p->tlsa->rrset : NULL;
 
 	for (size_t i = 0; p->dane && s != NULL && i < s->n; i++) {
-		unsigned char data[256];
+		/* a full certificate or SPKI (matching type 0) can be
+		 * large: room for all the value's hex digits */
+		size_t cap = strlen(s->rdata[i]) / 2 + 1;
+		unsigned char *data = xmalloc(cap);
 		unsigned u, sel, m;
-		long len = tlsa_parse(s->rdata[i], &u, &sel, &m, data,
-		    sizeof data);
+		long len = tlsa_parse(s->rdata[i], &u, &sel, &m, data, cap);
 
 		if (len >= 0)
 			tls_add_tlsa(p->tls, u, sel, m, data, (size_t)len);
+		free(data);
 	}
 }
 
@@ -1028,7 +1039,7 @@ static void
 plan_candidates(struct probe *p)
 {
 	struct dns_answer *s1 = p->srv[0], *s2 = p->srv[1];
-	int any = 0, dot = 0;
+	int xmpp_records = 0, dot = 0;
 
 	for (int i = 0; i < 2; i++) {
 		struct dns_answer *a = p->srv[i];
@@ -1059,8 +1070,9 @@ plan_candidates(struct probe *p)
 		    p->srv[i]->rrset : NULL;
 
 		for (size_t k = 0; s != NULL && k < s->n; k++) {
-			any = 1;
+			xmpp_records |= i == 0;
 			if (s->srv[k].target[0] == '\0') {
+				/* "." alone: this service is not offered */
 				dot |= i == 0 && s->n == 1;
 				continue;
 			}
@@ -1068,13 +1080,20 @@ plan_candidates(struct probe *p)
 			    s->srv[k].priority, s->srv[k].weight, i);
 		}
 	}
-	if (dot) {
+	if (dot && p->ncands == 0) {
 		FINDING(p, SEV_WARNING, F_SRV_TARGET_DOT, "the SRV target is "
 		    "\".\": the domain says it offers no federation");
 		finish(p);
 		return;
 	}
-	if (!any && s1->status == DNS_OK) {
+	if (dot)
+		FINDING(p, SEV_WARNING, F_SRV_TARGET_DOT, "the _xmpp-server "
+		    "SRV target is \".\" (no STARTTLS service) while "
+		    "_xmpps-server names targets: partners without XEP-0368 "
+		    "give up; the direct TLS targets are tried");
+	/* no _xmpp-server records and nothing else to try: the domain
+	 * itself, on 5269 (RFC 6120 3.2.2) */
+	if (!xmpp_records && p->ncands == 0 && s1->status == DNS_OK) {
 		/* no SRV answer at all: the domain itself, on 5269 */
 		p->fallback = 1;
 		add_cand(p, p->req->domain, DEFAULT_PORT, 0, 0, 0);
@@ -1148,6 +1167,7 @@ on_run_deadline(void *arg)
 		    " (not started)");
 		if (!p->started_any) {
 			p->started = now_ms();
+			p->res->not_started = 1;
 			e->active++;
 		}
 		attempt_end(p, OUTCOME_FAILED, F_TIMEOUT, "the run's time "

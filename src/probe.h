@@ -99,6 +99,8 @@ struct probe_result {
 	char *domain;
 	int fixed;			/* given addresses: no DNS */
 	int every;			/* every endpoint was tried */
+	int not_started;		/* --max-time came first: nothing
+					 * is known of it */
 	int reachable;			/* an attempt reached the features
 					 * after TLS */
 	int srv_answered[2];		/* _xmpp-server, _xmpps-server */

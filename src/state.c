@@ -54,7 +54,7 @@ state_read(struct state *s, struct observations *o, char **why)
 	if (access(s->path, F_OK) != 0 && errno == ENOENT)
 		return STATE_MISSING;
 	if (obsfile_read(s->path, OBSFILE_STATE, o, &unreadable, why) == -1)
-		return STATE_BAD;
+		return unreadable ? STATE_UNREADABLE : STATE_BAD;
 	return STATE_OK;
 }
 

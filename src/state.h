@@ -12,11 +12,12 @@ struct state;
  * holds it. Newly allocated; state_close() releases the lock. */
 struct state *state_open(const char *path, int *busy, char **cause);
 
-enum state_read { STATE_OK, STATE_MISSING, STATE_BAD };
+enum state_read { STATE_OK, STATE_MISSING, STATE_BAD, STATE_UNREADABLE };
 
 /* The observations the last run wrote, into o. STATE_MISSING (no file:
- * the first run) and STATE_BAD (empty, truncated, not JSON, not ours:
- * *why, newly allocated) leave o empty. */
+ * the first run), STATE_BAD (empty, truncated, not JSON, not ours) and
+ * STATE_UNREADABLE (there, but it cannot be read: permissions, I/O) leave
+ * o empty, the last two with *why (newly allocated). */
 enum state_read state_read(struct state *s, struct observations *o,
     char **why);
 

@@ -11,6 +11,27 @@ xc() { "$XMPPCUT" -c "$LAB_PLAN" $LAB_OPTS --json "$@"; }
 expect_status 0 "old state: check --expect old" xc check --expect old
 json_ok "the SRV is secure, with its TTL" '.domains[0].records[] | select(.type == "SRV" and (.name | startswith("_xmpp-server"))) | .dnssec == "secure" and .ttl == 3600 and .rdata == ["0 0 5269 old.example.test."]'
 json_ok "the zone and both servers" ".domains[0].zone == \"example.test\" and ([.domains[0].servers[].address] | sort) == ([\"$LAB_NS1\", \"$LAB_NS2\"] | sort)"
+# Answers larger than a UDP datagram: 48 TLSA records at the old
+# gateway's port (about 2.5 KB) come truncated and are asked again over
+# TCP; every server still compared, nothing to say.
+for ns in "$LAB_NS1" "$LAB_NS2"; do
+	{
+		printf 'server %s 53\nzone example.test.\n' "$ns"
+		for i in $(seq 1 48); do
+			printf 'update add _5269._tcp.old.example.test. 3600 TLSA 3 0 1 %064x\n' "$i"
+		done
+		printf 'send\n'
+	} | nsupdate -k "$LAB_TSIG"
+done
+sleep 0.5
+expect_status 0 "48 TLSA records (a truncated answer, then TCP): still clean" xc check --expect old --dns-only
+json_ok "... no finding" '.findings == []'
+for ns in "$LAB_NS1" "$LAB_NS2"; do
+	printf 'server %s 53\nzone example.test.\nupdate delete _5269._tcp.old.example.test. TLSA\nsend\n' "$ns" |
+	    nsupdate -k "$LAB_TSIG"
+done
+sleep 0.5
+
 expect_status 2 "old state: check --expect new" xc check --expect new
 check "old state, new expected: srv-points-old" test "$(finding_ids)" = "srv-plan-mismatch srv-points-old tlsa-missing"
 expect_status 2 "old state: check (new is the default)" xc check
@@ -123,6 +144,26 @@ expect_status 1 "without the lame one: warnings only" xc --timeout 2 check --dns
 expect_status 1 "-6: no name server has an IPv6 address" xc -6 --timeout 2 check --dns-only
 json_ok "... each said once" '[.findings[] | select(.id == "ns-unreachable") | .subject] | sort == ["ns1.example.test", "ns2.example.test", "ns4.example.test", "ns5.example.test"]'
 json_ok "... the message says IPv6" '[.findings[] | select(.subject == "ns1.example.test") | .message | contains("no IPv6 address")] == [true]'
+# (The cutover is applied by now.) A plan domain in a child zone of
+# another plan domain's zone: each
+# zone's servers are asked for their own data only (the parent's would
+# answer with a referral).
+printf '$ORIGIN sub.example.test.\n$TTL 300\n@ SOA ns3.example.test. hostmaster 1 3600 600 86400 300\n@ NS ns3.example.test.\n_xmpp-server._tcp SRV 0 0 5269 new.example.test.\n_xmpps-server._tcp SRV 0 0 5270 new.example.test.\n' >"$T/nsd/sub.example.test.zone"
+printf 'zone:\n    name: sub.example.test\n    zonefile: "%s/nsd/sub.example.test.zone"\n' "$T" >>"$T/nsd/nsd.conf"
+stop_bg nsd
+start_bg nsd nsd -d -c "$T/nsd/nsd.conf"
+wait_dns "$NET.31" 53 sub.example.test
+for ns in "$LAB_NS1" "$LAB_NS2"; do
+	printf 'server %s 53\nzone example.test.\nupdate add sub.example.test. 3600 NS ns3.example.test.\nupdate delete example.test. NS ns4.example.test.\nupdate delete example.test. NS ns5.example.test.\nsend\n' "$ns" |
+	    nsupdate -k "$LAB_TSIG"
+done
+sleep 0.5
+sed 's/^domain = example.test$/domain = example.test\ndomain = sub.example.test/' "$LAB_PLAN" >"$LAB_DIR/nested.conf"
+# shellcheck disable=SC2086
+expect_status 0 "example.test and sub.example.test (delegated): check" \
+    "$XMPPCUT" -c "$LAB_DIR/nested.conf" $LAB_OPTS --stub "sub.example.test=$NET.31" --json check --dns-only
+json_ok "... each zone found, nothing else to say but sub's unsigned SRV" \
+    '([.domains[].zone] == ["example.test", "sub.example.test"]) and ([.findings[].id] | unique) == ["dnssec-insecure"]'
 stop_bg nsd
 
 # Every server stopped: nothing answers at all, not even the stub's own

@@ -80,6 +80,15 @@ s_client dane-ee.example.test "$NET.80" -dane_tlsa_domain dane-host.example.test
     -dane_tlsa_rrdata "3 1 1 $spki" -dane_ee_no_namechecks
 check "openssl s_client with the same TLSA agrees: verified by DANE" \
     sh -c "grep -q 'Verification: OK' '$T/s_client' && grep -q 'TLSA 3 1 1' '$T/s_client'"
+# A full-certificate TLSA (3 0 0): larger than any digest.
+der=$(openssl x509 -in "$T/dane.pem" -outform der | od -An -v -tx1 | tr -d ' \n')
+for ns in "$LAB_NS1" "$LAB_NS2"; do
+	printf 'server %s 53\nzone example.test.\nupdate delete _5269._tcp.dane-host.example.test. TLSA\nupdate add _5269._tcp.dane-host.example.test. 300 TLSA 3 0 0 %s\nsend\n' \
+	    "$ns" "$der" | nsupdate -k "$LAB_TSIG"
+done
+sleep 0.5
+expect_status 0 "DANE-EE with a full-certificate record (3 0 0)" xc probe dane-ee.example.test
+json_ok "... used and matched" '.domains[0].dane == {"used": true, "matched": true}'
 for ns in "$LAB_NS1" "$LAB_NS2"; do
 	printf 'server %s 53\nzone example.test.\nupdate delete _5269._tcp.dane-host.example.test. TLSA\nupdate add _5269._tcp.dane-host.example.test. 300 TLSA 3 1 1 %064d\nsend\n' \
 	    "$ns" 0 | nsupdate -k "$LAB_TSIG"
@@ -107,6 +116,16 @@ json_ok "... trust-anchor-missing" '[.findings[].id] == ["trust-anchor-missing"]
 # shellcheck disable=SC2086
 expect_status 1 "-q keeps it" "$XMPPCUT" $LAB_OPTS -q probe --trust-anchor none partner-a.test
 check "... on stdout" grep -q '^warning: \[trust-anchor-missing\]' "$T/out"
+# "." for direct TLS and no _xmpp-server record: the A/AAAA fallback;
+# nothing there: unreachable, and said (never a silent OK).
+for ns in "$LAB_NS1" "$LAB_NS2"; do
+	printf 'server %s 53\nzone example.test.\nupdate add _xmpps-server._tcp.dotonly.example.test. 300 SRV 0 0 0 .\nsend\n' "$ns" |
+	    nsupdate -k "$LAB_TSIG"
+done
+sleep 0.5
+expect_status 2 "_xmpps-server \".\" only: the fallback, which has no address" xc probe dotonly.example.test
+json_ok "... connect-failed, by the fallback" '.domains[0].fallback == true and ([.findings[].id] | index("connect-failed") != null)'
+
 # Many targets: a partner with 20 SRV targets costs at most 16 attempts,
 # and --max-time bounds the run whatever the targets do.
 hostile h_silent "$NET.81:5269=silent"

@@ -143,6 +143,43 @@ test_carry_only_published(void **state)
 	observations_free(&o2);
 }
 
+/* The state holds a, c and d (d served "old"); this run tried b and d (d
+ * serves "new"): d must keep this run's facts, once. */
+static void
+test_carry_keeps_this_run(void **state)
+{
+	struct probe_result r;
+	struct observations last, now;
+	const struct observation *x;
+
+	(void)state;
+	partner(&r, "twin.test");
+	strlist_add(&r.srv[0], "10 50 5269 c.twin.test.");
+	strlist_add(&r.srv[0], "10 50 5269 d.twin.test.");
+	attempt(&r, "a.twin.test", "aa");
+	attempt(&r, "c.twin.test", NULL);
+	attempt(&r, "d.twin.test", "old");
+	observe_one(&last, &r);
+	partner(&r, "twin.test");
+	strlist_add(&r.srv[0], "10 50 5269 c.twin.test.");
+	strlist_add(&r.srv[0], "10 50 5269 d.twin.test.");
+	attempt(&r, "b.twin.test", NULL);
+	attempt(&r, "d.twin.test", "new");
+	observe_one(&now, &r);
+	observe_carry(&now, &last);
+	x = observe_find(&now, "twin.test");
+	assert_int_equal(x->nends, 4);
+	for (size_t i = 0; i < x->nends; i++) {
+		if (i > 0)
+			assert_true(strcmp(x->ends[i - 1].key, x->ends[i].key) <
+			    0);
+		if (strncmp(x->ends[i].key, "d.", 2) == 0)
+			assert_string_equal(x->ends[i].spki, "new");
+	}
+	observations_free(&last);
+	observations_free(&now);
+}
+
 static void
 test_reachability_lost(void **state)
 {
@@ -381,6 +418,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_random_target_is_no_change),
 		cmocka_unit_test(test_carry_only_published),
+		cmocka_unit_test(test_carry_keeps_this_run),
 		cmocka_unit_test(test_reachability_lost),
 		cmocka_unit_test(test_targets_moved),
 		cmocka_unit_test(test_presence),
