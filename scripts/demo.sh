@@ -30,10 +30,10 @@ apply() {
 	local stage=$1 ns
 	shift
 	for ns in "$@"; do
-		printf '%s$ xmppcut -c plan.conf generate --stage %s --format nsupdate --server %s --tsig-key tsig.key | nsupdate%s\n' \
+		printf '%s$ xmppcut -c plan.conf generate --stage %s --format nsupdate --server %s --tsig-key tsig.key | nsupdate -k tsig.key%s\n' \
 		    "$b" "$stage" "$ns" "$n"
 		"$x" -c "$LAB_PLAN" generate --stage "$stage" --format nsupdate \
-		    --server "$ns" --tsig-key "$LAB_TSIG" | nsupdate
+		    --server "$ns" --tsig-key "$LAB_TSIG" | nsupdate -k "$LAB_TSIG"
 	done
 	sleep 0.3	# Knot re-signs the zone
 }
@@ -102,8 +102,8 @@ apply rollback "$LAB_NS1" "$LAB_NS2"
 xc check --expect old
 
 say "6. A stage applied twice, or out of order, is refused by the server and changes nothing"
-printf '%s$ xmppcut generate --stage final --format nsupdate ... | nsupdate%s\n' "$b" "$n"
+printf '%s$ xmppcut generate --stage final --format nsupdate ... | nsupdate -k tsig.key%s\n' "$b" "$n"
 "$x" -c "$LAB_PLAN" generate --stage final --format nsupdate --server "$LAB_NS1" \
-    --tsig-key "$LAB_TSIG" | nsupdate || note "(nsupdate exit $?: final needs what cutover leaves)"
+    --tsig-key "$LAB_TSIG" | nsupdate -k "$LAB_TSIG" || note "(nsupdate exit $?: final needs what cutover leaves)"
 
 say "Done. The lab stops now; scripts/lab.sh start DIR runs one to play with."

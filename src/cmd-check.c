@@ -53,25 +53,10 @@ check_opt(void *arg, int opt, const char *val)
 	case OPT_MAX_TIME:
 		return cmd_opt_max_time("check", val, &o->max_time);
 	case OPT_CONNECT: {
-		unsigned char bin[16];
 		unsigned port = 0;
 		char *host;
 
-		char text[INET6_ADDRSTRLEN];
-		int af = AF_INET;
-
-		if (parse_hostport(val, ':', &host, &port) == -1)
-			host = NULL;
-		else if (inet_pton(AF_INET, host, bin) != 1 &&
-		    inet_pton((af = AF_INET6), host, bin) != 1) {
-			free(host);
-			host = NULL;
-		} else {	/* as the plan writes it: 2001:db8::10 */
-			inet_ntop(af, bin, text, sizeof text);
-			free(host);
-			host = xstrdup(text);
-		}
-		if (host == NULL)
+		if (parse_endpoint(val, ':', &host, &port) == -1)
 			return cmd_usage_error("check", "--connect %s: "
 			    "expected ADDR[:PORT] ([ADDR]:PORT for IPv6)",
 			    val);

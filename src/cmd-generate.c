@@ -8,6 +8,7 @@
 #include "nsupdate.h"
 #include "render.h"
 #include "stage.h"
+#include "zonefind.h"
 
 enum { OPT_SERVER = 2000, OPT_TSIG_KEY, OPT_ZONE };
 
@@ -49,17 +50,11 @@ gen_opt(void *arg, int opt, const char *val)
 			return cmd_usage_error("generate", "--format %s: "
 			    "expected zone or nsupdate", val);
 		return 0;
-	case OPT_SERVER: {
-		unsigned port = 53;
-		char *host;
-
-		if (parse_hostport(val, '@', &host, &port) == -1)
-			return cmd_usage_error("generate", "--server %s: "
-			    "expected ADDR[@PORT]", val);
-		free(host);
+	case OPT_SERVER:
+		if (cmd_opt_dns_server("generate", "--server", val) == -1)
+			return -1;
 		o->server = val;
 		return 0;
-	}
 	case OPT_TSIG_KEY:
 		o->tsig_key = val;
 		return 0;
@@ -98,11 +93,61 @@ zone_snippet(const struct plan *p, enum stage s, const struct rrlist *l)
 	return buf_take(&b);
 }
 
-static void
-generate(struct report *r, const struct plan *p, const struct gen_opts *o)
+/* The zone of every plan domain and gateway host: the plan's zone keys
+ * and --zone, else what --server (or the resolver) answers. -1 with
+ * findings (exit 3) when one cannot be found. */
+static int
+find_zones(struct report *r, struct globals *g, const struct plan *p,
+    const struct gen_opts *o, struct zonemap *zm)
 {
-	struct nsupdate_opts no = { o->server, o->tsig_key, o->zones,
-	    o->nzones };
+	struct resolver_opts ro;
+	struct zonefind_opts zo;
+	struct strlist names = { 0 }, zones = { 0 };
+	char *cause = NULL;
+	int ret = 0;
+
+	for (size_t i = 0; i < p->ndomains; i++)
+		strlist_add(&names, p->domains[i]);
+	for (size_t i = 0; i < p->ngateways; i++)
+		strlist_add(&names, p->gateways[i].host);
+	for (size_t i = 0; i < p->nzones; i++)
+		strlist_add(&zones, p->zones[i]);
+	for (size_t i = 0; i < o->nzones; i++)
+		strlist_add(&zones, o->zones[i]);
+	resolver_opts_from(&ro, g);
+	memset(&zo, 0, sizeof zo);
+	zo.zones = zones.v;
+	zo.nzones = zones.n;
+	zo.server = o->server;
+	zo.ro = &ro;
+	zo.timeout_ms = g->timeout * 1000;
+	if (zonefind(&zo, names.v, names.n, zm, &cause) == -1) {
+		findings_add(report_findings(r), SEV_ERROR, F_RESOLVER_FAILED,
+		    NULL, "cannot look the zones up: %s", cause);
+		free(cause);
+		ret = -1;
+	}
+	for (size_t i = 0; i < zm->n; i++) {
+		if (zm->apexes[i] != NULL)
+			continue;
+		findings_add_at(report_findings(r), SEV_ERROR, F_ZONE_UNKNOWN,
+		    p->path, 0, zm->names[i], "the zone that holds %s cannot "
+		    "be found (%s): give it in the plan (zone = ZONE) or with "
+		    "--zone, or --server the zone's primary", zm->names[i],
+		    zm->why[i]);
+		ret = -1;
+	}
+	strlist_free(&names);
+	strlist_free(&zones);
+	return ret;
+}
+
+static void
+generate(struct report *r, struct globals *g, const struct plan *p,
+    const struct gen_opts *o)
+{
+	struct zonemap zm = { 0 };
+	struct nsupdate_opts no = { o->server, o->tsig_key, &zm };
 	struct rrlist recs = { 0 };
 	char *cause = NULL, *text;
 
@@ -110,19 +155,17 @@ generate(struct report *r, const struct plan *p, const struct gen_opts *o)
 		findings_add_at(report_findings(r), SEV_ERROR, F_PLAN_INVALID,
 		    p->path, 0, NULL, "the plan has no old gateway, so stage "
 		    "%s has nothing to publish", stage_name(o->stage));
-		report_set_unknown(r);
 		return;
 	}
-	if (stage_records(p, o->stage, o->zones, o->nzones, &recs,
-	    &cause) == -1 || (text = o->nsupdate ?
-	    nsupdate_script(p, o->stage, &no, &cause) :
+	if (find_zones(r, g, p, o, &zm) == -1)
+		goto out;
+	if (stage_records(p, o->stage, &zm, &recs, &cause) == -1 ||
+	    (text = o->nsupdate ? nsupdate_script(p, o->stage, &no, &cause) :
 	    zone_snippet(p, o->stage, &recs)) == NULL) {
 		findings_add_at(report_findings(r), SEV_ERROR, F_PLAN_INVALID,
 		    p->path, 0, NULL, "%s", cause);
-		report_set_unknown(r);
 		free(cause);
-		rrlist_free(&recs);
-		return;
+		goto out;
 	}
 	report_set_string(r, "stage", stage_name(o->stage));
 	report_set_string(r, "format", o->nsupdate ? "nsupdate" : "zone");
@@ -130,7 +173,9 @@ generate(struct report *r, const struct plan *p, const struct gen_opts *o)
 	report_set_string(r, o->nsupdate ? "script" : "zone", text);
 	report_text(r, "%s", text);
 	free(text);
+out:
 	rrlist_free(&recs);
+	zonemap_free(&zm);
 }
 
 static int
@@ -167,7 +212,7 @@ cmd_generate_exec(struct globals *g, int argc, char **argv)
 		report_set_unknown(r);
 		free(cause);
 	} else if ((p = cmd_load_plan(g, r)) != NULL)
-		generate(r, p, &o);
+		generate(r, g, p, &o);
 	free(key);
 	status = report_emit(r, g->quiet);
 	plan_free(p);

@@ -196,6 +196,28 @@ list_findings(void)
 	}
 }
 
+/* 0 when s is ADDR[@PORT], the one syntax of a DNS server's address. */
+static int
+dns_server_ok(const char *s)
+{
+	unsigned port = 53;
+	char *addr;
+
+	if (parse_endpoint(s, '@', &addr, &port) == -1)
+		return -1;
+	free(addr);
+	return 0;
+}
+
+int
+cmd_opt_dns_server(const char *cmd, const char *opt, const char *val)
+{
+	if (dns_server_ok(val) == -1)
+		return cmd_usage_error(cmd, "%s %s: expected ADDR[@PORT] (an "
+		    "IP address, a port after @)", opt, val);
+	return 0;
+}
+
 /* One global option. Returns 0, -1 (usage error printed), -2 (-h),
  * -3 (-V) or -4 (--list-findings). */
 static int
@@ -212,12 +234,17 @@ global_opt(struct globals *g, const char *cmd, int opt, const char *arg)
 		g->json = 1;
 		return 0;
 	case OPT_RESOLVER:
+		if (dns_server_ok(arg) == -1)
+			return cmd_usage_error(cmd, "--resolver %s: expected "
+			    "ADDR[@PORT] (an IP address, a port after @)", arg);
 		g->resolver = arg;
 		return 0;
 	case OPT_STUB:
-		if (strchr(arg, '=') == NULL)
+		if (strchr(arg, '=') == NULL ||
+		    dns_server_ok(strchr(arg, '=') + 1) == -1)
 			return cmd_usage_error(cmd, "--stub %s: expected "
-			    "ZONE=ADDR[@PORT]", arg);
+			    "ZONE=ADDR[@PORT] (an IP address, a port after @)",
+			    arg);
 		g->stubs = xreallocarray(g->stubs, g->nstubs + 1,
 		    sizeof *g->stubs);
 		g->stubs[g->nstubs++] = (char *)arg;

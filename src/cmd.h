@@ -63,6 +63,9 @@ int cmd_opt_stage(const char *cmd, const char *val, enum stage *out);
 int cmd_opt_expect(const char *cmd, const char *val, enum role *out);
 int cmd_opt_now(const char *cmd, const char *val, time_t *out);
 int cmd_opt_warn_days(const char *cmd, const char *val, unsigned *out);
+/* ADDR[@PORT]: the one syntax of a DNS server's address (--server,
+ * --resolver, --stub). */
+int cmd_opt_dns_server(const char *cmd, const char *opt, const char *val);
 /* --max-time: the whole run's bound, seconds (probe, check, monitor). */
 #define DEFAULT_MAX_TIME 60
 int cmd_opt_max_time(const char *cmd, const char *val, unsigned *out);

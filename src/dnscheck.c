@@ -320,7 +320,7 @@ dnscheck_domain(const struct dnscheck *c, const char *domain)
 		free(t2);
 	}
 	if (c->have_stage && plan_has_domain(c->plan, domain) &&
-	    stage_records(c->plan, c->stage, NULL, 0, &want, &cause) == 0) {
+	    stage_records(c->plan, c->stage, NULL, &want, &cause) == 0) {
 		if (s1 != NULL)
 			compare_srv(c, &want, domain, "_xmpp-server", s1);
 		compare_srv(c, &want, domain, "_xmpps-server", s2);

@@ -19,6 +19,10 @@ const struct finding_kind finding_kinds[F_COUNT] = {
 	    "probe or monitor (exit 3)" },
 	[F_TSIG_KEY_INVALID] = { "tsig-key-invalid", E, 1,
 	    "the --tsig-key file cannot be read or is not a TSIG key (exit 3)" },
+	[F_ZONE_UNKNOWN] = { "zone-unknown", E, 1,
+	    "(generate) the zone that holds a name of the plan cannot be found "
+	    "(no zone key, and neither --server nor the resolver answers its "
+	    "SOA) (exit 3)" },
 	[F_CA_UNREADABLE] = { "ca-unreadable", E, 1,
 	    "the --ca bundle cannot be read (exit 3)" },
 	[F_RESOLVER_FAILED] = { "resolver-failed", E, 1,

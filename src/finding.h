@@ -20,6 +20,7 @@ enum finding_id {
 	F_FILE_UNREADABLE,
 	F_REPORT_INVALID,
 	F_TSIG_KEY_INVALID,
+	F_ZONE_UNKNOWN,
 	F_CA_UNREADABLE,
 	F_RESOLVER_FAILED,
 	/* zone files and records */

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "util.h"
+#include "zonefind.h"
 
 #define KEY_FILE_MAX 65536
 
@@ -105,10 +106,11 @@ struct msg_ctx {
 	const struct rrlist *cur, *prev;
 };
 
+/* Every name's zone is known here: stage_records() checked. */
 static const char *
 zone_of(const struct msg_ctx *m, const char *name)
 {
-	return stage_zone_of(m->p, m->o->zones, m->o->nzones, name);
+	return zonemap_get(m->o->zones, name);
 }
 
 static void
@@ -188,7 +190,7 @@ server_line(struct buf *b, const char *server, char **cause)
 	unsigned port = 53;
 	char *host;
 
-	if (parse_hostport(server, '@', &host, &port) == -1) {
+	if (parse_endpoint(server, '@', &host, &port) == -1) {
 		*cause = xasprintf("--server %s: expected ADDR[@PORT]",
 		    server);
 		return -1;
@@ -205,12 +207,12 @@ nsupdate_script(const struct plan *p, enum stage s,
 	struct rrlist cur = { 0 }, prev = { 0 };
 	struct msg_ctx m = { p, o, s, &cur, &prev };
 	struct buf b = { 0 };
-	char **zones = NULL, *desc, *key;
+	char **zones = NULL, *desc;
 	size_t nz = 0, nfirst;
 
-	if (stage_records(p, s, o->zones, o->nzones, &cur, cause) == -1 ||
-	    stage_records(p, stage_previous(s), o->zones, o->nzones, &prev,
-	    cause) == -1)
+	if (stage_records(p, s, o->zones, &cur, cause) == -1 ||
+	    stage_records(p, stage_previous(s), o->zones, &prev, cause) ==
+	    -1)
 		goto fail;
 
 	desc = stage_describe(p, s);
@@ -220,14 +222,12 @@ nsupdate_script(const struct plan *p, enum stage s,
 	    "\n; refuses it and changes nothing unless the zone holds %s.\n",
 	    stage_name(s), desc, previous_state(s));
 	free(desc);
+	/* the secret stays in its file: nsupdate reads it there */
+	if (o->tsig_file != NULL)
+		buf_addf(&b, "; signed with the TSIG key in %s: run it with\n"
+		    ";   nsupdate -k %s SCRIPT\n", o->tsig_file, o->tsig_file);
 	if (o->server != NULL && server_line(&b, o->server, cause) == -1)
 		goto fail;
-	if (o->tsig_file != NULL) {
-		if ((key = nsupdate_tsig_key(o->tsig_file, cause)) == NULL)
-			goto fail;
-		buf_addf(&b, "key %s\n", key);
-		free(key);
-	}
 
 	/* Zones with only gateway hosts first, then the domains' zones. */
 	for (size_t i = 0; i < p->ngateways; i++)

@@ -7,15 +7,18 @@
 
 #include "stage.h"
 
+struct zonemap;
+
 struct nsupdate_opts {
 	const char *server;	/* "ADDR[@PORT]", or NULL for the SOA's */
-	const char *tsig_file;	/* key file, or NULL */
-	char *const *zones;	/* extra zone apexes (stage_zone_of) */
-	size_t nzones;
+	const char *tsig_file;	/* key file, or NULL: named in a comment
+				 * (nsupdate -k FILE), never copied in */
+	const struct zonemap *zones;	/* the zone of every name */
 };
 
 /* The script for stage s. Newly allocated; NULL with *cause set (free it)
- * when a cert or the key file cannot be read or the server is malformed. */
+ * when a cert cannot be read, a name's zone is not known or the server is
+ * malformed. */
 char *nsupdate_script(const struct plan *p, enum stage s,
     const struct nsupdate_opts *o, char **cause);
 

@@ -175,6 +175,33 @@ checked_name(struct loader *l, const char *what, const char *value)
 	return dname_normalize(value);
 }
 
+/* A gateway's name is the host name its SRV records name: a fully
+ * qualified name of two labels or more, never an address. */
+static char *
+checked_host(struct loader *l, const char *value)
+{
+	unsigned char bin[16];
+	char *name;
+
+	if (inet_pton(AF_INET, value, bin) == 1 ||
+	    inet_pton(AF_INET6, value, bin) == 1) {
+		bad(l, l->phys, "[gateway %s]: a gateway is named by its host "
+		    "name, the SRV target (its addresses go in 'address ='): "
+		    "[gateway edge.example.com]", value);
+		return NULL;
+	}
+	if ((name = checked_name(l, "gateway", value)) == NULL)
+		return NULL;
+	if (strchr(name, '.') == NULL) {
+		bad(l, l->phys, "[gateway %s]: the host name must be fully "
+		    "qualified (two labels or more): partners resolve the SRV "
+		    "target as written", value);
+		free(name);
+		return NULL;
+	}
+	return name;
+}
+
 static void
 enter_section(struct loader *l, const char *value)
 {
@@ -206,7 +233,7 @@ enter_section(struct loader *l, const char *value)
 			    "name: [gateway edge.example.com]");
 			return;
 		}
-		if ((name = checked_name(l, "gateway", arg)) == NULL)
+		if ((name = checked_host(l, arg)) == NULL)
 			return;
 		for (size_t i = 0; i < p->ngateways; i++) {
 			if (strcmp(p->gateways[i].host, name) == 0) {
@@ -303,9 +330,15 @@ plan_key(struct loader *l, const char *key, const char *value)
 		if (once(l, &l->from_line, key) == 0 &&
 		    (name = checked_name(l, "from", value)) != NULL)
 			p->from = name;
+	} else if (strcmp(key, "zone") == 0) {
+		if ((name = checked_name(l, "zone", value)) == NULL)
+			return;
+		if (add_unique(&p->zones, &p->nzones, name) == -1)
+			bad(l, l->phys, "duplicate zone %s", name);
+		free(name);
 	} else
 		bad(l, l->phys, "unknown key '%s' in [plan]; the keys are "
-		    "domain, ttl, cutover-ttl and from", key);
+		    "domain, zone, ttl, cutover-ttl and from", key);
 }
 
 static void
@@ -534,6 +567,9 @@ plan_free(struct plan *p)
 	for (size_t i = 0; i < p->npartners; i++)
 		free(p->partners[i]);
 	free(p->partners);
+	for (size_t i = 0; i < p->nzones; i++)
+		free(p->zones[i]);
+	free(p->zones);
 	free(p->from);
 	free(p->path);
 	free(p);

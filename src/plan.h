@@ -45,6 +45,9 @@ struct plan {
 	size_t ngateways;
 	char **partners;	/* normalised, in file order */
 	size_t npartners;
+	char **zones;		/* 'zone' keys: apexes of the zones that
+				 * hold the plan's records, normalised */
+	size_t nzones;
 };
 
 /* Read and check the plan at path. On success returns a newly allocated

@@ -9,6 +9,7 @@
 #include "cert.h"
 #include "dname.h"
 #include "util.h"
+#include "zonefind.h"
 
 static const char *const stage_names[] = {
 	[STAGE_CURRENT] = "current",
@@ -89,21 +90,18 @@ stage_describe(const struct plan *p, enum stage s)
 	}
 }
 
-const char *
-stage_zone_of(const struct plan *p, char *const *zones, size_t nzones,
-    const char *name)
+/* The zone of name, "" when zones do not matter; NULL with *cause when
+ * it is not known. */
+static const char *
+zone_of(const struct zonemap *zones, const char *name, char **cause)
 {
-	const char *best = NULL;
+	const char *z;
 
-	for (size_t i = 0; i < nzones; i++)
-		if (dname_is_under(name, zones[i]) &&
-		    (best == NULL || strlen(zones[i]) > strlen(best)))
-			best = zones[i];
-	for (size_t i = 0; i < p->ndomains; i++)
-		if (dname_is_under(name, p->domains[i]) &&
-		    (best == NULL || strlen(p->domains[i]) > strlen(best)))
-			best = p->domains[i];
-	return best ? best : dname_parent(name);
+	if (zones == NULL)
+		return "";
+	if ((z = zonemap_get(zones, name)) == NULL)
+		*cause = xasprintf("the zone of %s is not known", name);
+	return z;
 }
 
 /* group: 0 for a domain's SRV, 1 for a host's records; base: the domain
@@ -128,17 +126,16 @@ add(struct rrlist *l, const char *zone, int group, const char *base,
 }
 
 static void
-add_srv(struct rrlist *l, const struct plan *p, char *const *zones,
-    size_t nzones, const char *domain, const char *service,
-    const struct gateway *g, unsigned port, uint32_t ttl)
+add_srv(struct rrlist *l, const char *zone, const char *domain,
+    const char *service, const struct gateway *g, unsigned port,
+    uint32_t ttl)
 {
 	char *owner = xasprintf("%s._tcp.%s", service, domain);
 	char *rkey = xasprintf("%05u%05u%05u%s", g->priority, g->weight, port,
 	    g->host);
 
-	add(l, stage_zone_of(p, zones, nzones, domain), 0, domain, owner, ttl,
-	    RR_SRV, xasprintf("%u %u %u %s.", g->priority, g->weight, port,
-	    g->host), rkey);
+	add(l, zone, 0, domain, owner, ttl, RR_SRV, xasprintf("%u %u %u %s.",
+	    g->priority, g->weight, port, g->host), rkey);
 	free(rkey);
 	free(owner);
 }
@@ -184,24 +181,27 @@ rr_cmp(const void *a, const void *b)
 }
 
 int
-stage_records(const struct plan *p, enum stage s, char *const *zones,
-    size_t nzones, struct rrlist *out, char **cause)
+stage_records(const struct plan *p, enum stage s,
+    const struct zonemap *zones, struct rrlist *out, char **cause)
 {
 	enum role role = stage_role(s);
 	uint32_t ttl = stage_ttl(p, s);
 	size_t first = out->n;
+	const char *zone;
 	char spki[65];
 
 	for (size_t d = 0; d < p->ndomains; d++) {
+		if ((zone = zone_of(zones, p->domains[d], cause)) == NULL)
+			return -1;
 		for (size_t i = 0; i < p->ngateways; i++) {
 			const struct gateway *g = &p->gateways[i];
 
 			if (g->role != role)
 				continue;
-			add_srv(out, p, zones, nzones, p->domains[d],
-			    "_xmpp-server", g, g->port, ttl);
+			add_srv(out, zone, p->domains[d], "_xmpp-server", g,
+			    g->port, ttl);
 			if (g->direct_tls_port != 0)
-				add_srv(out, p, zones, nzones, p->domains[d],
+				add_srv(out, zone, p->domains[d],
 				    "_xmpps-server", g, g->direct_tls_port,
 				    ttl);
 		}
@@ -212,14 +212,15 @@ stage_records(const struct plan *p, enum stage s, char *const *zones,
 
 		if (g->role != role)
 			continue;
+		if ((zone = zone_of(zones, g->host, cause)) == NULL)
+			return -1;
 		if (g->cert != NULL) {
 			if ((c = cert_load_file(g->cert, cause)) == NULL)
 				return -1;
 			cert_spki_sha256(c, spki);
 			cert_free(c);
 		}
-		add_host(out, stage_zone_of(p, zones, nzones, g->host), g, ttl,
-		    g->cert != NULL ? spki : NULL);
+		add_host(out, zone, g, ttl, g->cert != NULL ? spki : NULL);
 	}
 	if (out->n - first > 1)
 		qsort(out->v + first, out->n - first, sizeof *out->v, rr_cmp);

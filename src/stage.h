@@ -46,17 +46,15 @@ enum stage stage_previous(enum stage s);
 /* One sentence describing what the stage publishes. Newly allocated. */
 char *stage_describe(const struct plan *p, enum stage s);
 
-/* The zone a name belongs to: the longest of zones[] or the plan's domains
- * that holds it, else the name's parent. Returns a pointer into name,
- * zones or the plan. */
-const char *stage_zone_of(const struct plan *p, char *const *zones,
-    size_t nzones, const char *name);
+struct zonemap;
 
 /* Append the records stage s publishes to out, sorted by zone, then plan
- * domains' SRV, then hosts. zones: extra zone apexes (see stage_zone_of).
- * 0 on success; -1 with *cause set when a cert cannot be read. */
-int stage_records(const struct plan *p, enum stage s, char *const *zones,
-    size_t nzones, struct rrlist *out, char **cause);
+ * domains' SRV, then hosts. zones: the zone of every plan domain and
+ * gateway host (zonefind.h), or NULL when zones do not matter (r->zone is
+ * then ""). 0 on success; -1 with *cause set when a cert cannot be read
+ * or a name's zone is not known. */
+int stage_records(const struct plan *p, enum stage s,
+    const struct zonemap *zones, struct rrlist *out, char **cause);
 
 void rrlist_free(struct rrlist *l);
 /* "OWNER. TTL IN TYPE RDATA" with tabs, as in a master file. Newly

@@ -1,6 +1,7 @@
 /* util.c — memory, strings and bounded number parsing used everywhere. */
 #include "util.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -512,6 +513,28 @@ parse_hostport(const char *s, char sep, char **host, unsigned *port)
 		*port = (unsigned)v;
 	}
 	*host = xstrndup(s, (size_t)(end - s));
+	return 0;
+}
+
+int
+parse_endpoint(const char *s, char sep, char **addr, unsigned *port)
+{
+	unsigned char bin[16];
+	char text[INET6_ADDRSTRLEN], *host;
+	unsigned p = *port;
+	int af = AF_INET;
+
+	if (parse_hostport(s, sep, &host, &p) == -1)
+		return -1;
+	if (inet_pton(AF_INET, host, bin) != 1 &&
+	    inet_pton((af = AF_INET6), host, bin) != 1) {
+		free(host);
+		return -1;
+	}
+	free(host);
+	inet_ntop(af, bin, text, sizeof text);
+	*addr = xstrdup(text);
+	*port = p;
 	return 0;
 }
 

@@ -95,6 +95,14 @@ uint64_t now_ms(void);
  * value when no port is given. 0 on success, -1 when malformed. */
 int parse_hostport(const char *s, char sep, char **host, unsigned *port);
 
+/* An endpoint given on the command line: an IP address (IPv4 or IPv6),
+ * optionally with a port after sep: "ADDR@PORT" for DNS servers
+ * (--server, --resolver, --stub), "ADDR:PORT" or "[IPV6]:PORT" for
+ * --connect. *addr is newly allocated, in normal form (2001:db8::1);
+ * *port keeps its value when none is given. 0, or -1 (nothing allocated)
+ * when it is not one. */
+int parse_endpoint(const char *s, char sep, char **addr, unsigned *port);
+
 /* A point in time for --now: "@EPOCH", "YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SS"
  * (optionally with a trailing Z; always UTC) or "YYYYMMDDHHMMSS" (as in
  * RRSIGs). 0 on success, -1 when malformed. */

@@ -220,7 +220,7 @@ lab_update() {
 	shift
 	for ns in "$@"; do
 		"$XMPPCUT" -c "$LAB_PLAN" generate --stage "$stage" --format nsupdate \
-		    --server "$ns" --tsig-key "$LAB_TSIG" | nsupdate || return 1
+		    --server "$ns" --tsig-key "$LAB_TSIG" | nsupdate -k "$LAB_TSIG" || return 1
 	done
 	sleep 0.2	# Knot signs the change
 }

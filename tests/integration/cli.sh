@@ -29,6 +29,19 @@ expect_status 3 "generate --format xml" "$XMPPCUT" -c "$plan" generate --stage p
 expect_status 3 "generate with an operand" "$XMPPCUT" -c "$plan" generate --stage pre extra
 expect_status 3 "generate --server without nsupdate" "$XMPPCUT" -c "$plan" generate --stage pre --server 127.0.0.1
 expect_status 3 "generate --server with a bad port" "$XMPPCUT" -c "$plan" generate --stage pre -f nsupdate --server 127.0.0.1@0
+# One syntax for a DNS server's address: ADDR[@PORT].
+expect_status 3 "generate --server ADDR:PORT (the port goes after @)" "$XMPPCUT" -c "$plan" generate --stage pre -f nsupdate --server 192.0.2.53:53
+check "... says the syntax" grep -q 'expected ADDR\[@PORT\]' "$T/err"
+expect_status 3 "--server with a name" "$XMPPCUT" -c "$plan" generate --stage pre -f nsupdate --server ns1.example.com
+expect_status 3 "--resolver with a name" "$XMPPCUT" --resolver dns.example.net probe example.com
+expect_status 3 "--stub with a bad port" "$XMPPCUT" --stub example.com=192.0.2.1@0 probe example.com
+expect_status 0 "--server [IPv6]@PORT is IPv6 without brackets" "$XMPPCUT" -c "$plan" generate --stage pre -f nsupdate --server 2001:DB8::53@5353
+check "... normal form in the script" grep -q '^server 2001:db8::53 5353$' "$T/out"
+# The TSIG secret never reaches an output: the script names the file.
+printf 'key "k." {\n\talgorithm hmac-sha256;\n\tsecret "c2VjcmV0c2VjcmV0c2VjcmV0";\n};\n' >"$T/k.key"
+expect_status 0 "generate --tsig-key" "$XMPPCUT" -c "$plan" --json generate --stage pre -f nsupdate --tsig-key "$T/k.key"
+check "... no secret in the JSON or the script" sh -c "! grep -q c2VjcmV0 '$T/out'"
+json_ok "... the script says nsupdate -k FILE" ".script | contains(\"nsupdate -k $T/k.key\")"
 expect_status 3 "generate --zone with a bad name" "$XMPPCUT" -c "$plan" generate --stage pre --zone 'a b'
 expect_status 0 "a unique prefix runs the command" "$XMPPCUT" -c "$plan" gen --stage pre
 expect_status 0 "global options after the command word" "$XMPPCUT" generate --stage cutover -c "$plan" --json

@@ -96,7 +96,7 @@ expect_state() {
 apply() {
 	"$XMPPCUT" -c "$plan" generate --stage "$1" --format nsupdate \
 	    --server "127.0.0.1@$port" --tsig-key "$T/key.conf" >"$T/$1.nsupdate" &&
-	    nsupdate <"$T/$1.nsupdate"
+	    nsupdate -k "$T/key.conf" <"$T/$1.nsupdate"
 }
 # refused STAGE: the server refuses the stage and nothing changes.
 refused() {

@@ -24,4 +24,20 @@ check "text finding is FILE:LINE: error: [plan-invalid]" \
 for f in "$top_srcdir"/tests/plans/good-*.conf "$top_srcdir/zones/example.conf"; do
 	expect_status 0 "$(basename "$f") is accepted" "$XMPPCUT" -c "$f" generate --stage cutover
 done
+# A name whose zone cannot be found is an error, never a guess: no zone
+# key, and the resolver (a dead one here) does not answer.
+grep -v '^zone' "$top_srcdir/zones/example.conf" >"$T/nozone.conf"
+cp "$top_srcdir/zones/edge.example.com.pem" "$T/"
+expect_status 3 "no zone key and no answer: zone-unknown" "$XMPPCUT" -c "$T/nozone.conf" \
+    --resolver 127.0.0.1@1 --timeout 1 --json generate --stage cutover
+json_ok "... for every name, exit 3" \
+    '([.findings[] | select(.id == "zone-unknown") | .subject] | sort) == ["edge.example.com", "example.com", "example.org", "ocs-xmpp.example.com"] and .summary.exit == 3'
+expect_status 3 "--zone for one domain, not the other" "$XMPPCUT" -c "$T/nozone.conf" \
+    --resolver 127.0.0.1@1 --timeout 1 --json generate --stage cutover --zone example.com
+json_ok "... only example.org unknown" '[.findings[] | select(.id == "zone-unknown") | .subject] == ["example.org"]'
+# A subdomain lives in its parent's zone when the plan says so: the
+# message goes to the zone that holds it (not "zone im.example.com").
+printf '[plan]\ndomain = im.example.com\nzone = example.com\n[gateway edge.example.com]\nrole = new\naddress = 192.0.2.10\n[gateway old.example.com]\nrole = old\naddress = 192.0.2.5\n' >"$T/sub.conf"
+expect_status 0 "im.example.com in zone example.com" "$XMPPCUT" -c "$T/sub.conf" generate --stage cutover -f nsupdate
+check "... one message, to zone example.com" sh -c "grep -c '^zone ' '$T/out' | grep -qx 1 && grep -q '^zone example.com.$' '$T/out'"
 done_testing

@@ -13,6 +13,7 @@
 #include "nsupdate.h"
 #include "plan.h"
 #include "stage.h"
+#include "zonefind.h"
 
 static struct plan *
 example_plan(void)
@@ -30,6 +31,21 @@ example_plan(void)
 	findings_free(&f);
 	free(path);
 	return p;
+}
+
+/* The zones of the example plan: its zone keys. */
+static void
+example_zones(const struct plan *p, struct zonemap *zm)
+{
+	struct zonefind_opts zo = { p->zones, p->nzones, NULL, NULL, 1000 };
+	char *names[8], *cause = NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->ndomains; i++)
+		names[n++] = p->domains[i];
+	for (size_t i = 0; i < p->ngateways; i++)
+		names[n++] = p->gateways[i].host;
+	assert_int_equal(zonefind(&zo, names, n, zm, &cause), 0);
 }
 
 static size_t
@@ -58,11 +74,13 @@ test_records(void **state)
 {
 	struct plan *p = example_plan();
 	struct rrlist l = { 0 };
+	struct zonemap zm;
 	char *cause = NULL;
 
 	(void)state;
+	example_zones(p, &zm);
 	/* pre: the old gateway, cutover-ttl, no _xmpps-server */
-	assert_int_equal(stage_records(p, STAGE_PRE, NULL, 0, &l, &cause), 0);
+	assert_int_equal(stage_records(p, STAGE_PRE, &zm, &l, &cause), 0);
 	assert_int_equal(l.n, 4);
 	assert_int_equal(count(&l, RR_SRV, 300), 2);
 	assert_true(has(&l, "_xmpp-server._tcp.example.org", RR_SRV,
@@ -70,7 +88,7 @@ test_records(void **state)
 	assert_true(has(&l, "ocs-xmpp.example.com", RR_AAAA, "2001:db8::5"));
 	rrlist_free(&l);
 	/* cutover: the new gateway with both services and TLSA, 300 */
-	assert_int_equal(stage_records(p, STAGE_CUTOVER, NULL, 0, &l, &cause),
+	assert_int_equal(stage_records(p, STAGE_CUTOVER, &zm, &l, &cause),
 	    0);
 	assert_int_equal(l.n, 8);
 	assert_int_equal(count(&l, RR_SRV, 300), 4);
@@ -81,7 +99,7 @@ test_records(void **state)
 	    "3 1 1 3128daecede18dcbc3ec4dea5849b36a01b5c1ce30b9d3bc05af648f9e97d72f"));
 	rrlist_free(&l);
 	/* final: the same records with ttl */
-	assert_int_equal(stage_records(p, STAGE_FINAL, NULL, 0, &l, &cause), 0);
+	assert_int_equal(stage_records(p, STAGE_FINAL, &zm, &l, &cause), 0);
 	assert_int_equal(l.n, 8);
 	assert_int_equal(count(&l, RR_SRV, 3600), 4);
 	assert_int_equal(count(&l, RR_SRV, 300), 0);
@@ -92,7 +110,7 @@ test_records(void **state)
 	assert_string_equal(l.v[l.n - 1].zone, "example.org");
 	rrlist_free(&l);
 	/* rollback: the old gateway again, cutover-ttl */
-	assert_int_equal(stage_records(p, STAGE_ROLLBACK, NULL, 0, &l, &cause),
+	assert_int_equal(stage_records(p, STAGE_ROLLBACK, &zm, &l, &cause),
 	    0);
 	assert_int_equal(l.n, 4);
 	assert_int_equal(count(&l, RR_SRV, 300), 2);
@@ -100,8 +118,11 @@ test_records(void **state)
 	assert_int_equal(stage_previous(STAGE_CUTOVER), STAGE_PRE);
 	assert_int_equal(stage_previous(STAGE_FINAL), STAGE_CUTOVER);
 	assert_int_equal(stage_role(STAGE_ROLLBACK), ROLE_OLD);
-	assert_string_equal(stage_zone_of(p, NULL, 0, "edge.example.com"),
+	assert_string_equal(zonemap_get(&zm, "edge.example.com"),
 	    "example.com");
+	/* a zone key holds every name under it, domains included */
+	assert_string_equal(zonemap_get(&zm, "example.org"), "example.org");
+	zonemap_free(&zm);
 	plan_free(p);
 }
 
@@ -125,13 +146,18 @@ static void
 test_nsupdate(void **state)
 {
 	struct plan *p = example_plan();
-	struct nsupdate_opts o = { "192.0.2.53", NULL, NULL, 0 };
+	struct zonemap zm;
+	struct nsupdate_opts o = { "192.0.2.53", "/etc/tsig.key", &zm };
 	char *cause = NULL, *s, *m;
 
 	(void)state;
+	example_zones(p, &zm);
 	s = nsupdate_script(p, STAGE_CUTOVER, &o, &cause);
 	assert_non_null(s);
 	assert_non_null(strstr(s, "server 192.0.2.53 53\n"));
+	/* the key is named, never copied in */
+	assert_non_null(strstr(s, ";   nsupdate -k /etc/tsig.key SCRIPT\n"));
+	assert_null(strstr(s, "\nkey "));
 	m = message(s, "example.com");
 	assert_non_null(m);
 	/* guarded by what pre left, then the new records */
@@ -168,6 +194,7 @@ test_nsupdate(void **state)
 	    "IN SRV 0 0 5269 ocs-xmpp.example.com.\n"));
 	free(m);
 	free(s);
+	zonemap_free(&zm);
 	plan_free(p);
 }
 
