@@ -93,55 +93,6 @@ zone_snippet(const struct plan *p, enum stage s, const struct rrlist *l)
 	return buf_take(&b);
 }
 
-/* The zone of every plan domain and gateway host: the plan's zone keys
- * and --zone, else what --server (or the resolver) answers. -1 with
- * findings (exit 3) when one cannot be found. */
-static int
-find_zones(struct report *r, struct globals *g, const struct plan *p,
-    const struct gen_opts *o, struct zonemap *zm)
-{
-	struct resolver_opts ro;
-	struct zonefind_opts zo;
-	struct strlist names = { 0 }, zones = { 0 };
-	char *cause = NULL;
-	int ret = 0;
-
-	for (size_t i = 0; i < p->ndomains; i++)
-		strlist_add(&names, p->domains[i]);
-	for (size_t i = 0; i < p->ngateways; i++)
-		strlist_add(&names, p->gateways[i].host);
-	for (size_t i = 0; i < p->nzones; i++)
-		strlist_add(&zones, p->zones[i]);
-	for (size_t i = 0; i < o->nzones; i++)
-		strlist_add(&zones, o->zones[i]);
-	resolver_opts_from(&ro, g);
-	memset(&zo, 0, sizeof zo);
-	zo.zones = zones.v;
-	zo.nzones = zones.n;
-	zo.server = o->server;
-	zo.ro = &ro;
-	zo.timeout_ms = g->timeout * 1000;
-	if (zonefind(&zo, names.v, names.n, zm, &cause) == -1) {
-		findings_add(report_findings(r), SEV_ERROR, F_RESOLVER_FAILED,
-		    NULL, "cannot look the zones up: %s", cause);
-		free(cause);
-		ret = -1;
-	}
-	for (size_t i = 0; i < zm->n; i++) {
-		if (zm->apexes[i] != NULL)
-			continue;
-		findings_add_at(report_findings(r), SEV_ERROR, F_ZONE_UNKNOWN,
-		    p->path, 0, zm->names[i], "the zone that holds %s cannot "
-		    "be found (%s): give it in the plan (zone = ZONE) or with "
-		    "--zone, or --server the zone's primary", zm->names[i],
-		    zm->why[i]);
-		ret = -1;
-	}
-	strlist_free(&names);
-	strlist_free(&zones);
-	return ret;
-}
-
 static void
 generate(struct report *r, struct globals *g, const struct plan *p,
     const struct gen_opts *o)
@@ -157,7 +108,7 @@ generate(struct report *r, struct globals *g, const struct plan *p,
 		    "%s has nothing to publish", stage_name(o->stage));
 		return;
 	}
-	if (find_zones(r, g, p, o, &zm) == -1)
+	if (cmd_find_zones(r, g, p, o->zones, o->nzones, o->server, &zm) == -1)
 		goto out;
 	if (stage_records(p, o->stage, &zm, &recs, &cause) == -1 ||
 	    (text = o->nsupdate ? nsupdate_script(p, o->stage, &no, &cause) :

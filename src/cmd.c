@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "zonefind.h"
 
 static const struct cmd_entry *const cmd_table[] = {
 	&cmd_generate_entry,
@@ -16,6 +17,7 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_probe_entry,
 	&cmd_monitor_entry,
 	&cmd_diff_entry,
+	&cmd_apply_entry,
 	NULL
 };
 
@@ -345,6 +347,55 @@ cmd_parse(const struct cmd_entry *e, struct globals *g, int argc,
 	free(shortopts);
 	free(all);
 	return r != 0 ? r : (int)rc;
+}
+
+/* The zone of every plan domain and gateway host: the plan's zone keys
+ * and --zone, else what --server (or the resolver) answers. -1 with
+ * findings (exit 3) when one cannot be found. */
+int
+cmd_find_zones(struct report *r, struct globals *g, const struct plan *p,
+    char *const *extra, size_t nextra, const char *server, struct zonemap *zm)
+{
+	struct resolver_opts ro;
+	struct zonefind_opts zo;
+	struct strlist names = { 0 }, zones = { 0 };
+	char *cause = NULL;
+	int ret = 0;
+
+	for (size_t i = 0; i < p->ndomains; i++)
+		strlist_add(&names, p->domains[i]);
+	for (size_t i = 0; i < p->ngateways; i++)
+		strlist_add(&names, p->gateways[i].host);
+	for (size_t i = 0; i < p->nzones; i++)
+		strlist_add(&zones, p->zones[i]);
+	for (size_t i = 0; i < nextra; i++)
+		strlist_add(&zones, extra[i]);
+	resolver_opts_from(&ro, g);
+	memset(&zo, 0, sizeof zo);
+	zo.zones = zones.v;
+	zo.nzones = zones.n;
+	zo.server = server;
+	zo.ro = &ro;
+	zo.timeout_ms = g->timeout * 1000;
+	if (zonefind(&zo, names.v, names.n, zm, &cause) == -1) {
+		findings_add(report_findings(r), SEV_ERROR, F_RESOLVER_FAILED,
+		    NULL, "cannot look the zones up: %s", cause);
+		free(cause);
+		ret = -1;
+	}
+	for (size_t i = 0; i < zm->n; i++) {
+		if (zm->apexes[i] != NULL)
+			continue;
+		findings_add_at(report_findings(r), SEV_ERROR, F_ZONE_UNKNOWN,
+		    p->path, 0, zm->names[i], "the zone that holds %s cannot "
+		    "be found (%s): give it in the plan (zone = ZONE) or with "
+		    "--zone, or --server the zone's primary", zm->names[i],
+		    zm->why[i]);
+		ret = -1;
+	}
+	strlist_free(&names);
+	strlist_free(&zones);
+	return ret;
 }
 
 struct plan *

@@ -153,6 +153,15 @@ const struct finding_kind finding_kinds[F_COUNT] = {
 	    "3)" },
 	[F_METRICS_WRITE_FAILED] = { "metrics-write-failed", E, 1,
 	    "(monitor) the --prom metrics file cannot be written (exit 3)" },
+	[F_ZONE_UNEXPECTED_STATE] = { "zone-unexpected-state", E, 0,
+	    "(apply) a zone holds neither the stage's records nor what the "
+	    "previous stage left: nothing is sent" },
+	[F_UPDATE_REFUSED] = { "update-refused", E, 0,
+	    "(apply) the server refused or did not answer the UPDATE for a "
+	    "zone (rcode in the message)" },
+	[F_TTL_WAIT] = { "ttl-wait", E | W, 0,
+	    "(apply) cutover before the replaced records' TTL has passed since "
+	    "pre (a warning with --force, or without a journal entry)" },
 	[F_TOOL_FAILED] = { "tool-failed", E, 1,
 	    "the tool ran out of a local resource (memory, descriptors) and "
 	    "could not judge (exit 3)" },

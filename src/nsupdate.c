@@ -48,11 +48,26 @@ str_free(char **v, size_t n)
 	free(v);
 }
 
+static void
+op(struct upd_msg *m, enum upd_kind kind, const char *owner,
+    enum rrtype type, uint32_t ttl, const char *rdata)
+{
+	struct upd_op *o;
+
+	m->v = xreallocarray(m->v, m->n + 1, sizeof *m->v);
+	o = &m->v[m->n++];
+	o->kind = kind;
+	o->owner = xstrdup(owner);
+	o->type = type;
+	o->ttl = ttl;
+	o->rdata = rdata ? xstrdup(rdata) : NULL;
+}
+
 /* Prerequisites on one RRset: exactly the previous stage's records, or
  * nothing at all when it had none. */
-static size_t
-prereq_rrset(struct buf *b, const struct rrlist *prev, const char *owner,
-    enum rrtype type)
+static void
+prereq_rrset(struct upd_msg *pre, const struct rrlist *prev,
+    const char *owner, enum rrtype type)
 {
 	size_t n = 0;
 
@@ -60,28 +75,24 @@ prereq_rrset(struct buf *b, const struct rrlist *prev, const char *owner,
 		const struct rr *r = &prev->v[i];
 
 		if (r->type == type && strcmp(r->owner, owner) == 0) {
-			buf_addf(b, "prereq yxrrset %s. IN %s %s\n", owner,
-			    rrtype_name(type), r->rdata);
+			op(pre, UPD_PREREQ_EXACT, owner, type, 0, r->rdata);
 			n++;
 		}
 	}
 	if (n == 0)
-		buf_addf(b, "prereq nxrrset %s. IN %s\n", owner,
-		    rrtype_name(type));
-	return n + 1;
+		op(pre, UPD_PREREQ_ABSENT, owner, type, 0, NULL);
 }
 
 static void
-replace_rrset(struct buf *b, const struct rrlist *cur, const char *owner,
-    enum rrtype type)
+replace_rrset(struct upd_msg *upd, const struct rrlist *cur,
+    const char *owner, enum rrtype type)
 {
-	buf_addf(b, "update delete %s. IN %s\n", owner, rrtype_name(type));
+	op(upd, UPD_DELETE, owner, type, 0, NULL);
 	for (size_t i = 0; i < cur->n; i++) {
 		const struct rr *r = &cur->v[i];
 
 		if (r->type == type && strcmp(r->owner, owner) == 0)
-			buf_addf(b, "update add %s. %u IN %s %s\n", owner,
-			    r->ttl, rrtype_name(type), r->rdata);
+			op(upd, UPD_ADD, owner, type, r->ttl, r->rdata);
 	}
 }
 
@@ -101,7 +112,7 @@ previous_state(enum stage s)
 
 struct msg_ctx {
 	const struct plan *p;
-	const struct nsupdate_opts *o;
+	const struct zonemap *zones;
 	enum stage s;
 	const struct rrlist *cur, *prev;
 };
@@ -110,19 +121,22 @@ struct msg_ctx {
 static const char *
 zone_of(const struct msg_ctx *m, const char *name)
 {
-	return zonemap_get(m->o->zones, name);
+	return zonemap_get(m->zones, name);
 }
 
+/* The message for one zone: prerequisites, then updates. */
 static void
-message(struct buf *b, const struct msg_ctx *m, const char *zone)
+message(struct upd_msg *out, const struct msg_ctx *m, const char *zone)
 {
 	const struct plan *p = m->p;
 	enum role role = stage_role(m->s);
 	int same_hosts = role == stage_role(stage_previous(m->s));
-	struct buf pre = { 0 }, upd = { 0 };
+	struct upd_msg upd = { 0 };
 	char **domains = NULL, **hosts = NULL, *owner;
-	size_t nd = 0, nh = 0, nprereq = 0;
+	size_t nd = 0, nh = 0;
 
+	memset(out, 0, sizeof *out);
+	out->zone = xstrdup(zone);
 	for (size_t i = 0; i < p->ndomains; i++)
 		if (strcmp(zone_of(m, p->domains[i]), zone) == 0)
 			str_push(&domains, &nd, p->domains[i]);
@@ -137,7 +151,7 @@ message(struct buf *b, const struct msg_ctx *m, const char *zone)
 		for (int svc = 0; svc < 2; svc++) {
 			owner = xasprintf("%s._tcp.%s", svc == 0 ?
 			    "_xmpp-server" : "_xmpps-server", domains[i]);
-			nprereq += prereq_rrset(&pre, m->prev, owner, RR_SRV);
+			prereq_rrset(out, m->prev, owner, RR_SRV);
 			replace_rrset(&upd, m->cur, owner, RR_SRV);
 			free(owner);
 		}
@@ -150,8 +164,7 @@ message(struct buf *b, const struct msg_ctx *m, const char *zone)
 				g = &p->gateways[k];
 		for (enum rrtype t = RR_A; t <= RR_AAAA; t++) {
 			if (same_hosts)
-				nprereq += prereq_rrset(&pre, m->prev,
-				    hosts[i], t);
+				prereq_rrset(out, m->prev, hosts[i], t);
 			replace_rrset(&upd, m->cur, hosts[i], t);
 		}
 		for (int k = 0; g->cert != NULL && k < 2; k++) {
@@ -164,71 +177,50 @@ message(struct buf *b, const struct msg_ctx *m, const char *zone)
 			free(owner);
 		}
 	}
-
-	buf_addf(b, ";\n; zone %s.\n", zone);
-	if (nprereq > 0)
-		buf_addf(b, "; refused unless the zone holds %s\n",
-		    previous_state(m->s));
-	else
-		buf_addf(b, "; nothing of %s lives in this zone to guard on: "
-		    "this message only sets the %s gateways' host records to "
-		    "the plan's\n", previous_state(m->s), role_name(role));
-	buf_addf(b, "zone %s.\n", zone);
-	if (pre.len > 0)
-		buf_add(b, pre.s);
-	buf_add(b, upd.s);
-	buf_add(b, "send\n");
-	buf_free(&pre);
-	buf_free(&upd);
+	out->nprereq = out->n;
+	for (size_t i = 0; i < upd.n; i++)
+		op(out, upd.v[i].kind, upd.v[i].owner, upd.v[i].type,
+		    upd.v[i].ttl, upd.v[i].rdata);
+	upd_msg_free(&upd);
 	str_free(domains, nd);
 	str_free(hosts, nh);
 }
 
-static int
-server_line(struct buf *b, const char *server, char **cause)
+void
+upd_msg_free(struct upd_msg *m)
 {
-	unsigned port = 53;
-	char *host;
-
-	if (parse_endpoint(server, '@', &host, &port) == -1) {
-		*cause = xasprintf("--server %s: expected ADDR[@PORT]",
-		    server);
-		return -1;
+	for (size_t i = 0; i < m->n; i++) {
+		free(m->v[i].owner);
+		free(m->v[i].rdata);
 	}
-	buf_addf(b, "server %s %u\n", host, port);
-	free(host);
-	return 0;
+	free(m->v);
+	free(m->zone);
+	memset(m, 0, sizeof *m);
 }
 
-char *
-nsupdate_script(const struct plan *p, enum stage s,
-    const struct nsupdate_opts *o, char **cause)
+void
+upd_set_free(struct upd_set *u)
+{
+	for (size_t i = 0; i < u->n; i++)
+		upd_msg_free(&u->v[i]);
+	free(u->v);
+	memset(u, 0, sizeof *u);
+}
+
+int
+nsupdate_messages(const struct plan *p, enum stage s,
+    const struct zonemap *zmap, struct upd_set *out, char **cause)
 {
 	struct rrlist cur = { 0 }, prev = { 0 };
-	struct msg_ctx m = { p, o, s, &cur, &prev };
-	struct buf b = { 0 };
-	char **zones = NULL, *desc;
+	struct msg_ctx m = { p, zmap, s, &cur, &prev };
+	char **zones = NULL;
 	size_t nz = 0, nfirst;
+	int r = -1;
 
-	if (stage_records(p, s, o->zones, &cur, cause) == -1 ||
-	    stage_records(p, stage_previous(s), o->zones, &prev, cause) ==
-	    -1)
-		goto fail;
-
-	desc = stage_describe(p, s);
-	buf_addf(&b, "; xmppcut generate --stage %s --format nsupdate\n"
-	    "; %s.\n"
-	    "; One message per zone; each carries prerequisites, so the server"
-	    "\n; refuses it and changes nothing unless the zone holds %s.\n",
-	    stage_name(s), desc, previous_state(s));
-	free(desc);
-	/* the secret stays in its file: nsupdate reads it there */
-	if (o->tsig_file != NULL)
-		buf_addf(&b, "; signed with the TSIG key in %s: run it with\n"
-		    ";   nsupdate -k %s SCRIPT\n", o->tsig_file, o->tsig_file);
-	if (o->server != NULL && server_line(&b, o->server, cause) == -1)
-		goto fail;
-
+	memset(out, 0, sizeof *out);
+	if (stage_records(p, s, zmap, &cur, cause) == -1 ||
+	    stage_records(p, stage_previous(s), zmap, &prev, cause) == -1)
+		goto out;
 	/* Zones with only gateway hosts first, then the domains' zones. */
 	for (size_t i = 0; i < p->ngateways; i++)
 		if (p->gateways[i].role == stage_role(s))
@@ -252,19 +244,104 @@ nsupdate_script(const struct plan *p, enum stage s,
 	sort_strings(zones, nfirst);
 	if (nz > nfirst)
 		sort_strings(zones + nfirst, nz - nfirst);
+	out->v = xcalloc(nz, sizeof *out->v);
 	for (size_t i = 0; i < nz; i++)
-		message(&b, &m, zones[i]);
+		message(&out->v[out->n++], &m, zones[i]);
+	r = 0;
+out:
+	str_free(zones, nz);
+	rrlist_free(&cur);
+	rrlist_free(&prev);
+	return r;
+}
 
-	str_free(zones, nz);
-	rrlist_free(&cur);
-	rrlist_free(&prev);
+void
+nsupdate_render(struct buf *b, const struct upd_msg *m)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		const struct upd_op *o = &m->v[i];
+
+		switch (o->kind) {
+		case UPD_PREREQ_EXACT:
+			buf_addf(b, "prereq yxrrset %s. IN %s %s\n", o->owner,
+			    rrtype_name(o->type), o->rdata);
+			break;
+		case UPD_PREREQ_ABSENT:
+			buf_addf(b, "prereq nxrrset %s. IN %s\n", o->owner,
+			    rrtype_name(o->type));
+			break;
+		case UPD_DELETE:
+			buf_addf(b, "update delete %s. IN %s\n", o->owner,
+			    rrtype_name(o->type));
+			break;
+		case UPD_ADD:
+			buf_addf(b, "update add %s. %u IN %s %s\n", o->owner,
+			    o->ttl, rrtype_name(o->type), o->rdata);
+			break;
+		}
+	}
+}
+
+static int
+server_line(struct buf *b, const char *server, char **cause)
+{
+	unsigned port = 53;
+	char *host;
+
+	if (parse_endpoint(server, '@', &host, &port) == -1) {
+		*cause = xasprintf("--server %s: expected ADDR[@PORT]",
+		    server);
+		return -1;
+	}
+	buf_addf(b, "server %s %u\n", host, port);
+	free(host);
+	return 0;
+}
+
+char *
+nsupdate_script(const struct plan *p, enum stage s,
+    const struct nsupdate_opts *o, char **cause)
+{
+	struct upd_set u;
+	struct buf b = { 0 };
+	char *desc;
+
+	if (nsupdate_messages(p, s, o->zones, &u, cause) == -1)
+		return NULL;
+	desc = stage_describe(p, s);
+	buf_addf(&b, "; xmppcut generate --stage %s --format nsupdate\n"
+	    "; %s.\n"
+	    "; One message per zone; each carries prerequisites, so the server"
+	    "\n; refuses it and changes nothing unless the zone holds %s.\n",
+	    stage_name(s), desc, previous_state(s));
+	free(desc);
+	/* the secret stays in its file: nsupdate reads it there */
+	if (o->tsig_file != NULL)
+		buf_addf(&b, "; signed with the TSIG key in %s: run it with\n"
+		    ";   nsupdate -k %s SCRIPT\n", o->tsig_file, o->tsig_file);
+	if (o->server != NULL && server_line(&b, o->server, cause) == -1) {
+		buf_free(&b);
+		upd_set_free(&u);
+		return NULL;
+	}
+	for (size_t i = 0; i < u.n; i++) {
+		const struct upd_msg *m = &u.v[i];
+
+		buf_addf(&b, ";\n; zone %s.\n", m->zone);
+		if (m->nprereq > 0)
+			buf_addf(&b, "; refused unless the zone holds %s\n",
+			    previous_state(s));
+		else
+			buf_addf(&b, "; nothing of %s lives in this zone to "
+			    "guard on: this message only sets the %s gateways' "
+			    "host records to the plan's\n", previous_state(s),
+			    role_name(stage_role(s)));
+		buf_addf(&b, "zone %s.\n", m->zone);
+		nsupdate_render(&b, m);
+		buf_add(&b, "send\n");
+	}
+	upd_set_free(&u);
 	return buf_take(&b);
-fail:
-	str_free(zones, nz);
-	rrlist_free(&cur);
-	rrlist_free(&prev);
-	buf_free(&b);
-	return NULL;
 }
 
 /* TSIG key files. */

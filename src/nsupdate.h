@@ -4,6 +4,7 @@
 #define XMPPCUT_NSUPDATE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "stage.h"
 
@@ -15,6 +16,49 @@ struct nsupdate_opts {
 				 * (nsupdate -k FILE), never copied in */
 	const struct zonemap *zones;	/* the zone of every name */
 };
+
+/* One RFC 2136 operation, in the order of nsupdate(1)'s statements. */
+enum upd_kind {
+	UPD_PREREQ_EXACT,	/* the RRset holds exactly these values (one
+				 * op per value; TTLs are not compared) */
+	UPD_PREREQ_ABSENT,	/* no RRset of this type at the owner */
+	UPD_DELETE,		/* delete the RRset */
+	UPD_ADD,		/* add one record */
+};
+
+struct upd_op {
+	enum upd_kind kind;
+	char *owner;		/* no trailing dot */
+	enum rrtype type;
+	uint32_t ttl;		/* UPD_ADD */
+	char *rdata;		/* UPD_PREREQ_EXACT, UPD_ADD */
+};
+
+/* The message for one zone: prerequisites first (nprereq of them). */
+struct upd_msg {
+	char *zone;
+	struct upd_op *v;
+	size_t n, nprereq;
+};
+
+struct upd_set {
+	struct upd_msg *v;	/* in sending order */
+	size_t n;
+};
+
+/* The messages of stage s, one per zone, in sending order: zones that
+ * hold only gateway hosts first, so new targets resolve before an SRV
+ * names them. 0, or -1 with *cause. The script and `apply` send the
+ * same. */
+int nsupdate_messages(const struct plan *p, enum stage s,
+    const struct zonemap *zones, struct upd_set *out, char **cause);
+void upd_msg_free(struct upd_msg *m);
+void upd_set_free(struct upd_set *u);
+
+/* A message's operations as nsupdate(1) statements (no "zone" line, no
+ * "send"). */
+struct buf;
+void nsupdate_render(struct buf *b, const struct upd_msg *m);
 
 /* The script for stage s. Newly allocated; NULL with *cause set (free it)
  * when a cert cannot be read, a name's zone is not known or the server is

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dnswire.h"
 #include "obsfile.h"
 #include "util.h"
 
@@ -404,6 +405,39 @@ render_probes(struct report *r, const char *key,
 		json_array_append_new(list, probe_json(&v[i]));
 	}
 	report_set_json(r, key, list);
+}
+
+/* apply */
+
+void
+render_apply_zone(struct report *r, const char *zone, const char *primary,
+    const char *primary_name, const char *state, const char *why, int sent,
+    int rcode, unsigned long serial_before, unsigned long serial_after,
+    const char *message, int dry_run)
+{
+	char *w = why ? str_escape(why) : NULL;
+
+	report_text(r, "zone %s (primary %s%s%s%s): %s", zone, primary ?
+	    primary : "unknown", primary_name ? ", " : "", primary_name ?
+	    primary_name : "", "", state);
+	if (sent)
+		report_text(r, ", sent: %s, serial %lu -> %lu\n",
+		    dnswire_rcode_name(rcode), serial_before, serial_after);
+	else if (w != NULL && strcmp(state, "unexpected") == 0)
+		report_text(r, ": %s\n", w);
+	else if (dry_run && strcmp(state, "ready") == 0)
+		report_text(r, ", would send:\n%s", message);
+	else
+		report_text(r, "%s\n", strcmp(state, "at-stage") == 0 ?
+		    ", nothing to send" : "");
+	report_push_json(r, "zones", json_pack("{s:s, s:s?, s:s?, s:s, s:s?, "
+	    "s:b, s:o, s:I, s:o, s:s}", "zone", zone, "primary", primary,
+	    "primary_name", primary_name, "state", state, "why", why,
+	    "sent", sent, "rcode", sent || rcode ? json_string(
+	    dnswire_rcode_name(rcode)) : json_null(), "serial_before",
+	    (json_int_t)serial_before, "serial_after", sent ? json_integer(
+	    (json_int_t)serial_after) : json_null(), "message", message));
+	free(w);
 }
 
 /* observations and changes */

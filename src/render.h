@@ -33,6 +33,12 @@ void render_dns(struct report *r, const struct dnslive_result *d);
 void render_probes(struct report *r, const char *key,
     const struct probe_result *v, size_t n);
 
+/* apply: one zone (a line, and one member of "zones"). */
+void render_apply_zone(struct report *r, const char *zone,
+    const char *primary, const char *primary_name, const char *state,
+    const char *why, int sent, int rcode, unsigned long serial_before,
+    unsigned long serial_after, const char *message, int dry_run);
+
 /* check, probe, monitor, diff: observations under key ("observations";
  * diff: "before", "after"). */
 void render_observations(struct report *r, const char *key,
