@@ -2,8 +2,9 @@
 # scripts/demo.sh — set up (packages, build), then rehearse a gateway move
 # in a lab of real servers on loopback (scripts/lab.sh): two Knot servers
 # with a DNSSEC-signed zone, and Prosody playing the old gateway, the new
-# one and the partners. Every change goes through nsupdate, every check
-# through the real DNS. The lab is stopped at the end.
+# one and the partners. Every change goes through `xmppcut apply` (RFC
+# 2136 UPDATEs, TSIG-signed), every check through the real DNS. The lab is
+# stopped at the end.
 set -eu
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -25,16 +26,16 @@ xc() {
 	# shellcheck disable=SC2086
 	"$x" -c "$LAB_PLAN" $LAB_OPTS "$@"
 }
-# apply STAGE SERVER...: the stage's nsupdate script, piped to nsupdate
+# apply STAGE SERVER [OPTIONS]: xmppcut apply to one server (the lab's two
+# servers are both primaries); its exit status is shown, not fatal
 apply() {
-	local stage=$1 ns
-	shift
-	for ns in "$@"; do
-		printf '%s$ xmppcut -c plan.conf generate --stage %s --format nsupdate --server %s --tsig-key tsig.key | nsupdate -k tsig.key%s\n' \
-		    "$b" "$stage" "$ns" "$n"
-		"$x" -c "$LAB_PLAN" generate --stage "$stage" --format nsupdate \
-		    --server "$ns" --tsig-key "$LAB_TSIG" | nsupdate -k "$LAB_TSIG"
-	done
+	local stage=$1 ns=$2
+	shift 2
+	printf '%s$ xmppcut -c plan.conf [lab options] apply --stage %s --server %s --tsig-key tsig.key %s%s\n' \
+	    "$b" "$stage" "$ns" "$*" "$n"
+	# shellcheck disable=SC2086
+	"$x" -c "$LAB_PLAN" $LAB_OPTS apply --stage "$stage" --server "$ns" \
+	    --tsig-key "$LAB_TSIG" "$@" || note "(exit $?)"
 	sleep 0.3	# Knot re-signs the zone
 }
 
@@ -66,7 +67,9 @@ printf '%s$ xmppcut -c plan.conf generate --stage cutover > cutover.zone%s\n' "$
 xc cert
 
 say "3. Stage pre: the same records with short TTLs, on both servers (at least one old TTL before the cutover)"
-apply pre "$LAB_NS1" "$LAB_NS2"
+apply pre "$LAB_NS1" --dry-run
+apply pre "$LAB_NS1"
+apply pre "$LAB_NS2"
 xc check --stage pre
 
 say "   Cron watches from now on: a first monitor run keeps a baseline"
@@ -75,12 +78,15 @@ printf '%s$ xmppcut -c plan.conf --json probe --partners > before.json%s\n' "$b"
 "$x" -c "$LAB_PLAN" $LAB_OPTS --json probe --partners >"$lab/before.json"
 "$x" -c "$LAB_PLAN" $LAB_OPTS --json check --expect old >"$lab/check-before.json"
 
-say "4. The cutover reaches the first server only..."
+say "4. The cutover, right away: held, caches may still hold the old records (TTL 3600)"
 apply cutover "$LAB_NS1"
+note "(a rehearsal does not wait an hour: --force)"
+say "   The cutover reaches the first server only..."
+apply cutover "$LAB_NS1" --force
 xc -q check --expect new || note "(exit $?: the servers disagree — xmppcut asked each one directly)"
 
-say "   ...then the second: partners now find the new gateway (SRV, TLSA, DNSSEC-secure, DANE)"
-apply cutover "$LAB_NS2"
+say "   ...then the second, waiting until every server serves it: partners now find the new gateway"
+apply cutover "$LAB_NS2" --force --wait 5
 xc check --expect new
 
 say "   What the cutover changed, as monitor sees it (exit 1: changes, all expected)"
@@ -98,12 +104,12 @@ note "Prometheus metrics in xmppcut.prom:"
 grep -E '^xmppcut_(status|reachable)' "$lab/xmppcut.prom" | sed 's/^/   /'
 
 say "5. Something is wrong with the new gateway? Roll back, and check"
-apply rollback "$LAB_NS1" "$LAB_NS2"
+apply rollback "$LAB_NS1"
+apply rollback "$LAB_NS2" --wait 5
 xc check --expect old
 
-say "6. A stage applied twice, or out of order, is refused by the server and changes nothing"
-printf '%s$ xmppcut generate --stage final --format nsupdate ... | nsupdate -k tsig.key%s\n' "$b" "$n"
-"$x" -c "$LAB_PLAN" generate --stage final --format nsupdate --server "$LAB_NS1" \
-    --tsig-key "$LAB_TSIG" | nsupdate -k "$LAB_TSIG" || note "(nsupdate exit $?: final needs what cutover leaves)"
+say "6. A stage out of order is refused before anything is sent, and a stage run twice sends nothing"
+apply final "$LAB_NS1"
+apply rollback "$LAB_NS1"
 
 say "Done. The lab stops now; scripts/lab.sh start DIR runs one to play with."

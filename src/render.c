@@ -417,9 +417,12 @@ render_apply_zone(struct report *r, const char *zone, const char *primary,
 {
 	char *w = why ? str_escape(why) : NULL;
 
-	report_text(r, "zone %s (primary %s%s%s%s): %s", zone, primary ?
-	    primary : "unknown", primary_name ? ", " : "", primary_name ?
-	    primary_name : "", "", state);
+	int named = primary_name != NULL && (primary == NULL ||
+	    strcmp(primary_name, primary) != 0);
+
+	report_text(r, "zone %s (primary %s%s%s): %s", zone, primary ?
+	    primary : "unknown", named ? ", " : "", named ? primary_name : "",
+	    state);
 	if (sent)
 		report_text(r, ", sent: %s, serial %lu -> %lu\n",
 		    dnswire_rcode_name(rcode), serial_before, serial_after);
