@@ -1,6 +1,7 @@
 #!/bin/bash
 # The main paths under valgrind, against the lab: generate, lint, cert,
-# check and probe (and monitor, diff). No errors, no definite leaks.
+# check and probe (and monitor, diff, apply). No errors, no definite
+# leaks.
 # Run by scripts/test.sh on the normal build (not under make check: the
 # sanitizer build runs make check too, and valgrind does not mix with ASan).
 top_srcdir=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,4 +39,8 @@ cp "$T/out" "$T/probe.json"
 # shellcheck disable=SC2086
 vg monitor -c "$LAB_PLAN" $o --timeout 30 monitor --expect old --state "$T/state.json" --prom "$T/m.prom"
 vg diff diff "$T/probe.json" "$T/probe.json"
+# shellcheck disable=SC2086
+vg apply-dry-run -c "$LAB_PLAN" $o --timeout 30 apply --stage pre --dry-run --tsig-key "$LAB_TSIG"
+# shellcheck disable=SC2086
+vg apply -c "$LAB_PLAN" $o --timeout 30 apply --stage pre --server "$LAB_NS1" --tsig-key "$LAB_TSIG" --wait 3
 done_testing
