@@ -569,36 +569,75 @@ moot(const struct cert_policy *pol, int applies_under_ta, enum severity sev,
 	return sev;
 }
 
+/* "the certificate", or "the intermediate CN=..." / "the root CA=...":
+ * which element of the chain a finding is about; newly allocated. */
+static char *
+element_name(X509 *x, int leaf)
+{
+	char *n, *out;
+
+	if (leaf)
+		return xstrdup("the certificate");
+	n = name_string(X509_get_subject_name(x));
+	out = xasprintf("the %s %s", X509_check_issued(x, x) == X509_V_OK ?
+	    "root" : "intermediate", n);
+	free(n);
+	return out;
+}
+
+/* The validity period of one element of the chain. */
 static void
-check_validity(const struct cert *c, const struct cert_policy *pol,
+check_dates(X509 *x, int leaf, const struct cert_policy *pol,
     const char *subject, struct findings *f)
 {
-	time_t nb = asn1_time(X509_get0_notBefore(c->leaf));
-	time_t na = asn1_time(X509_get0_notAfter(c->leaf));
-	char when[32];
+	time_t nb = asn1_time(X509_get0_notBefore(x));
+	time_t na = asn1_time(X509_get0_notAfter(x));
+	char when[32], *which;
 	struct tm tm;
 	const char *why;
 	enum severity sev;
 
+	if (pol->now <= na && pol->now >= nb &&
+	    na - pol->now >= (time_t)pol->warn_days * 86400)
+		return;
+	which = element_name(x, leaf);
 	if (pol->now > na) {
 		gmtime_r(&na, &tm);
 		strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
 		sev = moot(pol, 1, SEV_ERROR, &why);
-		findings_add(f, sev, F_CERT_EXPIRED, subject, "the certificate "
-		    "expired on %s; install a renewed one%s", when, why);
+		findings_add(f, sev, F_CERT_EXPIRED, subject, "%s expired on %s; "
+		    "install a renewed one%s", which, when, why);
 	} else if (pol->now < nb) {
 		gmtime_r(&nb, &tm);
 		strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
 		sev = moot(pol, 1, SEV_ERROR, &why);
-		findings_add(f, sev, F_CERT_NOT_YET_VALID, subject, "the "
-		    "certificate is valid only from %s; check the clocks or "
-		    "wait%s", when, why);
-	} else if (na - pol->now < (time_t)pol->warn_days * 86400) {
+		findings_add(f, sev, F_CERT_NOT_YET_VALID, subject, "%s is "
+		    "valid only from %s; check the clocks or wait%s", which,
+		    when, why);
+	} else {
 		sev = moot(pol, 1, SEV_WARNING, &why);
-		findings_add(f, sev, F_CERT_EXPIRES_SOON, subject, "the "
-		    "certificate expires in %lld days (under %u); renew it%s",
+		findings_add(f, sev, F_CERT_EXPIRES_SOON, subject, "%s expires "
+		    "in %lld days (under %u); renew it%s", which,
 		    (long long)(na - pol->now) / 86400, pol->warn_days, why);
 	}
+	free(which);
+}
+
+/* Every element's dates: the leaf, what was sent after it, and the
+ * anchor the chain ends in when it was built (anchor may be NULL). */
+static void
+check_validity(const struct cert *c, X509 *anchor,
+    const struct cert_policy *pol, const char *subject, struct findings *f)
+{
+	check_dates(c->leaf, 1, pol, subject, f);
+	for (int i = 0; i < sk_X509_num(c->chain); i++) {
+		X509 *x = sk_X509_value(c->chain, i);
+
+		if (x != anchor && X509_cmp(x, c->leaf) != 0)
+			check_dates(x, 0, pol, subject, f);
+	}
+	if (anchor != NULL && X509_cmp(anchor, c->leaf) != 0)
+		check_dates(anchor, 0, pol, subject, f);
 }
 
 static void
@@ -614,15 +653,28 @@ untrusted(const struct cert_policy *pol, const char *subject,
 	    "the system store", reason, why);
 }
 
+/* PKIX: the chain against the CA store, for a TLS server (validity
+ * periods are judged per element, apart; a missing serverAuth is its own
+ * finding). *anchor: the trust anchor the chain ends in, a reference the
+ * caller frees (X509_free), or NULL. */
+/* 1 when the leaf's EKU is there and lacks serverAuth. */
+static int
+leaf_lacks_server(const struct cert *c)
+{
+	return (X509_get_extension_flags(c->leaf) & EXFLAG_XKUSAGE) &&
+	    !(X509_get_extended_key_usage(c->leaf) & XKU_SSL_SERVER);
+}
+
 static void
 check_chain(const struct cert *c, const struct cert_policy *pol,
-    const char *subject, struct findings *f)
+    const char *subject, struct findings *f, X509 **anchor)
 {
 	X509_STORE *store = X509_STORE_new();
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 	const char *why = NULL;
-	int ok;
+	int ok, err;
 
+	*anchor = NULL;
 	if (store == NULL || ctx == NULL) {
 		why = "out of memory";
 		goto out;
@@ -641,11 +693,22 @@ check_chain(const struct cert *c, const struct cert_policy *pol,
 		why = "cannot set up the verification";
 		goto out;
 	}
-	/* Validity periods are their own findings. */
 	X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_NO_CHECK_TIME);
-	if (X509_verify_cert(ctx) != 1)
-		why = X509_verify_cert_error_string(
-		    X509_STORE_CTX_get_error(ctx));
+	X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_SERVER);
+	if (X509_verify_cert(ctx) != 1) {
+		err = X509_STORE_CTX_get_error(ctx);
+		/* the leaf's EKU without serverAuth is said on its own */
+		if (err != X509_V_ERR_INVALID_PURPOSE || !leaf_lacks_server(c))
+			why = X509_verify_cert_error_string(err);
+	} else {
+		STACK_OF(X509) *built = X509_STORE_CTX_get0_chain(ctx);
+		int n = sk_X509_num(built);
+
+		if (n > 0) {
+			*anchor = sk_X509_value(built, n - 1);
+			X509_up_ref(*anchor);
+		}
+	}
 out:
 	if (why != NULL)
 		untrusted(pol, subject, why, f);
@@ -654,23 +717,54 @@ out:
 	X509_STORE_free(store);
 }
 
+/* Keys too small for their algorithm (RSA below 2048 bits, EC below
+ * P-256), DSA (not usable with TLS 1.3), weak signature digests. */
 static void
 check_key(X509 *x, const char *which, const char *subject,
     struct findings *f)
 {
 	EVP_PKEY *pk = X509_get0_pubkey(x);
+	int id = pk ? EVP_PKEY_get_base_id(pk) : 0, bits = pk ?
+	    EVP_PKEY_get_bits(pk) : 0;
 
-	if (pk != NULL && (EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA ||
-	    EVP_PKEY_get_base_id(pk) == EVP_PKEY_DSA) &&
-	    EVP_PKEY_get_bits(pk) < 2048)
+	if ((id == EVP_PKEY_RSA && bits < 2048) ||
+	    (id == EVP_PKEY_EC && bits < 256))
 		findings_add(f, SEV_WARNING, F_CERT_WEAK_KEY, subject,
-		    "the %s has a %d-bit %s key; use 2048 bits or more (or "
-		    "ECDSA)", which, EVP_PKEY_get_bits(pk),
+		    "the %s has a %d-bit %s key; use RSA of 2048 bits or more, "
+		    "or ECDSA P-256 or larger", which, bits,
 		    EVP_PKEY_get0_type_name(pk));
+	else if (id == EVP_PKEY_DSA)
+		findings_add(f, SEV_WARNING, F_CERT_WEAK_KEY, subject,
+		    "the %s has a DSA key (%d bits): TLS 1.3 does not use DSA "
+		    "and many partners refuse it; use ECDSA or RSA", which,
+		    bits);
 	if (weak_digest(x))
 		findings_add(f, SEV_WARNING, F_CERT_WEAK_KEY, subject,
 		    "the %s is signed with %s; partners may reject it: reissue "
 		    "it with SHA-256", which, sig_digest(x));
+}
+
+/* The first certificate of the file is a CA while a later one is not:
+ * the leaf is not first. */
+static void
+check_order(const struct cert *c, const char *subject, struct findings *f)
+{
+	if (X509_check_ca(c->leaf) == 0)
+		return;
+	for (int i = 0; i < sk_X509_num(c->chain); i++) {
+		X509 *x = sk_X509_value(c->chain, i);
+
+		if (X509_check_ca(x) == 0) {
+			char *n = name_string(X509_get_subject_name(x));
+
+			findings_add(f, SEV_WARNING, F_CERT_CHAIN_ORDER, subject,
+			    "the file starts with a CA certificate, and %s "
+			    "comes later: the server's own certificate must "
+			    "come first, then its intermediates", n);
+			free(n);
+			return;
+		}
+	}
 }
 
 struct cert_facts *
@@ -678,6 +772,8 @@ cert_check(const struct cert *c, char *const *domains, size_t ndomains,
     const struct cert_policy *pol, const char *subject, struct findings *f)
 {
 	struct cert_facts *facts = cert_facts(c, pol->now);
+	X509 *anchor = NULL;
+	const char *why = "";
 	uint32_t xku;
 
 	facts->ids = xcalloc(ndomains, sizeof *facts->ids);
@@ -688,7 +784,6 @@ cert_check(const struct cert *c, char *const *domains, size_t ndomains,
 		facts->ids[facts->nids++] = (struct cert_identity){
 		    xstrdup(domains[i]), id, matched };
 		if (id == CERT_ID_NONE) {
-			const char *why;
 			enum severity sev = moot(pol, 1, SEV_ERROR, &why);
 
 			findings_add(f, sev, F_CERT_NAME_MISMATCH, subject,
@@ -698,12 +793,23 @@ cert_check(const struct cert *c, char *const *domains, size_t ndomains,
 			    domains[i], why);
 		}
 	}
-	check_validity(c, pol, subject, f);
-	if (pol->chain_verdict == 2)
+	check_order(c, subject, f);
+	if (pol->chain_verdict == 2 && !(leaf_lacks_server(c) &&
+	    pol->chain_error != NULL && strstr(pol->chain_error, "purpose")))
 		untrusted(pol, subject, pol->chain_error ? pol->chain_error :
 		    "untrusted", f);
 	else if (pol->chain_verdict == 0)
-		check_chain(c, pol, subject, f);
+		check_chain(c, pol, subject, f, &anchor);
+	check_validity(c, anchor, pol, subject, f);
+	X509_free(anchor);
+	if (leaf_lacks_server(c)) {
+		enum severity sev = moot(pol, 0, SEV_ERROR, &why);
+
+		findings_add(f, sev, F_CERT_NO_SERVER_AUTH, subject, "the "
+		    "extended key usage lacks serverAuth: partners verifying a "
+		    "TLS server refuse it (unsuitable certificate purpose); "
+		    "reissue it with serverAuth%s", why);
+	}
 	xku = X509_get_extended_key_usage(c->leaf);
 	if ((X509_get_extension_flags(c->leaf) & EXFLAG_XKUSAGE) &&
 	    !(xku & XKU_SSL_CLIENT))

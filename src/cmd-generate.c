@@ -2,7 +2,9 @@
  * as a master-file snippet or as an nsupdate script. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "cert.h"
 #include "cmd.h"
 #include "dname.h"
 #include "nsupdate.h"
@@ -93,6 +95,45 @@ zone_snippet(const struct plan *p, enum stage s, const struct rrlist *l)
 	return buf_take(&b);
 }
 
+/* The TLSA records a stage publishes come from the plan's certs: a cert
+ * that does not name the domains, or is out of its dates, is published
+ * anyway, but said (as warnings: the records are what the plan says). */
+static void
+check_certs(struct report *r, const struct plan *p, enum stage s)
+{
+	struct cert_policy pol;
+
+	memset(&pol, 0, sizeof pol);
+	pol.now = time(NULL);
+	pol.warn_days = CERT_DEFAULT_WARN_DAYS;
+	pol.chain_verdict = 1;	/* trust is cert's and check's question */
+	for (size_t i = 0; i < p->ngateways; i++) {
+		const struct gateway *gw = &p->gateways[i];
+		struct findings f = { 0 };
+		struct cert_facts *cf;
+		struct cert *c;
+		char *cause = NULL;
+
+		if (gw->role != stage_role(s) || gw->cert == NULL)
+			continue;
+		if ((c = cert_load_file(gw->cert, &cause)) == NULL) {
+			free(cause);	/* stage_records() says it */
+			continue;
+		}
+		cf = cert_check(c, p->domains, p->ndomains, &pol, gw->cert, &f);
+		for (size_t k = 0; k < f.n; k++) {
+			if (f.v[k].severity == SEV_INFO)
+				continue;
+			findings_add(report_findings(r), SEV_WARNING, f.v[k].id,
+			    gw->cert, "the TLSA records of %s come from this "
+			    "certificate: %s", gw->host, f.v[k].message);
+		}
+		findings_free(&f);
+		cert_facts_free(cf);
+		cert_free(c);
+	}
+}
+
 static void
 generate(struct report *r, struct globals *g, const struct plan *p,
     const struct gen_opts *o)
@@ -118,6 +159,7 @@ generate(struct report *r, struct globals *g, const struct plan *p,
 		free(cause);
 		goto out;
 	}
+	check_certs(r, p, o->stage);
 	report_set_string(r, "stage", stage_name(o->stage));
 	report_set_string(r, "format", o->nsupdate ? "nsupdate" : "zone");
 	render_records(r, &recs);

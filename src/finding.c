@@ -65,27 +65,34 @@ const struct finding_kind finding_kinds[F_COUNT] = {
 	[F_DNSSEC_SIGNATURE_INVALID] = { "dnssec-signature-invalid", E, 0,
 	    "an RRSIG in a signed zone fails, has expired, is not valid yet, "
 	    "or is missing" },
-	[F_CERT_NAME_MISMATCH] = { "cert-name-mismatch", E | I, 0,
+	[F_CERT_NAME_MISMATCH] = { "cert-name-mismatch", E | W | I, 0,
 	    "no DNS-ID, SRV-ID or XmppAddr (nor CN when there is none of "
 	    "those) matches the domain (info when a DANE-EE record "
 	    "authenticated the key)" },
-	[F_CERT_EXPIRED] = { "cert-expired", E | I, 0,
-	    "the certificate's validity period has ended (info under "
-	    "DANE-EE)" },
-	[F_CERT_NOT_YET_VALID] = { "cert-not-yet-valid", E | I, 0,
+	[F_CERT_EXPIRED] = { "cert-expired", E | W | I, 0,
+	    "the certificate, an intermediate or the root has expired (info "
+	    "under DANE-EE)" },
+	[F_CERT_NOT_YET_VALID] = { "cert-not-yet-valid", E | W | I, 0,
 	    "the certificate's validity period has not begun (info under "
 	    "DANE-EE)" },
 	[F_CERT_EXPIRES_SOON] = { "cert-expires-soon", W | I, 0,
-	    "the certificate expires within --warn-days (default 21; info "
-	    "under DANE-EE)" },
+	    "the certificate, an intermediate or the root expires within "
+	    "--warn-days (default 21; info under DANE-EE)" },
 	[F_CERT_UNTRUSTED] = { "cert-untrusted", E | I, 0,
 	    "the chain does not verify against --ca or the system store "
 	    "(info when a DANE-TA or DANE-EE record authenticated the peer)" },
 	[F_CERT_NO_CLIENT_AUTH] = { "cert-no-client-auth", W, 0,
 	    "the EKU lacks clientAuth: partners using SASL EXTERNAL or strict "
 	    "dialback reject it" },
+	[F_CERT_NO_SERVER_AUTH] = { "cert-no-server-auth", E | W | I, 0,
+	    "the certificate's EKU lacks serverAuth: partners refuse it (info "
+	    "under DANE)" },
+	[F_CERT_CHAIN_ORDER] = { "cert-chain-order", W, 0,
+	    "the certificate file starts with a CA certificate: the server's "
+	    "own certificate must come first" },
 	[F_CERT_WEAK_KEY] = { "cert-weak-key", W, 0,
-	    "RSA or DSA below 2048 bits, or a SHA-1 or MD5 signature" },
+	    "RSA below 2048 bits, EC below P-256, DSA, or a SHA-1 or MD5 "
+	    "signature, in the certificate or an intermediate" },
 	[F_CERT_KEY_MISMATCH] = { "cert-key-mismatch", E, 0,
 	    "(check --connect) the gateway serves another key than the plan's "
 	    "cert: its TLSA records would not match" },

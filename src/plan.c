@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "dname.h"
 
@@ -315,6 +316,14 @@ plan_key(struct loader *l, const char *key, const char *value)
 	if (strcmp(key, "domain") == 0) {
 		if ((name = checked_name(l, "domain", value)) == NULL)
 			return;
+		if (strchr(name, '.') == NULL) {
+			bad(l, l->phys, "domain '%s' has one label: partners "
+			    "find a federated domain by its SRV records in the "
+			    "public DNS, under a name of two labels or more",
+			    value);
+			free(name);
+			return;
+		}
 		if (add_unique(&p->domains, &p->ndomains, name) == -1)
 			bad(l, l->phys, "duplicate domain %s", name);
 		free(name);
@@ -394,9 +403,10 @@ gateway_key(struct loader *l, const char *key, const char *value)
 	if (strcmp(key, "role") == 0) {
 		if (once(l, &w->role, key) == -1)
 			return;
-		if (strcmp(value, "old") == 0)
+		/* names are case-insensitive in the plan */
+		if (strcasecmp(value, "old") == 0)
 			g->role = ROLE_OLD;
-		else if (strcmp(value, "new") == 0)
+		else if (strcasecmp(value, "new") == 0)
 			g->role = ROLE_NEW;
 		else {
 			bad(l, l->phys, "role '%s' is neither old nor new",

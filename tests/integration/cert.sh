@@ -29,6 +29,9 @@ mkcert() {
 	shift 4 2>/dev/null || shift $#
 	case "$key" in
 	ec) kopt=(-newkey ec -pkeyopt ec_paramgen_curve:P-256) ;;
+	p192) kopt=(-newkey ec -pkeyopt ec_paramgen_curve:P-192) ;;
+	dsa) [ -f dsap.pem ] || quiet openssl dsaparam -out dsap.pem 2048
+	     kopt=(-newkey dsa:dsap.pem) ;;
 	rsa*) kopt=(-newkey rsa -pkeyopt "rsa_keygen_bits:${key#rsa}") ;;
 	esac
 	printf '%b\n' "$ext" >"$name.ext"
@@ -60,6 +63,33 @@ mkcert soon example.com "subjectAltName = DNS:example.com\n$EKU" ec -days 10
 quiet openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
     -keyout self.key -out self.pem -days 365 -subj "/CN=example.com" \
     -addext "subjectAltName=DNS:example.com" -addext "$EKU"
+
+mkcert serveronly example.com "subjectAltName = DNS:example.com\nextendedKeyUsage = serverAuth"
+mkcert clientonly example.com "subjectAltName = DNS:example.com\nextendedKeyUsage = clientAuth"
+mkcert p192 example.com "subjectAltName = DNS:example.com\n$EKU" p192
+mkcert dsa example.com "subjectAltName = DNS:example.com\n$EKU" dsa
+cat inter.pem dnsid.leaf >misordered.pem
+# An intermediate that expires in 5 days, under a leaf good for a year.
+quiet openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout inter5.key -out inter5.csr -subj "/CN=short-lived intermediate"
+quiet openssl ca -batch -config ca.cnf -cert root.pem -keyfile root.key \
+    -in inter5.csr -out inter5.pem -days 5 -extensions v3_ca -extfile ca.cnf -notext
+printf 'subjectAltName = DNS:example.com\n%s\n' "$EKU" >short.ext
+quiet openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout short.key -out short.csr -subj "/CN=example.com"
+quiet openssl ca -batch -config ca.cnf -cert inter5.pem -keyfile inter5.key \
+    -in short.csr -out short.leaf -extfile short.ext -notext -days 365
+cat short.leaf inter5.pem >short.pem
+# A root that expires in 10 days, an intermediate and a leaf beyond it.
+quiet openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout root10.key -out root10.pem -days 10 -subj "/CN=short-lived root" \
+    -addext "basicConstraints=critical,CA:true" -addext "keyUsage=critical,keyCertSign,cRLSign"
+quiet openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout inter10.key -out inter10.csr -subj "/CN=intermediate of the short-lived root"
+quiet openssl ca -batch -config ca.cnf -cert root10.pem -keyfile root10.key \
+    -in inter10.csr -out inter10.pem -days 3650 -extensions v3_ca -extfile ca.cnf -notext
+quiet openssl ca -batch -config ca.cnf -cert inter10.pem -keyfile inter10.key \
+    -in short.csr -out long.leaf -extfile short.ext -notext -days 365
+cat long.leaf inter10.pem >rootshort.pem
 
 # run_cert EXIT DESCRIPTION IDS [ARGS...]: exit status and the exact set
 # of finding ids.
@@ -110,6 +140,21 @@ expect_status 2 "a CA partners do not trust" "$XMPPCUT" --json --ca other.pem ce
 check "cert-untrusted with another CA" test "$(finding_ids)" = cert-untrusted
 run_cert 2 "several problems at once" "cert-expired cert-name-mismatch" expired.pem --domain example.org
 
+# The whole chain, its purpose, keys by algorithm, the file's order.
+run_cert 1 "serverAuth alone (no clientAuth)" "cert-no-client-auth" serveronly.pem --domain example.com
+run_cert 2 "clientAuth alone: no serverAuth, partners refuse it" "cert-no-server-auth" clientonly.pem --domain example.com
+check "... said once, not as cert-untrusted too" sh -c "! grep -q cert-untrusted '$T/out'"
+run_cert 1 "an EC key on P-192" "cert-weak-key" p192.pem --domain example.com
+run_cert 1 "a DSA key" "cert-weak-key" dsa.pem --domain example.com
+expect_status 2 "the intermediate first in the file (served so, partners see the CA as the leaf)" "$XMPPCUT" --json --ca root.pem cert misordered.pem --domain example.com
+json_ok "... and the hint says why" '[.findings[] | select(.id == "cert-chain-order" and (.message | contains("must come first")))] | length == 1'
+run_cert 1 "an intermediate that expires in 5 days" "cert-expires-soon" short.pem --domain example.com
+check "... named" grep -q 'the intermediate CN=short-lived intermediate expires in [45] days' "$T/out"
+expect_status 2 "a root that has expired by --now" "$XMPPCUT" --json --ca root10.pem cert rootshort.pem --domain example.com --now "$(date -u -d '+20 days' +%Y-%m-%d)"
+check "... cert-expired naming the root" sh -c "test \"\$(jq -r '[.findings[] | select(.id == \"cert-expired\") | .message] | join(\" \")' '$T/out')\" != '' && grep -q 'the root CN=short-lived root expired' '$T/out'"
+expect_status 3 "an unreadable --ca is exit 3" "$XMPPCUT" --json --ca nope.pem cert dnsid.pem --domain example.com
+json_ok "... ca-unreadable" '[.findings[].id] == ["ca-unreadable"]'
+
 # Facts in JSON.
 run_cert 0 "facts" "" all.pem --domain example.com
 spki=$(openssl x509 -in all.pem -pubkey -noout | openssl pkey -pubin -outform DER | sha256sum | cut -c1-64)
@@ -136,6 +181,13 @@ CNF
 expect_status 2 "the plan's new gateway cert" "$XMPPCUT" --json -c plan.conf --ca root.pem cert
 json_ok "plan: the gateway and its file" '.certificates[0].gateway == "edge.example.com" and .certificates[0].file == "hostonly.pem" and .domains == ["example.com"]'
 expect_status 0 "a file for the plan's domains" "$XMPPCUT" -c plan.conf --ca root.pem cert all.pem
+# generate makes TLSA records from the plan's cert: it says when the
+# certificate does not name the domains (and publishes them anyway).
+printf 'zone = example.com\n' >>plan.conf
+sed -i 's/^domain = example.com$/domain = example.com\nzone = example.com/; $d' plan.conf
+expect_status 1 "generate with a cert for the gateway host only: a warning" "$XMPPCUT" --json -c plan.conf generate --stage cutover
+json_ok "... cert-name-mismatch as a warning, the records published" \
+    '([.findings[] | "\(.id) \(.severity)"] == ["cert-name-mismatch warning"]) and ([.records[] | select(.type == "TLSA")] | length == 1)'
 
 # Bad input.
 expect_status 3 "not a certificate" "$XMPPCUT" --json cert plan.conf --domain example.com
