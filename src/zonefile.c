@@ -8,6 +8,7 @@
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "dname.h"
 #include "util.h"
@@ -430,6 +431,84 @@ start_origin(const struct zoneset_opts *o, const char *path)
 typedef void (*record_fn)(struct zoneset *, size_t, ldns_rr *, unsigned,
     void *);
 
+#define SPAN_MAX 4096
+
+/* The text ldns just read, from pos to where the file stands now (at
+ * most SPAN_MAX bytes), the file left where it was. Newly allocated. */
+static char *
+span_text(FILE *fp, long pos)
+{
+	long end = ftell(fp);
+	size_t len = end > pos ? (size_t)(end - pos) : 0, n;
+	char *buf;
+
+	if (len > SPAN_MAX)
+		len = SPAN_MAX;
+	buf = xmalloc(len + 1);
+	if (fseek(fp, pos, SEEK_SET) != 0)
+		len = 0;
+	n = len ? fread(buf, 1, len, fp) : 0;
+	buf[n] = '\0';
+	fseek(fp, end, SEEK_SET);
+	return buf;
+}
+
+/* The line where a record's text starts: after the blank and comment
+ * lines ldns skipped on its way (first is the line after the previous
+ * record). */
+static unsigned
+first_line(const char *text, unsigned first)
+{
+	const char *p = text;
+
+	while (*p != '\0') {
+		if (*p == ';')
+			p += strcspn(p, "\n");
+		if (*p == '\n') {
+			first++;
+			p++;
+		} else if (*p == ' ' || *p == '\t' || *p == '\r')
+			p++;
+		else
+			break;
+	}
+	return first;
+}
+
+/* ldns reads SRV numbers modulo 2^16 (99999 becomes 34463): the numbers
+ * as written must fit. NULL, or why not (static). */
+static const char *
+srv_numbers_fit(const char *text)
+{
+	const char *p = text;
+
+	/* past the type: the first "SRV" token */
+	while ((p = strstr(p, "SRV")) != NULL) {
+		if ((p == text || p[-1] == ' ' || p[-1] == '\t') &&
+		    (p[3] == ' ' || p[3] == '\t'))
+			break;
+		p += 3;
+	}
+	if (p == NULL)
+		return NULL;
+	p += 3;
+	for (int i = 0; i < 3; i++) {
+		char *end;
+		unsigned long v;
+
+		p += strspn(p, " \t(");
+		v = strtoul(p, &end, 10);
+		if (end == p)
+			return NULL;	/* ldns said what it had to */
+		if (v > 65535)
+			return i == 0 ? "the SRV priority is above 65535" :
+			    i == 1 ? "the SRV weight is above 65535" :
+			    "the SRV port is above 65535";
+		p = end;
+	}
+	return NULL;
+}
+
 /* Read one file record by record; parse errors are findings (only on the
  * first pass: report is set) and reading goes on. */
 static int
@@ -440,9 +519,12 @@ read_file(struct zoneset *z, size_t fi, const struct zoneset_opts *o,
 	ldns_rdf *origin = start_origin(o, zf->path), *prev = NULL;
 	uint32_t ttl = 3600;
 	int line = 0, before;
+	unsigned at;
 	long pos;
 	ldns_status s;
 	ldns_rr *rr;
+	const char *why;
+	char *text;
 	FILE *fp;
 
 	if ((fp = fopen(zf->path, "r")) == NULL) {
@@ -458,9 +540,34 @@ read_file(struct zoneset *z, size_t fi, const struct zoneset_opts *o,
 		pos = ftell(fp);
 		rr = NULL;
 		s = ldns_rr_new_frm_fp_l(&rr, fp, &ttl, &origin, &prev, &line);
-		switch (s) {
+		text = NULL;
+		/* more than one line read: comments before it, or a record
+		 * on several lines: find its own first line */
+		at = (unsigned)before + 1;
+		if (line - before > 1 || s != LDNS_STATUS_OK ||
+		    (rr != NULL && ldns_rr_get_type(rr) == LDNS_RR_TYPE_SRV)) {
+			text = span_text(fp, pos);
+			at = first_line(text, at);
+		}
+		if (s == LDNS_STATUS_OK && ldns_rr_get_type(rr) ==
+		    LDNS_RR_TYPE_SRV && (why = srv_numbers_fit(text)) != NULL) {
+			if (report != NULL) {
+				zf->parse_errors++;
+				findings_add_at(report, SEV_ERROR,
+				    F_ZONE_PARSE_ERROR, zf->path, at, NULL, "%s "
+				    "(ldns would read it modulo 65536)", why);
+			}
+			ldns_rr_free(rr);
+			free(text);
+			goto next;
+		}
+		if (s != LDNS_STATUS_OK && text != NULL &&
+		    strncasecmp(text + strspn(text, " \t\r\n"), "$GENERATE",
+		    9) == 0)
+			s = LDNS_STATUS_SYNTAX_INCLUDE + 1000;	/* below */
+		switch ((int)s) {
 		case LDNS_STATUS_OK:
-			fn(z, fi, rr, (unsigned)before + 1, arg);
+			fn(z, fi, rr, at, arg);
 			ldns_rr_free(rr);
 			break;
 		case LDNS_STATUS_SYNTAX_EMPTY:
@@ -471,20 +578,32 @@ read_file(struct zoneset *z, size_t fi, const struct zoneset_opts *o,
 			if (report != NULL) {
 				zf->parse_errors++;
 				findings_add_at(report, SEV_ERROR,
-				    F_ZONE_PARSE_ERROR, zf->path, (unsigned)line,
-				    NULL, "$INCLUDE is not supported: lint the "
+				    F_ZONE_PARSE_ERROR, zf->path, at, NULL,
+				    "$INCLUDE is not supported: lint the "
 				    "included file as well");
+			}
+			break;
+		case LDNS_STATUS_SYNTAX_INCLUDE + 1000:
+			if (report != NULL) {
+				zf->parse_errors++;
+				findings_add_at(report, SEV_ERROR,
+				    F_ZONE_PARSE_ERROR, zf->path, at, NULL,
+				    "$GENERATE (a BIND extension) is not read "
+				    "here: lint the expanded zone, e.g. from "
+				    "named-compilezone -o - ZONE FILE");
 			}
 			break;
 		default:
 			if (report != NULL) {
 				zf->parse_errors++;
 				findings_add_at(report, SEV_ERROR,
-				    F_ZONE_PARSE_ERROR, zf->path, (unsigned)line,
-				    NULL, "%s", ldns_get_errorstr_by_id(s));
+				    F_ZONE_PARSE_ERROR, zf->path, at, NULL,
+				    "%s", ldns_get_errorstr_by_id(s));
 			}
 			break;
 		}
+		free(text);
+next:
 		if (line == before && ftell(fp) == pos)
 			break;	/* no progress: never loop forever */
 	}
@@ -811,6 +930,17 @@ zoneset_read(char *const *files, size_t nfiles, const struct zoneset_opts *o,
 			z->files[i].unreadable = 1;
 			*unreadable = 1;
 			continue;
+		}
+		if (z->files[i].records == 0) {
+			findings_add_at(f, SEV_ERROR, F_FILE_UNREADABLE,
+			    files[i], 0, NULL, "the file holds no record (an "
+			    "empty transfer: was the AXFR refused?)");
+			*unreadable = 1;
+		} else if (z->files[i].apex == NULL && o->origin == NULL) {
+			findings_add_at(f, SEV_ERROR, F_FILE_UNREADABLE,
+			    files[i], 0, NULL, "the file has no SOA: for a "
+			    "snippet, give the zone with --origin");
+			*unreadable = 1;
 		}
 		if (z->files[i].apex == NULL && o->origin != NULL)
 			z->files[i].apex = dname_normalize(o->origin);

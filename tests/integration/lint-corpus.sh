@@ -25,6 +25,14 @@ for z in *.zone; do
 done
 check "at least 25 zones in the corpus ($n)" test "$n" -ge 25
 
+# Where named-checkzone has an opinion, it agrees.
+if command -v named-checkzone >/dev/null 2>&1; then
+	named-checkzone example.com srv-port-range.zone >"$T/ncz" 2>&1
+	check "named-checkzone refuses the SRV port 99999 too" test $? -ne 0
+	"$XMPPCUT" lint generate.zone >"$T/out" 2>&1
+	check "\$GENERATE: said clearly" grep -q 'GENERATE (a BIND extension) is not read here' "$T/out"
+fi
+
 # Text output: FILE:LINE: severity: [id] subject: message, one per line.
 expect_status 2 "text output" "$XMPPCUT" lint cname-target.zone
 check "text finding line" grep -q '^cname-target.zone:7: error: \[srv-target-cname\] _xmpp-server._tcp.example.com: target xmpp.example.com is an alias' "$T/out"
@@ -46,8 +54,14 @@ printf '_xmpp-server._tcp 3600 IN SRV 0 0 5269 edge\nedge 3600 IN A 192.0.2.10\n
 expect_status 0 "--origin for relative names" "$XMPPCUT" --json lint --origin example.com "$T/snippet"
 json_ok "--origin gives the zone" '.files[0].zone == "example.com" and .domains == ["example.com"]'
 cp "$T/snippet" "$T/example.net.zone"
-expect_status 0 "the origin from the file name" "$XMPPCUT" --json lint "$T/example.net.zone"
-json_ok "example.net.zone is example.net" '.domains == ["example.net"]'
+expect_status 3 "a snippet without SOA needs --origin (a file name is not a zone)" "$XMPPCUT" --json lint "$T/example.net.zone"
+json_ok "... and says so" '[.findings[] | select(.id == "file-unreadable" and (.message | contains("--origin")))] | length == 1'
+# Empty input (an AXFR the ACL refused) is not a clean zone.
+: >"$T/empty.zone"
+expect_status 3 "an empty file" "$XMPPCUT" --json lint "$T/empty.zone"
+json_ok "... file-unreadable: no record" '.findings[0].id == "file-unreadable" and (.findings[0].message | contains("no record"))'
+printf '; only comments\n\n' >"$T/comments.zone"
+expect_status 3 "only comments" "$XMPPCUT" lint "$T/comments.zone"
 
 # Usage and files.
 expect_status 3 "no file" "$XMPPCUT" lint
@@ -56,5 +70,5 @@ json_ok "file-unreadable" '.findings[0].id == "file-unreadable" and .summary.exi
 expect_status 3 "--stage without a plan" "$XMPPCUT" -c "$T/none.conf" lint --stage cutover clean.zone
 expect_status 3 "--stage middle" "$XMPPCUT" lint --stage middle clean.zone
 expect_status 3 "--now garbage" "$XMPPCUT" lint --now yesterday clean.zone
-expect_status 2 "binary garbage is findings, not a crash" "$XMPPCUT" lint "$XMPPCUT"
+expect_status 3 "binary garbage: no record, never a crash" "$XMPPCUT" lint "$XMPPCUT"
 done_testing
