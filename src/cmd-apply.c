@@ -3,12 +3,18 @@
  *
  * Each zone's primary (--server, else the address of its SOA MNAME) is
  * read directly (RD=0) for every RRset the stage's message touches, and
- * the zone is sorted into: at the stage (nothing to send), ready (it holds
- * what the previous stage left: the message's prerequisites hold), or
- * unexpected. One unexpected zone and nothing is sent anywhere. A ready
+ * the zone is sorted into: at the stage (nothing to send), ready, or
+ * unexpected (or unread, when the primary cannot be found or does not
+ * answer). Ready is stricter than the message's prerequisites, which
+ * RFC 2136 cannot make say everything: a host the previous stage did not
+ * publish holds nothing or the stage's own values; at cutover, pre's TTLs
+ * are in place (RFC 2136 compares no TTL, and pre's values are today's).
+ * One zone unexpected or unread and nothing is sent anywhere. A ready
  * zone gets the same message the nsupdate script holds, prerequisites
- * included, TSIG-signed; a refusal is said and the other zones go on, so
- * a run can always be repeated: what is at the stage is left alone. */
+ * included, TSIG-signed; the zone is read again after the answer, so a
+ * server that drops part of an update is caught. A refusal is said and
+ * the other zones go on, so a run can always be repeated: what is at the
+ * stage is left alone. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,20 +107,22 @@ enum zstate { Z_UNREAD, Z_AT_STAGE, Z_READY, Z_UNEXPECTED };
 static const char *const zstate_names[] = { "unread", "at-stage", "ready",
 	"unexpected" };
 
-/* One zone: its message, where it goes, what it holds. */
+/* One zone at one server: its message, where it goes, what it holds. */
 struct zone_job {
 	struct upd_msg *msg;
 	char *primary;		/* address */
 	unsigned port;
 	char *primary_name;	/* the SOA MNAME, or the --server */
-	struct dns_answer **seen;	/* what the primary serves */
+	struct dns_answer **seen;	/* what the server serves */
 	size_t nseen;
-	enum zstate state;
-	char *why;		/* for Z_UNEXPECTED: what differs */
-	uint32_t max_ttl;	/* of the RRsets the stage replaces */
+	int read;		/* the server answered every question */
+	enum zstate state;	/* by classify() */
+	char *why;		/* Z_UNREAD, Z_UNEXPECTED: what */
+	uint32_t max_ttl;	/* of the RRsets the message replaces */
 	unsigned long serial_before, serial_after;
-	int sent, rcode;
-	char *error;
+	int sent;		/* the zone holds the stage after the update */
+	int reached;		/* the update may have reached the server */
+	int answered, rcode;
 };
 
 static void
@@ -134,6 +142,30 @@ seen(const struct zone_job *j, const char *owner, enum rrtype type)
 		    strcmp(j->seen[i]->name, owner) == 0)
 			return j->seen[i];
 	return NULL;
+}
+
+/* What was read, forgotten (before reading again). */
+static void
+job_forget(struct zone_job *j)
+{
+	for (size_t i = 0; i < j->nseen; i++)
+		dns_answer_free(j->seen[i]);
+	free(j->seen);
+	free(j->why);
+	j->seen = NULL;
+	j->nseen = 0;
+	j->why = NULL;
+	j->read = 0;
+	j->state = Z_UNREAD;
+	j->max_ttl = 0;
+}
+
+static void
+job_free(struct zone_job *j)
+{
+	job_forget(j);
+	free(j->primary);
+	free(j->primary_name);
 }
 
 /* The values of the RRset in the message at owner/type, for kind (the
@@ -164,20 +196,51 @@ values(const struct dns_answer *a, struct strlist *out)
 	strlist_sort_unique(out);
 }
 
-/* At the stage: every RRset the message sets holds exactly its values,
- * with its TTL; every RRset it only deletes is absent. NULL, or what
- * differs (newly allocated). */
+/* 1 when the message has a prerequisite on owner/type. */
+static int
+guarded(const struct upd_msg *m, const char *owner, enum rrtype type)
+{
+	for (size_t i = 0; i < m->nprereq; i++)
+		if (m->v[i].type == type && strcmp(m->v[i].owner, owner) == 0)
+			return 1;
+	return 0;
+}
+
+static char *
+holds(const char *owner, enum rrtype type, const struct strlist *have,
+    const char *what, const struct strlist *want)
+{
+	char *h = strlist_join(have, ", ", "none");
+	char *w = strlist_join(want, ", ", "none");
+	char *why = xasprintf("%s %s holds %s, %s %s", owner,
+	    rrtype_name(type), h, what, w);
+
+	free(h);
+	free(w);
+	return why;
+}
+
+/* At the stage: no name the message sets is an alias, every RRset it
+ * sets holds exactly its values with its TTL, every RRset it only
+ * deletes is absent. NULL, or what differs (newly allocated). */
 static char *
 differs_from_stage(const struct zone_job *j)
 {
 	const struct upd_msg *m = j->msg;
+	char *why = NULL;
 
-	for (size_t i = m->nprereq; i < m->n; i++) {
+	for (size_t i = 0; i < m->nprereq && why == NULL; i++) {
+		const struct upd_op *o = &m->v[i];
+
+		if (o->type == RR_CNAME && seen(j, o->owner, RR_CNAME) != NULL &&
+		    seen(j, o->owner, RR_CNAME)->rrset != NULL)
+			why = xasprintf("%s is an alias", o->owner);
+	}
+	for (size_t i = m->nprereq; i < m->n && why == NULL; i++) {
 		const struct upd_op *o = &m->v[i];
 		const struct dns_answer *a;
 		struct strlist want = { 0 }, have = { 0 };
 		uint32_t ttl = 0;
-		char *why = NULL;
 
 		if (o->kind != UPD_DELETE)
 			continue;
@@ -185,32 +248,33 @@ differs_from_stage(const struct zone_job *j)
 		wanted(m, o->owner, o->type, UPD_ADD, &want, &ttl);
 		values(a, &have);
 		if (!strlist_equal(&want, &have))
-			why = xasprintf("%s %s holds %zu record%s, the stage "
-			    "%zu", o->owner, rrtype_name(o->type), have.n,
-			    have.n == 1 ? "" : "s", want.n);
-		else if (want.n > 0 && a->rrset->ttl != ttl)
+			why = holds(o->owner, o->type, &have, "the stage",
+			    &want);
+		else if (want.n > 0 && (a->rrset->ttl_mixed ||
+		    a->rrset->ttl != ttl))
 			why = xasprintf("%s %s has TTL %u, the stage %u",
 			    o->owner, rrtype_name(o->type),
-			    (unsigned)a->rrset->ttl, (unsigned)ttl);
+			    (unsigned)a->rrset->ttl_max, (unsigned)ttl);
 		strlist_free(&want);
 		strlist_free(&have);
-		if (why != NULL)
-			return why;
 	}
-	return NULL;
+	return why;
 }
 
-/* Ready: every prerequisite holds. NULL, or the first that does not. */
+/* Ready for the message: every prerequisite holds (as the server will
+ * judge them); every RRset without one (a host the previous stage did not
+ * publish) holds nothing or the stage's own values; at cutover, pre's
+ * lowered TTLs are in place. NULL, or the first that fails. */
 static char *
-prereq_fails(const struct zone_job *j)
+not_ready(const struct zone_job *j, enum stage stage)
 {
 	const struct upd_msg *m = j->msg;
+	char *why = NULL;
 
-	for (size_t i = 0; i < m->nprereq; i++) {
+	for (size_t i = 0; i < m->nprereq && why == NULL; i++) {
 		const struct upd_op *o = &m->v[i];
 		const struct dns_answer *a = seen(j, o->owner, o->type);
 		struct strlist want = { 0 }, have = { 0 };
-		char *why = NULL;
 
 		values(a, &have);
 		if (o->kind == UPD_PREREQ_ABSENT && have.n > 0)
@@ -219,129 +283,53 @@ prereq_fails(const struct zone_job *j)
 		else if (o->kind == UPD_PREREQ_EXACT) {
 			wanted(m, o->owner, o->type, UPD_PREREQ_EXACT, &want,
 			    NULL);
-			if (!strlist_equal(&want, &have)) {
-				char *w = strlist_join(&want, ", ", "none");
-				char *h = strlist_join(&have, ", ", "none");
-
-				why = xasprintf("%s %s holds %s, the previous "
-				    "stage left %s", o->owner,
-				    rrtype_name(o->type), h, w);
-				free(w);
-				free(h);
-			}
+			if (!strlist_equal(&want, &have))
+				why = holds(o->owner, o->type, &have,
+				    "the previous stage left", &want);
+			else if (stage == STAGE_CUTOVER &&
+			    a->rrset->ttl_max > o->ttl)
+				why = xasprintf("%s %s has TTL %u, stage pre "
+				    "sets %u: pre is not in place (apply "
+				    "--stage pre, then wait %u s)", o->owner,
+				    rrtype_name(o->type),
+				    (unsigned)a->rrset->ttl_max,
+				    (unsigned)o->ttl,
+				    (unsigned)a->rrset->ttl_max);
 		}
 		strlist_free(&want);
 		strlist_free(&have);
-		if (why != NULL)
-			return why;
 	}
-	return NULL;
-}
+	for (size_t i = m->nprereq; i < m->n && why == NULL; i++) {
+		const struct upd_op *o = &m->v[i];
+		struct strlist want = { 0 }, have = { 0 };
 
-static void
-on_seen_slot(void *arg, struct dns_answer *a)
-{
-	*(struct dns_answer **)arg = a;
-}
-
-/* The MNAME of an SOA answer (its first field), normalised. */
-static char *
-soa_mname(const struct dns_answer *a)
-{
-	const char *v = a->rrset->rdata[0];
-	char *first = xstrndup(v, strcspn(v, " \t")), *out;
-
-	out = dname_normalize(first);
-	free(first);
-	return out;
-}
-
-/* The primaries: --server, else the SOA MNAME's address (resolver). */
-static int
-find_primaries(struct report *r, struct globals *g, const struct apply_opts *o,
-    struct zone_job *jobs, size_t n)
-{
-	struct resolver_opts ro;
-	struct resolver *res = NULL;
-	struct loop *l = NULL;
-	struct dns_answer **soa = xcalloc(n ? n : 1, sizeof *soa);
-	struct dns_answer **addr = xcalloc(n ? n : 1, sizeof *addr);
-	char *cause = NULL;
-	int ret = -1;
-
-	if (o->server != NULL) {
-		for (size_t i = 0; i < n; i++) {
-			jobs[i].port = 53;
-			parse_endpoint(o->server, '@', &jobs[i].primary,
-			    &jobs[i].port);
-			jobs[i].primary_name = xstrdup(o->server);
-		}
-		ret = 0;
-		goto out;
-	}
-	resolver_opts_from(&ro, g);
-	if ((l = loop_new(&cause)) == NULL ||
-	    (res = resolver_new(l, &ro, &cause)) == NULL) {
-		findings_add(report_findings(r), SEV_ERROR, F_RESOLVER_FAILED,
-		    NULL, "%s", cause);
-		free(cause);
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++)
-		resolver_query(res, jobs[i].msg->zone, RR_SOA, on_seen_slot,
-		    &soa[i]);
-	loop_run(l);
-	for (size_t i = 0; i < n; i++) {
-		if (soa[i] != NULL && soa[i]->rrset != NULL)
-			jobs[i].primary_name = soa_mname(soa[i]);
-		if (jobs[i].primary_name != NULL)
-			resolver_query(res, jobs[i].primary_name, RR_A,
-			    on_seen_slot, &addr[i]);
-	}
-	loop_run(l);
-	ret = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (addr[i] == NULL || addr[i]->rrset == NULL ||
-		    addr[i]->rrset->n == 0) {
-			findings_add(report_findings(r), SEV_ERROR,
-			    F_ZONE_UNKNOWN, jobs[i].msg->zone, "the primary of "
-			    "zone %s cannot be found (%s): give it with "
-			    "--server", jobs[i].msg->zone,
-			    jobs[i].primary_name ? "its SOA MNAME has no "
-			    "address" : "no SOA");
-			ret = -1;
+		if (o->kind != UPD_DELETE || guarded(m, o->owner, o->type))
 			continue;
-		}
-		jobs[i].primary = xstrdup(addr[i]->rrset->rdata[0]);
-		jobs[i].port = 53;
+		values(seen(j, o->owner, o->type), &have);
+		wanted(m, o->owner, o->type, UPD_ADD, &want, NULL);
+		if (have.n > 0 && !strlist_equal(&want, &have))
+			why = holds(o->owner, o->type, &have, "neither nothing "
+			    "nor the plan's", &want);
+		strlist_free(&want);
+		strlist_free(&have);
 	}
-out:
-	for (size_t i = 0; i < n; i++) {
-		dns_answer_free(soa[i]);
-		dns_answer_free(addr[i]);
-	}
-	free(soa);
-	free(addr);
-	resolver_free(res);
-	loop_free(l);
-	return ret;
+	return why;
 }
 
-/* The state of each zone at its primary: every RRset the message names,
- * and the SOA (its serial). */
+/* Read each job's zone at its server: the SOA (its serial) and every
+ * RRset the message names. A job whose server does not answer for all of
+ * them is left Z_UNREAD with why. */
 static void
-read_zones(struct report *r, const struct apply_opts *o,
-    struct zone_job *jobs, size_t n, unsigned timeout_ms)
+read_jobs(struct zone_job *jobs, size_t n, unsigned timeout_ms)
 {
 	struct loop *l;
 	struct nsserver **ns = xcalloc(n ? n : 1, sizeof *ns);
 	char *cause = NULL;
 
-	(void)o;
 	if ((l = loop_new(&cause)) == NULL) {
-		if (r != NULL)
-			findings_add(report_findings(r), SEV_ERROR,
-			    F_TOOL_FAILED, NULL, "%s", cause);
+		for (size_t i = 0; i < n; i++)
+			if (jobs[i].primary != NULL && jobs[i].why == NULL)
+				jobs[i].why = xstrdup(cause);
 		free(cause);
 		free(ns);
 		return;
@@ -354,7 +342,6 @@ read_zones(struct report *r, const struct apply_opts *o,
 			continue;
 		if ((ns[i] = nsserver_new(l, j->primary, j->port, timeout_ms,
 		    &cause)) == NULL) {
-			j->state = Z_UNEXPECTED;
 			j->why = cause;
 			cause = NULL;
 			continue;
@@ -381,36 +368,22 @@ read_zones(struct report *r, const struct apply_opts *o,
 			continue;
 		soa = seen(j, j->msg->zone, RR_SOA);
 		if (soa == NULL || soa->status != DNS_OK || soa->rrset == NULL) {
-			j->state = Z_UNEXPECTED;
-			j->why = xasprintf("the primary %s does not answer for "
-			    "the zone (%s)", j->primary, soa && soa->error ?
-			    soa->error : "no SOA");
+			j->why = xasprintf("%s does not answer for the zone "
+			    "(%s)", j->primary, soa && soa->error ? soa->error :
+			    "no SOA");
 			continue;
 		}
 		j->serial_before = soa->rrset->serial;
-		for (size_t k = 0; k < j->nseen; k++) {
+		for (size_t k = 0; k < j->nseen && j->why == NULL; k++) {
 			const struct dns_answer *a = j->seen[k];
 
-			if (a->type != RR_SOA && a->status != DNS_OK &&
-			    j->why == NULL)
-				j->why = xasprintf("%s %s: %s", a->name,
+			if (a->status != DNS_OK)
+				j->why = xasprintf("%s does not answer for %s "
+				    "%s (%s)", j->primary, a->name,
 				    rrtype_name(a->type), a->error ? a->error :
 				    "no answer");
-			if (a->rrset != NULL && a->type != RR_SOA &&
-			    a->rrset->ttl > j->max_ttl)
-				j->max_ttl = a->rrset->ttl;
 		}
-		if (j->why != NULL) {
-			j->state = Z_UNEXPECTED;
-			continue;
-		}
-		if ((j->why = differs_from_stage(j)) == NULL)
-			j->state = Z_AT_STAGE;
-		else {
-			free(j->why);
-			j->why = prereq_fails(j);
-			j->state = j->why == NULL ? Z_READY : Z_UNEXPECTED;
-		}
+		j->read = j->why == NULL;
 	}
 	for (size_t i = 0; i < n; i++)
 		nsserver_free(ns[i]);
@@ -418,216 +391,427 @@ read_zones(struct report *r, const struct apply_opts *o,
 	loop_free(l);
 }
 
+/* Sort a zone: unread, at the stage, ready or unexpected; max_ttl. */
+static void
+classify(struct zone_job *j, enum stage stage)
+{
+	const struct upd_msg *m = j->msg;
+
+	if (!j->read) {
+		j->state = Z_UNREAD;
+		return;
+	}
+	for (size_t i = m->nprereq; i < m->n; i++) {
+		const struct dns_answer *a;
+
+		if (m->v[i].kind == UPD_DELETE &&
+		    (a = seen(j, m->v[i].owner, m->v[i].type)) != NULL &&
+		    a->rrset != NULL && a->rrset->ttl_max > j->max_ttl)
+			j->max_ttl = a->rrset->ttl_max;
+	}
+	if ((j->why = differs_from_stage(j)) == NULL) {
+		j->state = Z_AT_STAGE;
+		return;
+	}
+	free(j->why);
+	j->why = not_ready(j, stage);
+	j->state = j->why == NULL ? Z_READY : Z_UNEXPECTED;
+}
+
+static void
+on_seen_slot(void *arg, struct dns_answer *a)
+{
+	*(struct dns_answer **)arg = a;
+}
+
+/* The first address of an A or AAAA answer, or NULL. */
+static const char *
+first_address(const struct dns_answer *a)
+{
+	return a != NULL && a->status == DNS_OK && a->rrset != NULL &&
+	    a->rrset->n > 0 ? a->rrset->rdata[0] : NULL;
+}
+
+/* The MNAME of an SOA answer (its first field), normalised. */
+static char *
+soa_mname(const struct dns_answer *a)
+{
+	const char *v = a->rrset->rdata[0];
+	char *first = xstrndup(v, strcspn(v, " \t")), *out;
+
+	out = dname_normalize(first);
+	free(first);
+	return out;
+}
+
+/* The primaries: --server, else the SOA MNAME's address (IPv4 first). A
+ * zone whose primary cannot be found keeps primary NULL and a why. -1
+ * when no resolver can be set up. */
+static int
+find_primaries(struct report *r, struct globals *g, const struct apply_opts *o,
+    struct zone_job *jobs, size_t n)
+{
+	struct resolver_opts ro;
+	struct resolver *res = NULL;
+	struct loop *l = NULL;
+	struct dns_answer **soa = xcalloc(n ? n : 1, sizeof *soa);
+	struct dns_answer **addr = xcalloc(2 * (n ? n : 1), sizeof *addr);
+	char *cause = NULL;
+	int ret = -1;
+
+	if (o->server != NULL) {
+		for (size_t i = 0; i < n; i++) {
+			jobs[i].port = 53;
+			parse_endpoint(o->server, '@', &jobs[i].primary,
+			    &jobs[i].port);
+			jobs[i].primary_name = xstrdup(o->server);
+		}
+		ret = 0;
+		goto out;
+	}
+	resolver_opts_from(&ro, g);
+	if ((l = loop_new(&cause)) == NULL ||
+	    (res = resolver_new(l, &ro, &cause)) == NULL) {
+		findings_add(report_findings(r), SEV_ERROR, F_RESOLVER_FAILED,
+		    NULL, "%s", cause);
+		free(cause);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		resolver_query(res, jobs[i].msg->zone, RR_SOA, on_seen_slot,
+		    &soa[i]);
+	loop_run(l);
+	for (size_t i = 0; i < n; i++) {
+		if (soa[i] == NULL || soa[i]->status != DNS_OK ||
+		    soa[i]->rrset == NULL)
+			continue;
+		jobs[i].primary_name = soa_mname(soa[i]);
+		resolver_query(res, jobs[i].primary_name, RR_A, on_seen_slot,
+		    &addr[2 * i]);
+		resolver_query(res, jobs[i].primary_name, RR_AAAA,
+		    on_seen_slot, &addr[2 * i + 1]);
+	}
+	loop_run(l);
+	for (size_t i = 0; i < n; i++) {
+		const char *a = first_address(addr[2 * i]);
+
+		if (a == NULL)
+			a = first_address(addr[2 * i + 1]);
+		jobs[i].port = 53;
+		if (a != NULL)
+			jobs[i].primary = xstrdup(a);
+		else if (jobs[i].primary_name == NULL)
+			jobs[i].why = xasprintf("its primary cannot be found: "
+			    "the resolver gives no SOA for %s%s%s; give it "
+			    "with --server", jobs[i].msg->zone, soa[i] &&
+			    soa[i]->error ? ": " : "", soa[i] && soa[i]->error ?
+			    soa[i]->error : "");
+		else
+			jobs[i].why = xasprintf("its primary %s (the SOA "
+			    "MNAME) has no address; give it with --server",
+			    jobs[i].primary_name);
+	}
+	ret = 0;
+out:
+	for (size_t i = 0; i < n; i++) {
+		dns_answer_free(soa[i]);
+		dns_answer_free(addr[2 * i]);
+		dns_answer_free(addr[2 * i + 1]);
+	}
+	free(soa);
+	free(addr);
+	resolver_free(res);
+	loop_free(l);
+	return ret;
+}
+
 static void
 utc(time_t t, char out[32])
 {
 	struct tm tm;
 
-	gmtime_r(&t, &tm);
-	strftime(out, 32, "%Y-%m-%d %H:%M:%S UTC", &tm);
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(out, 32, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+		snprintf(out, 32, "%lld (epoch)", (long long)t);
 }
 
-/* The TTL gate: cutover waits until the TTL the replaced records had has
- * passed since pre, so no cache holds records older than pre. 0, or -1
- * when nothing may be sent. */
+/* 1 when the message replaces records the previous stage left (it has
+ * prerequisites on their values). */
 static int
-ttl_gate(struct report *r, const struct apply_opts *o, const char *journal)
+replaces_values(const struct upd_msg *m)
 {
-	struct journal_entry *v = NULL;
-	const struct journal_entry *pre;
-	char *cause = NULL, when[32];
-	size_t n = 0;
-	time_t end;
+	for (size_t i = 0; i < m->nprereq; i++)
+		if (m->v[i].kind == UPD_PREREQ_EXACT)
+			return 1;
+	return 0;
+}
+
+/* The TTL gate, for the zones about to get cutover: it waits until the
+ * TTL that pre's replaced records had has passed since pre reached the
+ * zone, so no cache holds records older than pre. 0, or -1 when nothing
+ * may be sent (or the journal cannot be read). */
+static int
+ttl_gate(struct report *r, const struct apply_opts *o, const char *journal,
+    const struct journal_entry *v, size_t nv, const struct zone_job *jobs,
+    size_t n)
+{
+	const struct journal_entry *last = NULL;
+	struct strlist missing = { 0 };
+	char when[32];
+	time_t now = time(NULL);
 	int ret = 0;
 
 	if (o->stage != STAGE_CUTOVER)
 		return 0;
-	if (journal_read(journal, &v, &n, &cause) == -1) {
-		findings_add(report_findings(r), SEV_ERROR, F_STATE_WRITE_FAILED,
-		    journal, "%s", cause);
-		free(cause);
-		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const struct journal_entry *e;
+
+		/* a zone where pre left nothing the message guards (only new
+		 * hosts) holds no records older than pre */
+		if (jobs[i].state != Z_READY || !replaces_values(jobs[i].msg))
+			continue;
+		e = journal_last(v, nv, STAGE_PRE, jobs[i].msg->zone);
+		if (e == NULL)
+			strlist_add(&missing, jobs[i].msg->zone);
+		else if (last == NULL || e->at + (time_t)e->ttl >
+		    last->at + (time_t)last->ttl)
+			last = e;
 	}
-	if ((pre = journal_last(v, n, STAGE_PRE)) == NULL) {
+	if (missing.n > 0) {
+		char *z = strlist_join(&missing, ", ", "");
+
 		findings_add(report_findings(r), SEV_WARNING, F_TTL_WAIT, NULL,
-		    "no journal entry for stage pre (%s): whether the old "
-		    "records' TTL has passed since pre cannot be told; caches "
-		    "may still hold them", journal);
-	} else if ((end = pre->at + (time_t)pre->ttl) > time(NULL)) {
-		utc(end, when);
+		    "%s has no journal entry for stage pre (%s): pre was not "
+		    "sent by apply, so whether the replaced records' TTL has "
+		    "passed since cannot be told; caches may still hold them",
+		    z, journal);
+		free(z);
+	}
+	if (last != NULL && last->at + (time_t)last->ttl > now) {
+		utc(last->at + (time_t)last->ttl, when);
 		findings_add(report_findings(r), o->force ? SEV_WARNING :
-		    SEV_ERROR, F_TTL_WAIT, NULL, "stage pre was applied %lld s "
-		    "ago and the records it replaced had TTL %u: caches may "
-		    "hold them until %s%s", (long long)(time(NULL) - pre->at),
-		    (unsigned)pre->ttl, when, o->force ? " (--force: sent "
-		    "anyway)" : "; nothing is sent before then (--force sends "
-		    "anyway)");
+		    SEV_ERROR, F_TTL_WAIT, last->zone, "stage pre reached zone "
+		    "%s %lld s ago and the records it replaced had TTL %u: "
+		    "caches may hold them until %s%s", last->zone,
+		    (long long)(now - last->at), (unsigned)last->ttl, when,
+		    !o->force ? "; nothing is sent before then (--force sends "
+		    "anyway)" : o->dry_run ? " (--force: apply would send "
+		    "anyway)" : " (--force: sent anyway)");
 		ret = o->force ? 0 : -1;
 	}
-	free(v);
+	strlist_free(&missing);
+	return ret;
+}
+
+/* Every name server of each zone, to watch propagation. */
+struct nslist {
+	struct zone_job *v;	/* one per server address */
+	char **names;		/* v[i]'s server name */
+	size_t n;
+	size_t unaddressed;	/* name servers without an address */
+};
+
+static void
+nslist_add(struct nslist *l, struct upd_msg *m, const char *name,
+    const char *addr)
+{
+	l->v = xreallocarray(l->v, l->n + 1, sizeof *l->v);
+	l->names = xreallocarray(l->names, l->n + 1, sizeof *l->names);
+	memset(&l->v[l->n], 0, sizeof *l->v);
+	l->v[l->n].msg = m;
+	l->v[l->n].primary = xstrdup(addr);
+	l->v[l->n].port = 53;
+	l->names[l->n++] = xstrdup(name);
+}
+
+static void
+nslist_free(struct nslist *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		job_free(&l->v[i]);
+		free(l->names[i]);
+	}
+	free(l->v);
+	free(l->names);
+}
+
+/* The addresses (A and AAAA) of every NS of each zone, through the
+ * resolver. A zone whose NS cannot be looked up, or none of whose servers
+ * has an address, is an error; a server without an address a warning. */
+static int
+find_servers(struct report *r, struct globals *g, struct zone_job *jobs,
+    size_t n, struct nslist *out)
+{
+	struct resolver_opts ro;
+	struct loop *l;
+	struct resolver *res = NULL;
+	struct dns_answer **nsans = xcalloc(n ? n : 1, sizeof *nsans);
+	char *cause = NULL;
+	int ret = 0;
+
+	resolver_opts_from(&ro, g);
+	if ((l = loop_new(&cause)) == NULL ||
+	    (res = resolver_new(l, &ro, &cause)) == NULL) {
+		findings_add(report_findings(r), SEV_ERROR, F_RESOLVER_FAILED,
+		    NULL, "--wait: %s", cause);
+		free(cause);
+		loop_free(l);
+		free(nsans);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		resolver_query(res, jobs[i].msg->zone, RR_NS, on_seen_slot,
+		    &nsans[i]);
+	loop_run(l);
+	for (size_t i = 0; i < n; i++) {
+		const struct rrset *ns = nsans[i] && nsans[i]->status ==
+		    DNS_OK ? nsans[i]->rrset : NULL;
+		size_t nn = ns ? ns->n : 0, before = out->n;
+		struct dns_answer **addr = xcalloc(2 * (nn ? nn : 1),
+		    sizeof *addr);
+		char **names = xcalloc(nn ? nn : 1, sizeof *names);
+
+		if (ns == NULL) {
+			findings_add(report_findings(r), SEV_ERROR,
+			    F_DNS_FAILURE, jobs[i].msg->zone, "--wait: the NS "
+			    "records of zone %s cannot be looked up (%s)",
+			    jobs[i].msg->zone, nsans[i] && nsans[i]->error ?
+			    nsans[i]->error : "no NS records");
+			ret = -1;
+		}
+		for (size_t k = 0; k < nn; k++) {
+			names[k] = dname_normalize(ns->rdata[k]);
+			resolver_query(res, names[k], RR_A, on_seen_slot,
+			    &addr[2 * k]);
+			resolver_query(res, names[k], RR_AAAA, on_seen_slot,
+			    &addr[2 * k + 1]);
+		}
+		loop_run(l);
+		for (size_t k = 0; k < nn; k++) {
+			size_t had = out->n;
+
+			for (int f = 0; f < 2; f++) {
+				const struct dns_answer *a = addr[2 * k + f];
+
+				for (size_t x = 0; a != NULL && a->status ==
+				    DNS_OK && a->rrset != NULL &&
+				    x < a->rrset->n; x++)
+					nslist_add(out, jobs[i].msg,
+					    names[k], a->rrset->rdata[x]);
+			}
+			if (out->n == had && ++out->unaddressed)
+				findings_add(report_findings(r), SEV_WARNING,
+				    F_NS_UNREACHABLE, names[k], "--wait: name "
+				    "server %s of zone %s has no address: "
+				    "propagation not verified there", names[k],
+				    jobs[i].msg->zone);
+			dns_answer_free(addr[2 * k]);
+			dns_answer_free(addr[2 * k + 1]);
+			free(names[k]);
+		}
+		if (ns != NULL && out->n == before) {
+			findings_add(report_findings(r), SEV_ERROR,
+			    F_DNS_FAILURE, jobs[i].msg->zone, "--wait: no name "
+			    "server of zone %s has an address", jobs[i].msg->zone);
+			ret = -1;
+		}
+		free(addr);
+		free(names);
+		dns_answer_free(nsans[i]);
+	}
+	free(nsans);
+	resolver_free(res);
+	loop_free(l);
 	return ret;
 }
 
 /* Wait until every authoritative server of each zone serves the stage's
  * records, polling once a second, at most `seconds`; progress on stderr.
- * The zones not there in time are ns-inconsistent. */
+ * At the bound, a server behind is ns-inconsistent, one that did not
+ * answer ns-unreachable. */
 static void
 wait_propagation(struct report *r, struct globals *g, struct zone_job *jobs,
-    size_t n, unsigned seconds)
+    size_t n, enum stage stage, unsigned seconds)
 {
 	uint64_t end = now_ms() + (uint64_t)seconds * 1000;
-	struct resolver_opts ro;
-	char *cause = NULL;
+	struct nslist sv = { 0 };
 	int round = 0;
 
-	resolver_opts_from(&ro, g);
+	if (find_servers(r, g, jobs, n, &sv) == -1 || sv.n == 0) {
+		nslist_free(&sv);
+		return;
+	}
 	for (;;) {
-		struct loop *l = loop_new(&cause);
-		struct resolver *res = l ? resolver_new(l, &ro, &cause) : NULL;
-		struct zone_job *probe = xcalloc(n ? n : 1, sizeof *probe);
-		struct dns_answer **nsans = xcalloc(n ? n : 1, sizeof *nsans);
-		size_t behind = 0, servers = 0;
-		struct strlist lagging = { 0 };
+		size_t behind = 0, silent = 0;
+		const char *first = NULL;
 
-		if (res == NULL) {
-			findings_add(report_findings(r), SEV_ERROR,
-			    F_RESOLVER_FAILED, NULL, "--wait: %s", cause);
-			free(cause);
-			loop_free(l);
-			free(probe);
-			free(nsans);
-			return;
+		for (size_t i = 0; i < sv.n; i++)
+			job_forget(&sv.v[i]);
+		read_jobs(sv.v, sv.n, g->timeout * 1000);
+		for (size_t i = 0; i < sv.n; i++) {
+			struct zone_job *s = &sv.v[i];
+
+			classify(s, stage);
+			if (s->state == Z_UNREAD)
+				silent++;
+			else if (s->state != Z_AT_STAGE && behind++ == 0)
+				first = sv.names[i];
 		}
-		for (size_t i = 0; i < n; i++)
-			resolver_query(res, jobs[i].msg->zone, RR_NS,
-			    on_seen_slot, &nsans[i]);
-		loop_run(l);
-		for (size_t i = 0; i < n; i++) {
-			const struct rrset *ns = nsans[i] ? nsans[i]->rrset :
-			    NULL;
-
-			for (size_t k = 0; ns != NULL && k < ns->n; k++) {
-				struct dns_answer *addr = NULL;
-				char *name = xstrndup(ns->rdata[k],
-				    strlen(ns->rdata[k]) - 1);
-				struct zone_job one;
-
-				resolver_query(res, name, RR_A, on_seen_slot,
-				    &addr);
-				loop_run(l);
-				memset(&one, 0, sizeof one);
-				one.msg = jobs[i].msg;
-				for (size_t a = 0; addr != NULL &&
-				    addr->rrset != NULL && a < addr->rrset->n;
-				    a++) {
-					one.primary = addr->rrset->rdata[a];
-					one.port = 53;
-					read_zones(r, NULL, &one, 1,
-					    g->timeout * 1000);
-					servers++;
-					if (one.state != Z_AT_STAGE) {
-						behind++;
-						strlist_take(&lagging, xasprintf(
-						    "%s %s (%s)", jobs[i].msg->zone,
-						    name, one.why ? one.why :
-						    "not yet"));
-					}
-					for (size_t s = 0; s < one.nseen; s++)
-						dns_answer_free(one.seen[s]);
-					free(one.seen);
-					free(one.why);
-					one.seen = NULL;
-					one.nseen = 0;
-					one.why = NULL;
-				}
-				dns_answer_free(addr);
-				free(name);
-			}
-			dns_answer_free(nsans[i]);
-		}
-		free(nsans);
-		free(probe);
-		resolver_free(res);
-		loop_free(l);
-		if (behind == 0) {
+		if (behind == 0 && silent == 0) {
 			fprintf(stderr, "xmppcut: apply: all %zu servers serve "
-			    "the stage\n", servers);
-			strlist_free(&lagging);
-			return;
+			    "the stage%s\n", sv.n, sv.unaddressed ? " (not "
+			    "counting the name servers without an address)" :
+			    "");
+			break;
 		}
 		if (now_ms() >= end) {
-			for (size_t i = 0; i < lagging.n; i++)
-				findings_add(report_findings(r), SEV_ERROR,
-				    F_NS_INCONSISTENT, NULL, "after --wait %u s, "
-				    "a server still serves other records: %s",
-				    seconds, lagging.v[i]);
-			strlist_free(&lagging);
-			return;
+			for (size_t i = 0; i < sv.n; i++) {
+				const struct zone_job *s = &sv.v[i];
+
+				if (s->state == Z_AT_STAGE)
+					continue;
+				findings_add(report_findings(r), s->state ==
+				    Z_UNREAD ? SEV_WARNING : SEV_ERROR,
+				    s->state == Z_UNREAD ? F_NS_UNREACHABLE :
+				    F_NS_INCONSISTENT, s->msg->zone, "after "
+				    "--wait %u s, name server %s (%s) of zone "
+				    "%s %s: %s", seconds, sv.names[i],
+				    s->primary, s->msg->zone, s->state ==
+				    Z_UNREAD ? "does not answer, propagation "
+				    "not verified there" : "still serves other "
+				    "records", s->why ? s->why : "?");
+			}
+			break;
 		}
-		fprintf(stderr, "xmppcut: apply: %zu of %zu servers behind "
-		    "(%s)%s\n", behind, servers, lagging.v[0], round++ ? "" :
+		fprintf(stderr, "xmppcut: apply: %zu of %zu servers behind%s "
+		    "(%s)%s\n", behind + silent, sv.n, silent ? " or silent" :
+		    "", first ? first : "no answer", round++ ? "" :
 		    "; waiting");
-		strlist_free(&lagging);
 		sleep(1);
 	}
+	nslist_free(&sv);
 }
 
-/* The serial a primary serves now, or 0. */
-static unsigned long
-serial_now(const struct zone_job *j, unsigned timeout_ms)
-{
-	struct zone_job one;
-	struct upd_msg none;
-	unsigned long serial;
-
-	memset(&one, 0, sizeof one);
-	memset(&none, 0, sizeof none);
-	none.zone = j->msg->zone;
-	one.msg = &none;
-	one.primary = j->primary;
-	one.port = j->port;
-	read_zones(NULL, NULL, &one, 1, timeout_ms);
-	serial = one.serial_before;
-	for (size_t s = 0; s < one.nseen; s++)
-		dns_answer_free(one.seen[s]);
-	free(one.seen);
-	free(one.why);
-	return serial;
-}
-
+/* Send each ready zone its message, then read the zone again: it is sent
+ * when it holds the stage. A refusal, a silence or a dropped part is
+ * said; the other zones go on. */
 static void
-job_free(struct zone_job *j)
-{
-	free(j->primary);
-	free(j->primary_name);
-	for (size_t i = 0; i < j->nseen; i++)
-		dns_answer_free(j->seen[i]);
-	free(j->seen);
-	free(j->why);
-	free(j->error);
-}
-
-/* Send each ready zone its message; a refusal is said, the others go. */
-static void
-send_all(struct report *r, const struct apply_opts *o, struct zone_job *jobs,
-    size_t n, unsigned timeout_ms)
+send_all(struct report *r, const struct apply_opts *o,
+    const struct upd_key *key, struct zone_job *jobs, size_t n,
+    unsigned timeout_ms)
 {
 	for (size_t i = 0; i < n; i++) {
-		struct zone_job *j = &jobs[i];
+		struct zone_job *j = &jobs[i], after;
 		char *cause = NULL;
+		enum upd_outcome out;
 
 		if (j->state != Z_READY)
 			continue;
-		if (update_send(j->msg, j->primary, j->port, o->tsig_key,
-		    timeout_ms, &j->rcode, &cause) == -1) {
-			j->error = cause;
-			findings_add(report_findings(r), SEV_ERROR,
-			    F_UPDATE_REFUSED, j->msg->zone, "the update for zone "
-			    "%s got no answer from %s: %s; run apply again",
-			    j->msg->zone, j->primary, cause);
-			continue;
-		}
-		if (j->rcode != 0) {
+		out = update_send(j->msg, j->primary, j->port, key, timeout_ms,
+		    &j->rcode, &cause);
+		j->answered = out == UPD_ANSWERED;
+		j->reached = out != UPD_NOT_SENT;
+		if (j->answered && j->rcode != 0) {
 			findings_add(report_findings(r), SEV_ERROR,
 			    F_UPDATE_REFUSED, j->msg->zone, "%s refused the "
 			    "update for zone %s: %s%s; nothing changed there, "
@@ -635,11 +819,59 @@ send_all(struct report *r, const struct apply_opts *o, struct zone_job *jobs,
 			    dnswire_rcode_name(j->rcode), j->rcode == 9 ?
 			    " (the key is not accepted: check --tsig-key and "
 			    "the zone's ACL)" : "");
+			j->reached = 0;
 			continue;
 		}
-		j->sent = 1;
-		j->serial_after = serial_now(j, timeout_ms);
+		if (out == UPD_NOT_SENT) {
+			findings_add(report_findings(r), SEV_ERROR,
+			    F_UPDATE_REFUSED, j->msg->zone, "the update for zone "
+			    "%s was not sent: %s; run apply again", j->msg->zone,
+			    cause);
+			free(cause);
+			continue;
+		}
+		memset(&after, 0, sizeof after);
+		after.msg = j->msg;
+		after.primary = j->primary;
+		after.port = j->port;
+		read_jobs(&after, 1, timeout_ms);
+		classify(&after, o->stage);
+		j->sent = after.state == Z_AT_STAGE;
+		j->serial_after = after.serial_before;
+		if (!j->sent)
+			findings_add(report_findings(r), SEV_ERROR,
+			    F_UPDATE_REFUSED, j->msg->zone, "%s; zone %s does "
+			    "not hold the stage (%s)%s", j->answered ?
+			    "the server answered NOERROR" : cause,
+			    j->msg->zone, after.why ? after.why : "?",
+			    j->answered ? ": part of the update was dropped "
+			    "(a server ignores an addition at an alias, RFC "
+			    "2136 §3.4.2.2)" : "; run apply again");
+		free(cause);
+		job_forget(&after);
 	}
+}
+
+/* A journal entry for each zone the stage may have reached. */
+static void
+journal_write(struct report *r, const struct apply_opts *o,
+    const char *journal, const struct zone_job *jobs, size_t n)
+{
+	struct journal_entry *e = xcalloc(n ? n : 1, sizeof *e);
+	size_t ne = 0;
+	char *cause = NULL;
+
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i].sent || jobs[i].reached)
+			e[ne++] = (struct journal_entry){ o->stage,
+			    jobs[i].msg->zone, time(NULL), jobs[i].max_ttl };
+	if (ne > 0 && journal_append(journal, e, ne, &cause) == -1) {
+		findings_add(report_findings(r), SEV_ERROR,
+		    F_STATE_WRITE_FAILED, journal, "cannot write the journal: "
+		    "%s", cause);
+		free(cause);
+	}
+	free(e);
 }
 
 static int
@@ -650,11 +882,15 @@ cmd_apply_exec(struct globals *g, int argc, char **argv)
 	struct zonemap zm = { 0 };
 	struct upd_set u = { 0 };
 	struct zone_job *jobs = NULL;
+	struct upd_key *key = NULL;
+	struct journal_entry *jv = NULL;
+	size_t njv = 0;
 	struct report *r;
 	struct plan *p = NULL;
-	char *cause = NULL, *key = NULL, *journal = NULL, when[32];
+	char *cause = NULL, *journal = NULL, when[32];
 	uint32_t max_ttl = 0;
-	int first, status, unexpected = 0, refused = 0, sent_any = 0, go;
+	int first, status, blocked = 0, ready = 0, refused = 0, sent_any = 0;
+	int go;
 	size_t n = 0;
 
 	memset(&o, 0, sizeof o);
@@ -669,7 +905,7 @@ cmd_apply_exec(struct globals *g, int argc, char **argv)
 		goto free_opts;
 	}
 	r = report_new("apply", g->json);
-	if (o.tsig_key != NULL && (key = nsupdate_tsig_key(o.tsig_key,
+	if (o.tsig_key != NULL && (key = update_key_load(o.tsig_key,
 	    &cause)) == NULL) {
 		findings_add(report_findings(r), SEV_ERROR, F_TSIG_KEY_INVALID,
 		    o.tsig_key, "%s", cause);
@@ -680,6 +916,15 @@ cmd_apply_exec(struct globals *g, int argc, char **argv)
 		goto emit;
 	report_set_string(r, "stage", stage_name(o.stage));
 	report_set_string(r, "mode", o.dry_run ? "dry-run" : "apply");
+	/* read first: a journal that cannot be read is said before anything
+	 * is sent, not after, when this run's entries cannot be added */
+	journal = xasprintf("%s.journal", p->path);
+	if (journal_read(journal, &jv, &njv, &cause) == -1) {
+		findings_add(report_findings(r), SEV_ERROR, F_FILE_UNREADABLE,
+		    journal, "%s", cause);
+		free(cause);
+		goto emit;
+	}
 	if (plan_count_role(p, stage_role(o.stage)) == 0) {
 		findings_add_at(report_findings(r), SEV_ERROR, F_PLAN_INVALID,
 		    p->path, 0, NULL, "the plan has no %s gateway, so stage %s "
@@ -687,7 +932,8 @@ cmd_apply_exec(struct globals *g, int argc, char **argv)
 		    stage_name(o.stage));
 		goto emit;
 	}
-	if (cmd_find_zones(r, g, p, o.zones, o.nzones, o.server, &zm) == -1)
+	if (cmd_find_zones(r, g, p, o.stage, o.zones, o.nzones, o.server,
+	    &zm) == -1)
 		goto emit;
 	if (nsupdate_messages(p, o.stage, &zm, &u, &cause) == -1) {
 		findings_add_at(report_findings(r), SEV_ERROR, F_PLAN_INVALID,
@@ -701,58 +947,65 @@ cmd_apply_exec(struct globals *g, int argc, char **argv)
 		jobs[i].msg = &u.v[i];
 	if (find_primaries(r, g, &o, jobs, n) == -1)
 		goto emit;
-	read_zones(r, &o, jobs, n, g->timeout * 1000);
+	read_jobs(jobs, n, g->timeout * 1000);
 	for (size_t i = 0; i < n; i++) {
-		if (jobs[i].state != Z_UNEXPECTED)
+		struct zone_job *j = &jobs[i];
+
+		classify(j, o.stage);
+		ready += j->state == Z_READY;
+		if (j->state == Z_UNREAD)
+			findings_add(report_findings(r), SEV_ERROR,
+			    F_DNS_FAILURE, j->msg->zone, "zone %s cannot be "
+			    "read (%s): nothing is sent to any zone",
+			    j->msg->zone, j->why ? j->why : "?");
+		else if (j->state == Z_UNEXPECTED)
+			findings_add(report_findings(r), SEV_ERROR,
+			    F_ZONE_UNEXPECTED_STATE, j->msg->zone, "zone %s "
+			    "holds neither stage %s's records nor what the "
+			    "previous stage left (%s): nothing is sent to any "
+			    "zone", j->msg->zone, stage_name(o.stage),
+			    j->why ? j->why : "?");
+		else
 			continue;
-		unexpected++;
-		findings_add(report_findings(r), SEV_ERROR,
-		    F_ZONE_UNEXPECTED_STATE, jobs[i].msg->zone, "zone %s holds "
-		    "neither stage %s's records nor what the previous stage "
-		    "left (%s): nothing is sent to any zone", jobs[i].msg->zone,
-		    stage_name(o.stage), jobs[i].why ? jobs[i].why : "?");
+		blocked++;
 	}
-	journal = xasprintf("%s.journal", p->path);
-	go = unexpected == 0 && ttl_gate(r, &o, journal) == 0 && !o.dry_run;
+	/* the gate holds only what would be sent: a re-run of a stage
+	 * already in place (say, for --wait) passes */
+	go = blocked == 0 && (ready == 0 || ttl_gate(r, &o, journal, jv, njv,
+	    jobs, n) == 0) && !o.dry_run;
 	if (go) {
-		send_all(r, &o, jobs, n, g->timeout * 1000);
-		for (size_t i = 0; i < n; i++) {
-			refused += jobs[i].state == Z_READY && !jobs[i].sent;
-			if (jobs[i].max_ttl > max_ttl)
-				max_ttl = jobs[i].max_ttl;
-		}
-		if (refused == 0) {
-			struct journal_entry e = { o.stage, time(NULL),
-			    max_ttl };
-			int any = 0;
-
-			for (size_t i = 0; i < n; i++)
-				any |= jobs[i].sent;
-			if (any && journal_append(journal, &e, &cause) == -1) {
-				findings_add(report_findings(r), SEV_ERROR,
-				    F_STATE_WRITE_FAILED, journal, "cannot "
-				    "write the journal: %s", cause);
-				free(cause);
-			}
-		}
+		send_all(r, &o, key, jobs, n, g->timeout * 1000);
+		journal_write(r, &o, journal, jobs, n);
 	}
 	for (size_t i = 0; i < n; i++) {
+		struct zone_job *j = &jobs[i];
 		struct buf b = { 0 };
-		char *msg;
+		struct apply_zone_view v;
 
-		nsupdate_render(&b, jobs[i].msg);
-		msg = buf_take(&b);
-		render_apply_zone(r, jobs[i].msg->zone, jobs[i].primary,
-		    jobs[i].primary_name, zstate_names[jobs[i].state],
-		    jobs[i].why, jobs[i].sent, jobs[i].rcode,
-		    jobs[i].serial_before, jobs[i].serial_after, msg,
-		    o.dry_run);
-		free(msg);
-		sent_any |= jobs[i].sent;
+		nsupdate_render(&b, j->msg);
+		memset(&v, 0, sizeof v);
+		v.zone = j->msg->zone;
+		v.primary = j->primary;
+		v.primary_name = j->primary_name;
+		v.state = zstate_names[j->state];
+		v.why = j->why;
+		v.message = b.s ? b.s : "";
+		v.dry_run = o.dry_run;
+		v.sent = j->sent;
+		v.answered = j->answered;
+		v.rcode = j->rcode;
+		v.serial_before = j->serial_before;
+		v.serial_after = j->serial_after;
+		render_apply_zone(r, &v);
+		buf_free(&b);
+		refused += j->state == Z_READY && !j->sent;
+		sent_any |= j->sent;
+		if (j->sent && j->max_ttl > max_ttl)
+			max_ttl = j->max_ttl;
 	}
 	/* also when all was at the stage already: watch it propagate */
 	if (go && o.wait > 0 && refused == 0)
-		wait_propagation(r, g, jobs, n, o.wait);
+		wait_propagation(r, g, jobs, n, o.stage, o.wait);
 	if (sent_any && max_ttl > 0) {
 		utc(time(NULL) + (time_t)max_ttl, when);
 		report_text(r, "caches may hold the replaced records until %s "
@@ -767,7 +1020,8 @@ emit:
 	upd_set_free(&u);
 	zonemap_free(&zm);
 	free(journal);
-	free(key);
+	journal_free(jv, njv);
+	update_key_free(key);
 	report_free(r);
 	plan_free(p);
 free_opts:

@@ -149,7 +149,7 @@ generate(struct report *r, struct globals *g, const struct plan *p,
 		    "%s has nothing to publish", stage_name(o->stage));
 		return;
 	}
-	if (cmd_find_zones(r, g, p, o->zones, o->nzones, o->server, &zm) == -1)
+	if (cmd_find_zones(r, g, p, o->stage, o->zones, o->nzones, o->server, &zm) == -1)
 		goto out;
 	if (stage_records(p, o->stage, &zm, &recs, &cause) == -1 ||
 	    (text = o->nsupdate ? nsupdate_script(p, o->stage, &no, &cause) :

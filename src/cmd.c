@@ -354,7 +354,8 @@ cmd_parse(const struct cmd_entry *e, struct globals *g, int argc,
  * findings (exit 3) when one cannot be found. */
 int
 cmd_find_zones(struct report *r, struct globals *g, const struct plan *p,
-    char *const *extra, size_t nextra, const char *server, struct zonemap *zm)
+    enum stage s, char *const *extra, size_t nextra, const char *server,
+    struct zonemap *zm)
 {
 	struct resolver_opts ro;
 	struct zonefind_opts zo;
@@ -365,7 +366,8 @@ cmd_find_zones(struct report *r, struct globals *g, const struct plan *p,
 	for (size_t i = 0; i < p->ndomains; i++)
 		strlist_add(&names, p->domains[i]);
 	for (size_t i = 0; i < p->ngateways; i++)
-		strlist_add(&names, p->gateways[i].host);
+		if (p->gateways[i].role == stage_role(s))
+			strlist_add(&names, p->gateways[i].host);
 	for (size_t i = 0; i < p->nzones; i++)
 		strlist_add(&zones, p->zones[i]);
 	for (size_t i = 0; i < nextra; i++)

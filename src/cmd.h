@@ -77,13 +77,13 @@ int cmd_parse_status(int rc);
  * and it is marked unknown (exit 3). */
 struct plan *cmd_load_plan(struct globals *g, struct report *r);
 
-/* The zone of every plan domain and gateway host (zonefind.h): the plan's
- * zone keys and extra, else what server (or the resolver) answers. -1
- * with findings (zone-unknown, resolver-failed: exit 3) when one cannot
- * be found. */
+/* The zone of every plan domain and of the gateway hosts of stage s
+ * (zonefind.h): the plan's zone keys and extra, else what server (or the
+ * resolver) answers. -1 with findings (zone-unknown, resolver-failed:
+ * exit 3) when one cannot be found. */
 struct zonemap;
 int cmd_find_zones(struct report *r, struct globals *g, const struct plan *p,
-    char *const *extra, size_t nextra, const char *server,
+    enum stage s, char *const *extra, size_t nextra, const char *server,
     struct zonemap *zm);
 
 const struct cmd_entry *cmd_find(const char *name, char **cause);

@@ -12,15 +12,17 @@ const struct finding_kind finding_kinds[F_COUNT] = {
 	[F_PLAN_INVALID] = { "plan-invalid", E, 1,
 	    "the plan cannot be used (exit 3)" },
 	[F_FILE_UNREADABLE] = { "file-unreadable", E, 1,
-	    "a zone, certificate or report file cannot be read or holds no "
-	    "certificate (exit 3)" },
+	    "a zone, certificate, report or journal file cannot be read, or "
+	    "holds no certificate, or (journal) a line that is no entry (exit "
+	    "3)" },
 	[F_REPORT_INVALID] = { "report-invalid", E, 1,
 	    "(diff) a saved report is not JSON or not a report of check, "
 	    "probe or monitor (exit 3)" },
 	[F_TSIG_KEY_INVALID] = { "tsig-key-invalid", E, 1,
 	    "the --tsig-key file cannot be read or is not a TSIG key (exit 3)" },
 	[F_ZONE_UNKNOWN] = { "zone-unknown", E, 1,
-	    "(generate) the zone that holds a name of the plan cannot be found "
+	    "(generate, apply) the zone that holds a name of the plan cannot "
+	    "be found "
 	    "(no zone key, and neither --server nor the resolver answers its "
 	    "SOA) (exit 3)" },
 	[F_CA_UNREADABLE] = { "ca-unreadable", E, 1,
@@ -98,7 +100,8 @@ const struct finding_kind finding_kinds[F_COUNT] = {
 	    "cert: its TLSA records would not match" },
 	[F_DNS_FAILURE] = { "dns-failure", E, 0,
 	    "SERVFAIL, a timeout or no answer from the resolver or an "
-	    "authoritative server" },
+	    "authoritative server ((apply) a zone's primary cannot be found "
+	    "or read: nothing is sent)" },
 	[F_DNSSEC_BOGUS] = { "dnssec-bogus", E, 0,
 	    "DNSSEC validation failed (the resolver's reason in the message)" },
 	[F_DNSSEC_INSECURE] = { "dnssec-insecure", I, 0,
@@ -156,8 +159,8 @@ const struct finding_kind finding_kinds[F_COUNT] = {
 	[F_STATE_LOCKED] = { "state-locked", E, 1,
 	    "(monitor) another run holds the state file's lock (exit 3)" },
 	[F_STATE_WRITE_FAILED] = { "state-write-failed", E, 1,
-	    "(monitor) the state file cannot be locked, read or written (exit "
-	    "3)" },
+	    "(monitor) the state file, (apply) the journal, cannot be locked, "
+	    "read or written (exit 3)" },
 	[F_METRICS_WRITE_FAILED] = { "metrics-write-failed", E, 1,
 	    "(monitor) the --prom metrics file cannot be written (exit 3)" },
 	[F_ZONE_UNEXPECTED_STATE] = { "zone-unexpected-state", E, 0,
@@ -165,7 +168,8 @@ const struct finding_kind finding_kinds[F_COUNT] = {
 	    "previous stage left: nothing is sent" },
 	[F_UPDATE_REFUSED] = { "update-refused", E, 0,
 	    "(apply) the server refused or did not answer the UPDATE for a "
-	    "zone (rcode in the message)" },
+	    "zone (rcode in the message), or the zone does not hold the stage "
+	    "after it" },
 	[F_TTL_WAIT] = { "ttl-wait", E | W, 0,
 	    "(apply) cutover before the replaced records' TTL has passed since "
 	    "pre (a warning with --force, or without a journal entry)" },

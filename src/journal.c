@@ -9,15 +9,46 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "dname.h"
 #include "util.h"
 
 #define JOURNAL_MAX (1024 * 1024)
+
+void
+journal_free(struct journal_entry *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].zone);
+	free(v);
+}
+
+/* One line: STAGE ZONE EPOCH TTL, nothing after. 0, or -1. */
+static int
+entry_parse(const char *line, struct journal_entry *e)
+{
+	char stage[16], zone[256], at[24], ttl[16];
+	const char *why;
+	uint64_t a, t;
+	int end = -1;
+
+	if (sscanf(line, "%15s %255s %23s %15s %n", stage, zone, at, ttl,
+	    &end) != 4 || end < 0 || line[end] != '\0' ||
+	    stage_parse(stage, &e->stage) == -1 ||
+	    dname_check(zone, &why) == -1 ||
+	    parse_uint(at, 0, JOURNAL_EPOCH_MAX, &a) == -1 ||
+	    parse_uint(ttl, 0, 2147483647, &t) == -1)
+		return -1;
+	e->zone = dname_normalize(zone);
+	e->at = (time_t)a;
+	e->ttl = (uint32_t)t;
+	return 0;
+}
 
 int
 journal_read(const char *path, struct journal_entry **v, size_t *n,
     char **cause)
 {
-	char *data, *line, *save = NULL;
+	char *data, *line, *next;
 	unsigned lineno = 0;
 	size_t len;
 
@@ -27,46 +58,56 @@ journal_read(const char *path, struct journal_entry **v, size_t *n,
 		return 0;
 	if ((data = file_read(path, JOURNAL_MAX, &len, cause)) == NULL)
 		return -1;
-	for (line = strtok_r(data, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save)) {
-		char stage[16], at[24], ttl[16];
-		uint64_t a, t;
-		enum stage s;
+	if (strlen(data) != len) {
+		*cause = xasprintf("%s: holds a NUL byte: not a journal", path);
+		free(data);
+		return -1;
+	}
+	for (line = data; *line != '\0'; line = next) {
+		char *nl = strchr(line, '\n');
+		struct journal_entry e;
 
+		next = nl != NULL ? nl + 1 : line + strlen(line);
+		if (nl != NULL)
+			*nl = '\0';
 		lineno++;
-		if (line[0] == '#')
+		if (line[0] == '#' || line[0] == '\0')
 			continue;
-		if (sscanf(line, "%15s %23s %15s", stage, at, ttl) != 3 ||
-		    stage_parse(stage, &s) == -1 ||
-		    parse_uint(at, 0, INT64_MAX, &a) == -1 ||
-		    parse_uint(ttl, 0, 2147483647, &t) == -1) {
+		if (entry_parse(line, &e) == -1) {
 			*cause = xasprintf("%s:%u: not a journal entry (STAGE "
-			    "EPOCH TTL)", path, lineno);
-			free(*v);
+			    "ZONE EPOCH TTL)", path, lineno);
+			journal_free(*v, *n);
 			*v = NULL;
 			*n = 0;
 			free(data);
 			return -1;
 		}
 		*v = xreallocarray(*v, *n + 1, sizeof **v);
-		(*v)[(*n)++] = (struct journal_entry){ s, (time_t)a,
-		    (uint32_t)t };
+		(*v)[(*n)++] = e;
 	}
 	free(data);
 	return 0;
 }
 
 const struct journal_entry *
-journal_last(const struct journal_entry *v, size_t n, enum stage s)
+journal_last(const struct journal_entry *v, size_t n, enum stage s,
+    const char *zone)
 {
 	for (size_t i = n; i > 0; i--)
-		if (v[i - 1].stage == s)
+		if (v[i - 1].stage == s && strcmp(v[i - 1].zone, zone) == 0)
 			return &v[i - 1];
 	return NULL;
 }
 
+static void
+entry_add(struct buf *b, const struct journal_entry *e)
+{
+	buf_addf(b, "%s %s %lld %u\n", stage_name(e->stage), e->zone,
+	    (long long)e->at, (unsigned)e->ttl);
+}
+
 int
-journal_append(const char *path, const struct journal_entry *e,
+journal_append(const char *path, const struct journal_entry *e, size_t ne,
     char **cause)
 {
 	char *lock = xasprintf("%s.lock", path);
@@ -82,19 +123,18 @@ journal_append(const char *path, const struct journal_entry *e,
 	}
 	if (journal_read(path, &v, &n, cause) == -1)
 		goto out;
-	buf_add(&b, "# xmppcut apply: STAGE EPOCH TTL (the largest TTL of "
-	    "the records the stage replaced)\n");
+	buf_add(&b, "# xmppcut apply: STAGE ZONE EPOCH TTL (the largest TTL "
+	    "of the records the stage replaced in the zone)\n");
 	for (size_t i = 0; i < n; i++)
-		buf_addf(&b, "%s %lld %u\n", stage_name(v[i].stage),
-		    (long long)v[i].at, (unsigned)v[i].ttl);
-	buf_addf(&b, "%s %lld %u\n", stage_name(e->stage), (long long)e->at,
-	    (unsigned)e->ttl);
+		entry_add(&b, &v[i]);
+	for (size_t i = 0; i < ne; i++)
+		entry_add(&b, &e[i]);
 	r = file_write_atomic(path, b.s, b.len, cause);
 out:
 	if (fd != -1)
 		close(fd);	/* releases the lock */
 	free(lock);
-	free(v);
+	journal_free(v, n);
 	buf_free(&b);
 	return r;
 }

@@ -3,11 +3,18 @@
  * A stage replaces, in each zone, the RRsets it manages: both SRV RRsets of
  * every plan domain (so _xmpps-server disappears when the new gateways have
  * no direct TLS), and A, AAAA (and TLSA when a cert is given) of the stage's
- * gateway hosts. Every message carries value-dependent prerequisites
- * (RFC 2136 §2.4.2) on what the previous stage left in that zone: the SRV
- * RRsets exactly as the previous stage wrote them (or their absence), and,
- * when the previous stage published the same hosts, their addresses. The
- * server refuses a message whose prerequisites fail and changes nothing.
+ * gateway hosts. Every message carries prerequisites (RFC 2136 §2.4):
+ * - no name it sets is an alias (nxrrset CNAME): a server silently drops
+ *   an addition at a CNAME (§3.4.2.2), which would half-apply the stage;
+ * - value-dependent (§2.4.2) on what the previous stage left in the zone:
+ *   the SRV RRsets exactly as the previous stage wrote them (or their
+ *   absence), and, when the previous stage published the same hosts,
+ *   their addresses and TLSA records.
+ * The server refuses a message whose prerequisites fail and changes
+ * nothing. A host the previous stage did not publish (the new gateways at
+ * cutover, the old ones at rollback) may hold anything as far as the
+ * script can say: prerequisites cannot say "absent or these values";
+ * `apply`, which reads the zone first, refuses other values.
  *
  * Zones that hold only gateway hosts are sent first, so that new targets
  * resolve before any SRV names them. */
@@ -63,8 +70,9 @@ op(struct upd_msg *m, enum upd_kind kind, const char *owner,
 	o->rdata = rdata ? xstrdup(rdata) : NULL;
 }
 
-/* Prerequisites on one RRset: exactly the previous stage's records, or
- * nothing at all when it had none. */
+/* Prerequisites on one RRset: exactly the previous stage's records (each
+ * with the TTL that stage gave it, which `apply` compares; the wire
+ * carries 0), or nothing at all when it had none. */
 static void
 prereq_rrset(struct upd_msg *pre, const struct rrlist *prev,
     const char *owner, enum rrtype type)
@@ -75,7 +83,8 @@ prereq_rrset(struct upd_msg *pre, const struct rrlist *prev,
 		const struct rr *r = &prev->v[i];
 
 		if (r->type == type && strcmp(r->owner, owner) == 0) {
-			op(pre, UPD_PREREQ_EXACT, owner, type, 0, r->rdata);
+			op(pre, UPD_PREREQ_EXACT, owner, type, r->ttl,
+			    r->rdata);
 			n++;
 		}
 	}
@@ -151,6 +160,7 @@ message(struct upd_msg *out, const struct msg_ctx *m, const char *zone)
 		for (int svc = 0; svc < 2; svc++) {
 			owner = xasprintf("%s._tcp.%s", svc == 0 ?
 			    "_xmpp-server" : "_xmpps-server", domains[i]);
+			op(out, UPD_PREREQ_ABSENT, owner, RR_CNAME, 0, NULL);
 			prereq_rrset(out, m->prev, owner, RR_SRV);
 			replace_rrset(&upd, m->cur, owner, RR_SRV);
 			free(owner);
@@ -162,6 +172,7 @@ message(struct upd_msg *out, const struct msg_ctx *m, const char *zone)
 		for (size_t k = 0; k < p->ngateways; k++)
 			if (strcmp(p->gateways[k].host, hosts[i]) == 0)
 				g = &p->gateways[k];
+		op(out, UPD_PREREQ_ABSENT, hosts[i], RR_CNAME, 0, NULL);
 		for (enum rrtype t = RR_A; t <= RR_AAAA; t++) {
 			if (same_hosts)
 				prereq_rrset(out, m->prev, hosts[i], t);
@@ -173,6 +184,9 @@ message(struct upd_msg *out, const struct msg_ctx *m, const char *zone)
 			if (port == 0)
 				continue;
 			owner = xasprintf("_%u._tcp.%s", port, g->host);
+			op(out, UPD_PREREQ_ABSENT, owner, RR_CNAME, 0, NULL);
+			if (same_hosts)
+				prereq_rrset(out, m->prev, owner, RR_TLSA);
 			replace_rrset(&upd, m->cur, owner, RR_TLSA);
 			free(owner);
 		}
@@ -184,6 +198,15 @@ message(struct upd_msg *out, const struct msg_ctx *m, const char *zone)
 	upd_msg_free(&upd);
 	str_free(domains, nd);
 	str_free(hosts, nh);
+}
+
+int
+upd_msg_guards_values(const struct upd_msg *m)
+{
+	for (size_t i = 0; i < m->nprereq; i++)
+		if (m->v[i].type != RR_CNAME)
+			return 1;
+	return 0;
 }
 
 void
@@ -218,8 +241,11 @@ nsupdate_messages(const struct plan *p, enum stage s,
 	int r = -1;
 
 	memset(out, 0, sizeof *out);
+	/* the previous stage's records are matched by owner and type only:
+	 * their zones need not be known (an old host in a zone the --server
+	 * does not serve is not this stage's business) */
 	if (stage_records(p, s, zmap, &cur, cause) == -1 ||
-	    stage_records(p, stage_previous(s), zmap, &prev, cause) == -1)
+	    stage_records(p, stage_previous(s), NULL, &prev, cause) == -1)
 		goto out;
 	/* Zones with only gateway hosts first, then the domains' zones. */
 	for (size_t i = 0; i < p->ngateways; i++)
@@ -315,6 +341,12 @@ nsupdate_script(const struct plan *p, enum stage s,
 	    "\n; refuses it and changes nothing unless the zone holds %s.\n",
 	    stage_name(s), desc, previous_state(s));
 	free(desc);
+	if (u.n > 1)
+		buf_addf(&b, "; nsupdate goes on after a refused message: when "
+		    "one says \"update failed\",\n; the zones after it may "
+		    "have changed while it did not. xmppcut apply reads\n; "
+		    "every zone first and sends nothing unless all %zu are "
+		    "ready.\n", u.n);
 	/* the secret stays in its file: nsupdate reads it there */
 	if (o->tsig_file != NULL)
 		buf_addf(&b, "; signed with the TSIG key in %s: run it with\n"
@@ -328,13 +360,15 @@ nsupdate_script(const struct plan *p, enum stage s,
 		const struct upd_msg *m = &u.v[i];
 
 		buf_addf(&b, ";\n; zone %s.\n", m->zone);
-		if (m->nprereq > 0)
-			buf_addf(&b, "; refused unless the zone holds %s\n",
-			    previous_state(s));
+		if (upd_msg_guards_values(m))
+			buf_addf(&b, "; refused unless the zone holds %s, and "
+			    "no name it sets is an alias\n", previous_state(s));
 		else
 			buf_addf(&b, "; nothing of %s lives in this zone to "
-			    "guard on: this message only sets the %s gateways' "
-			    "host records to the plan's\n", previous_state(s),
+			    "guard on: refused only when a name it sets is an "
+			    "alias (CNAME); the %s gateways' host records are "
+			    "set to the plan's whatever they hold (xmppcut apply "
+			    "refuses other values)\n", previous_state(s),
 			    role_name(stage_role(s)));
 		buf_addf(&b, "zone %s.\n", m->zone);
 		nsupdate_render(&b, m);

@@ -30,7 +30,9 @@ struct upd_op {
 	enum upd_kind kind;
 	char *owner;		/* no trailing dot */
 	enum rrtype type;
-	uint32_t ttl;		/* UPD_ADD */
+	uint32_t ttl;		/* UPD_ADD; UPD_PREREQ_EXACT: the TTL the
+				 * previous stage gave the record (not sent:
+				 * RFC 2136 compares no TTL) */
 	char *rdata;		/* UPD_PREREQ_EXACT, UPD_ADD */
 };
 
@@ -52,6 +54,9 @@ struct upd_set {
  * same. */
 int nsupdate_messages(const struct plan *p, enum stage s,
     const struct zonemap *zones, struct upd_set *out, char **cause);
+/* 1 when m has prerequisites on values (or absence) of the plan's
+ * RRsets, beyond "no name it sets is an alias". */
+int upd_msg_guards_values(const struct upd_msg *m);
 void upd_msg_free(struct upd_msg *m);
 void upd_set_free(struct upd_set *u);
 

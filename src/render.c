@@ -410,36 +410,39 @@ render_probes(struct report *r, const char *key,
 /* apply */
 
 void
-render_apply_zone(struct report *r, const char *zone, const char *primary,
-    const char *primary_name, const char *state, const char *why, int sent,
-    int rcode, unsigned long serial_before, unsigned long serial_after,
-    const char *message, int dry_run)
+render_apply_zone(struct report *r, const struct apply_zone_view *v)
 {
-	char *w = why ? str_escape(why) : NULL;
+	char *w = v->why ? str_escape(v->why) : NULL;
+	int named = v->primary_name != NULL && (v->primary == NULL ||
+	    strcmp(v->primary_name, v->primary) != 0);
 
-	int named = primary_name != NULL && (primary == NULL ||
-	    strcmp(primary_name, primary) != 0);
-
-	report_text(r, "zone %s (primary %s%s%s): %s", zone, primary ?
-	    primary : "unknown", named ? ", " : "", named ? primary_name : "",
-	    state);
-	if (sent)
+	report_text(r, "zone %s (primary %s%s%s): %s", v->zone, v->primary ?
+	    v->primary : "unknown", named ? ", " : "", named ?
+	    v->primary_name : "", v->state);
+	if (v->sent && v->answered)
 		report_text(r, ", sent: %s, serial %lu -> %lu\n",
-		    dnswire_rcode_name(rcode), serial_before, serial_after);
-	else if (w != NULL && strcmp(state, "unexpected") == 0)
+		    dnswire_rcode_name(v->rcode), v->serial_before,
+		    v->serial_after);
+	else if (v->sent)
+		report_text(r, ", sent: no answer came, but the zone now holds "
+		    "the stage, serial %lu -> %lu\n", v->serial_before,
+		    v->serial_after);
+	else if (w != NULL && (strcmp(v->state, "unexpected") == 0 ||
+	    strcmp(v->state, "unread") == 0))
 		report_text(r, ": %s\n", w);
-	else if (dry_run && strcmp(state, "ready") == 0)
-		report_text(r, ", would send:\n%s", message);
+	else if (v->dry_run && strcmp(v->state, "ready") == 0)
+		report_text(r, ", would send:\n%s", v->message);
 	else
-		report_text(r, "%s\n", strcmp(state, "at-stage") == 0 ?
+		report_text(r, "%s\n", strcmp(v->state, "at-stage") == 0 ?
 		    ", nothing to send" : "");
 	report_push_json(r, "zones", json_pack("{s:s, s:s?, s:s?, s:s, s:s?, "
-	    "s:b, s:o, s:I, s:o, s:s}", "zone", zone, "primary", primary,
-	    "primary_name", primary_name, "state", state, "why", why,
-	    "sent", sent, "rcode", sent || rcode ? json_string(
-	    dnswire_rcode_name(rcode)) : json_null(), "serial_before",
-	    (json_int_t)serial_before, "serial_after", sent ? json_integer(
-	    (json_int_t)serial_after) : json_null(), "message", message));
+	    "s:b, s:o, s:I, s:o, s:s}", "zone", v->zone, "primary", v->primary,
+	    "primary_name", v->primary_name, "state", v->state, "why", v->why,
+	    "sent", v->sent, "rcode", v->answered ? json_string(
+	    dnswire_rcode_name(v->rcode)) : json_null(), "serial_before",
+	    (json_int_t)v->serial_before, "serial_after", v->sent ?
+	    json_integer((json_int_t)v->serial_after) : json_null(), "message",
+	    v->message));
 	free(w);
 }
 

@@ -34,10 +34,20 @@ void render_probes(struct report *r, const char *key,
     const struct probe_result *v, size_t n);
 
 /* apply: one zone (a line, and one member of "zones"). */
-void render_apply_zone(struct report *r, const char *zone,
-    const char *primary, const char *primary_name, const char *state,
-    const char *why, int sent, int rcode, unsigned long serial_before,
-    unsigned long serial_after, const char *message, int dry_run);
+struct apply_zone_view {
+	const char *zone;
+	const char *primary;	/* address, or NULL when not found */
+	const char *primary_name;	/* the SOA MNAME or the --server */
+	const char *state;	/* unread, at-stage, ready, unexpected */
+	const char *why;	/* unread, unexpected: what; or NULL */
+	const char *message;	/* the update, as nsupdate statements */
+	int dry_run;
+	int sent;		/* the zone holds the stage after the update */
+	int answered;		/* rcode is the server's answer */
+	int rcode;
+	unsigned long serial_before, serial_after;
+};
+void render_apply_zone(struct report *r, const struct apply_zone_view *v);
 
 /* check, probe, monitor, diff: observations under key ("observations";
  * diff: "before", "after"). */

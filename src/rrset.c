@@ -137,6 +137,8 @@ rrset_add(struct rrset *s, uint32_t ttl, const char *rdata)
 
 	if (v == NULL)
 		return -1;
+	if (s->n == 0 || ttl > s->ttl_max)
+		s->ttl_max = ttl;
 	for (size_t i = 0; i < s->n; i++) {
 		if (strcmp(s->rdata[i], v) == 0) {
 			if (ttl != s->ttl)
@@ -195,6 +197,7 @@ rrset_clone(const struct rrset *s)
 
 	c->ttl = s->ttl;
 	c->ttl_mixed = s->ttl_mixed;
+	c->ttl_max = s->ttl_max;
 	c->n = s->n;
 	c->serial = s->serial;
 	c->target = s->target ? xstrdup(s->target) : NULL;

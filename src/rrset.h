@@ -22,6 +22,7 @@ struct rrset {
 	enum rrtype type;
 	uint32_t ttl;		/* the first record's */
 	int ttl_mixed;		/* its records have different TTLs */
+	uint32_t ttl_max;	/* the largest of its records' TTLs */
 	size_t n;		/* records */
 	char **rdata;		/* n values, normalised presentation form; NULL
 				 * when the source knows only that the set

@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -57,16 +58,107 @@ op_rr(const struct upd_op *o)
 	return rr;
 }
 
-/* The message in wire format, signed when a key is given. */
+struct upd_key {
+	char *name;		/* with the trailing dot */
+	char *alg;		/* as ldns names it (and puts on the wire) */
+	char *secret;		/* base64 */
+};
+
+/* The algorithm of a key file (BIND's names) as ldns signs with it, or
+ * NULL: ldns 1.8 knows HMAC-MD5 only by its wire name, misspells SHA-384
+ * ("hmac-shac384.", so its signatures name an algorithm no server knows)
+ * and has no SHA-224. */
+static const char *
+ldns_alg(const char *alg)
+{
+	static const char *const map[][2] = {
+		{ "hmac-md5", "hmac-md5.sig-alg.reg.int." },
+		{ "hmac-sha1", "hmac-sha1." },
+		{ "hmac-sha256", "hmac-sha256." },
+		{ "hmac-sha512", "hmac-sha512." },
+	};
+
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (strcasecmp(alg, map[i][0]) == 0)
+			return map[i][1];
+	return NULL;
+}
+
+static int
+sign(ldns_pkt *pkt, const struct upd_key *k)
+{
+	return ldns_pkt_tsig_sign(pkt, k->name, k->secret, 300, k->alg, NULL)
+	    == LDNS_STATUS_OK ? 0 : -1;
+}
+
+void
+update_key_free(struct upd_key *k)
+{
+	if (k == NULL)
+		return;
+	free(k->name);
+	free(k->alg);
+	free(k->secret);
+	free(k);
+}
+
+struct upd_key *
+update_key_load(const char *path, char **cause)
+{
+	struct upd_key *k;
+	char *text, *name, *secret;
+	const char *alg;
+	ldns_pkt *probe = NULL;
+
+	/* "ALG:NAME SECRET", the three checked words */
+	if ((text = nsupdate_tsig_key(path, cause)) == NULL)
+		return NULL;
+	name = strchr(text, ':');
+	secret = name ? strchr(name, ' ') : NULL;
+	if (secret == NULL) {
+		*cause = xasprintf("%s: cannot read the key", path);
+		free(text);
+		return NULL;
+	}
+	*name++ = '\0';
+	*secret++ = '\0';
+	if ((alg = ldns_alg(text)) == NULL) {
+		*cause = xasprintf("%s: algorithm %s cannot be used (ldns signs "
+		    "with hmac-md5, hmac-sha1, hmac-sha256 and hmac-sha512): "
+		    "make a key with tsig-keygen -a hmac-sha256", path, text);
+		free(text);
+		return NULL;
+	}
+	k = xcalloc(1, sizeof *k);
+	k->alg = xstrdup(alg);
+	k->name = xasprintf("%s%s", name, name[strlen(name) - 1] == '.' ? "" :
+	    ".");
+	k->secret = xstrdup(secret);
+	free(text);
+	/* sign something now, so that a key ldns cannot use is said before
+	 * anything is read or sent (also in a dry run) */
+	if (ldns_pkt_query_new_frm_str(&probe, "example.", LDNS_RR_TYPE_SOA,
+	    LDNS_RR_CLASS_IN, 0) != LDNS_STATUS_OK || sign(probe, k) == -1) {
+		*cause = xasprintf("%s: cannot sign with the key (is the "
+		    "secret base64?)", path);
+		update_key_free(k);
+		k = NULL;
+	}
+	ldns_pkt_free(probe);
+	return k;
+}
+
+/* The message in wire format, signed when a key is given; *req the
+ * packet, for checking the answer against it. */
 static unsigned char *
-wire(const struct upd_msg *m, const char *tsig_file, size_t *len,
-    char **cause)
+wire(const struct upd_msg *m, const struct upd_key *key, size_t *len,
+    ldns_pkt **req, char **cause)
 {
 	ldns_rr_list *pre = ldns_rr_list_new(), *upd = ldns_rr_list_new();
 	ldns_pkt *pkt = NULL;
 	uint8_t *w = NULL;
 	unsigned char *out = NULL;
-	char *zone = xasprintf("%s.", m->zone), *key = NULL;
+	char *zone = xasprintf("%s.", m->zone);
 	ldns_rdf *zrdf = ldns_dname_new_frm_str(zone);
 
 	for (size_t i = 0; i < m->n; i++) {
@@ -87,32 +179,9 @@ wire(const struct upd_msg *m, const char *tsig_file, size_t *len,
 	zrdf = NULL;		/* the packet's now; the lists were copied */
 	ldns_pkt_set_rd(pkt, false);
 	ldns_pkt_set_random_id(pkt);
-	if (tsig_file != NULL) {
-		char *alg, *name, *secret, *an, *nn;
-
-		/* "ALG:NAME SECRET", the three checked words */
-		if ((key = nsupdate_tsig_key(tsig_file, cause)) == NULL)
-			goto out;
-		alg = key;
-		name = strchr(key, ':');
-		secret = name ? strchr(name, ' ') : NULL;
-		if (secret == NULL) {
-			*cause = xasprintf("%s: cannot read the key", tsig_file);
-			goto out;
-		}
-		*name++ = '\0';
-		*secret++ = '\0';
-		an = xasprintf("%s.", alg);
-		nn = xasprintf("%s%s", name, name[strlen(name) - 1] == '.' ?
-		    "" : ".");
-		if (ldns_pkt_tsig_sign(pkt, nn, secret, 300, an, NULL) !=
-		    LDNS_STATUS_OK)
-			*cause = xasprintf("%s: cannot sign with the key",
-			    tsig_file);
-		free(an);
-		free(nn);
-		if (*cause != NULL)
-			goto out;
+	if (key != NULL && sign(pkt, key) == -1) {
+		*cause = xasprintf("%s: cannot sign the update", m->zone);
+		goto out;
 	}
 	if (ldns_pkt2wire(&w, pkt, len) != LDNS_STATUS_OK) {
 		*cause = xasprintf("%s: cannot encode the update", m->zone);
@@ -120,15 +189,40 @@ wire(const struct upd_msg *m, const char *tsig_file, size_t *len,
 	}
 	out = xmalloc(*len);
 	memcpy(out, w, *len);
+	*req = pkt;
+	pkt = NULL;
 out:
 	free(w);
-	free(key);
 	free(zone);
 	ldns_rdf_deep_free(zrdf);
 	ldns_pkt_free(pkt);
 	ldns_rr_list_deep_free(pre);
 	ldns_rr_list_deep_free(upd);
 	return out;
+}
+
+/* The answer is to this request: its ID, an UPDATE response, and, when
+ * the request was signed, a valid TSIG over it (RFC 8945 §5.3). NULL, or
+ * what is wrong. */
+static const char *
+answer_mismatch(ldns_pkt *ans, const unsigned char *wire, size_t len,
+    ldns_pkt *req, const struct upd_key *key)
+{
+	ldns_rr *tsig;
+
+	if (ldns_pkt_id(ans) != ldns_pkt_id(req) || !ldns_pkt_qr(ans) ||
+	    ldns_pkt_get_opcode(ans) != LDNS_PACKET_UPDATE)
+		return "not an answer to the update (ID, QR or opcode)";
+	/* an unsigned error answer is normal for BADKEY/BADSIG (RFC 8945
+	 * §5.3.2); a success must be signed */
+	if (key == NULL || ldns_pkt_get_rcode(ans) != LDNS_RCODE_NOERROR)
+		return NULL;
+	if ((tsig = ldns_pkt_tsig(req)) == NULL || ldns_pkt_tsig(ans) == NULL)
+		return "the answer is not signed with the key";
+	if (!ldns_pkt_tsig_verify(ans, wire, len, key->name, key->secret,
+	    ldns_rr_rdf(tsig, 3)))
+		return "the answer's TSIG does not verify with the key";
+	return NULL;
 }
 
 /* Wait until fd is ready for events, at most until deadline. */
@@ -165,17 +259,19 @@ io_all(int fd, unsigned char *buf, size_t len, int out, uint64_t deadline)
 	return 0;
 }
 
-int
+enum upd_outcome
 update_send(const struct upd_msg *m, const char *addr, unsigned port,
-    const char *tsig_file, unsigned timeout_ms, int *rcode, char **cause)
+    const struct upd_key *key, unsigned timeout_ms, int *rcode, char **cause)
 {
 	uint64_t deadline = now_ms() + timeout_ms;
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	unsigned char *msg = NULL, *ans = NULL, hdr[2];
 	size_t len = 0, alen;
-	ldns_pkt *pkt = NULL;
-	int fd = -1, r = -1;
+	ldns_pkt *req = NULL, *pkt = NULL;
+	const char *bad;
+	enum upd_outcome r = UPD_NOT_SENT;
+	int fd = -1;
 
 	*cause = NULL;
 	memset(&ss, 0, sizeof ss);
@@ -191,21 +287,25 @@ update_send(const struct upd_msg *m, const char *addr, unsigned port,
 		sl = sizeof(struct sockaddr_in);
 	} else {
 		*cause = xasprintf("%s: not an address", addr);
-		return -1;
+		return UPD_NOT_SENT;
 	}
-	if ((msg = wire(m, tsig_file, &len, cause)) == NULL)
-		return -1;
+	if ((msg = wire(m, key, &len, &req, cause)) == NULL)
+		return UPD_NOT_SENT;
 	/* over TCP (RFC 7766): the answer comes whole, whatever its size */
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0);
+	errno = 0;
 	if (fd == -1 || (connect(fd, (struct sockaddr *)&ss, sl) == -1 &&
 	    errno != EINPROGRESS) || wait_fd(fd, POLLOUT, deadline) == -1) {
 		*cause = xasprintf("no TCP connection to %s port %u: %s", addr,
-		    port, errno ? strerror(errno) : "timeout");
+		    port, errno && errno != EINPROGRESS ? strerror(errno) :
+		    "timeout");
 		goto out;
 	}
 	hdr[0] = (unsigned char)(len >> 8);
 	hdr[1] = (unsigned char)len;
+	/* from the first byte out, the server may have applied it */
+	r = UPD_NO_ANSWER;
 	if (io_all(fd, hdr, 2, 1, deadline) == -1 ||
 	    io_all(fd, msg, len, 1, deadline) == -1 ||
 	    io_all(fd, hdr, 2, 0, deadline) == -1) {
@@ -221,13 +321,16 @@ update_send(const struct upd_msg *m, const char *addr, unsigned port,
 		    port);
 		goto out;
 	}
+	if ((bad = answer_mismatch(pkt, ans, alen, req, key)) != NULL) {
+		*cause = xasprintf("%s port %u: %s", addr, port, bad);
+		goto out;
+	}
+	/* a TSIG error (BADKEY, BADSIG, BADTIME) comes as NOTAUTH */
 	*rcode = ldns_pkt_get_rcode(pkt);
-	/* a TSIG error (BADKEY, BADSIG, BADTIME) is said by the TSIG RR's
-	 * error field; NOTAUTH names it */
-	r = 0;
+	r = UPD_ANSWERED;
 out:
-	if (pkt != NULL)
-		ldns_pkt_free(pkt);
+	ldns_pkt_free(pkt);
+	ldns_pkt_free(req);
 	if (fd != -1)
 		close(fd);
 	free(ans);

@@ -214,6 +214,24 @@ lab_stop() {
 	LAB_STARTED=
 }
 
+# lab_serial SERVER ZONE: the zone's SOA serial at that server.
+lab_serial() {
+	dig +short @"$1" "$2" SOA | awk '{print $3}'
+}
+
+# lab_nsupdate SERVER NSUPDATE-LINES...: one TSIG-signed message.
+lab_nsupdate() {
+	local ns=$1
+	shift
+	{ printf 'server %s 53\n' "$ns"; printf '%s\n' "$@"; printf 'send\n'; } |
+	    nsupdate -k "$LAB_TSIG"
+}
+
+# lab_nsupdate_both NSUPDATE-LINES...: the same message to both primaries.
+lab_nsupdate_both() {
+	lab_nsupdate "$LAB_NS1" "$@" && lab_nsupdate "$LAB_NS2" "$@" && sleep 0.3
+}
+
 # lab_update STAGE SERVER...: apply a stage's nsupdate script to servers.
 lab_update() {
 	local stage=$1 ns

@@ -15,34 +15,25 @@ P=$LAB_DIR/apply.conf
 sed 's/^domain = example.test$/domain = example.test\ndomain = im.example.test\ndomain = plain.test/' "$LAB_PLAN" >"$P"
 # shellcheck disable=SC2086
 ap() { "$XMPPCUT" -c "$P" $LAB_OPTS --json apply --tsig-key "$LAB_TSIG" "$@"; }
-serial() { dig +short @"$1" "$2" SOA | awk '{print $3}'; }
-on_both() { # on_both NSUPDATE-LINES...
-	local ns
-	for ns in "$LAB_NS1" "$LAB_NS2"; do
-		{ printf 'server %s 53\n' "$ns"; printf '%s\n' "$@"; printf 'send\n'; } |
-		    nsupdate -k "$LAB_TSIG" || return 1
-	done
-	sleep 0.3
-}
 knot1=$LAB_DIR/knot1/knot.conf
 
 # Today: the old gateway serves all three domains.
-check "today's records" on_both 'zone example.test.' \
+check "today's records" lab_nsupdate_both 'zone example.test.' \
     'update add _xmpp-server._tcp.im.example.test. 3600 SRV 0 0 5269 old.example.test.'
-check "... and in plain.test" on_both 'zone plain.test.' \
+check "... and in plain.test" lab_nsupdate_both 'zone plain.test.' \
     'update delete _xmpp-server._tcp.plain.test. SRV' \
     'update add _xmpp-server._tcp.plain.test. 3600 SRV 0 0 5269 old.example.test.'
-s1=$(serial "$LAB_NS1" example.test)
+s1=$(lab_serial "$LAB_NS1" example.test)
 
 expect_status 0 "pre --dry-run" ap --stage pre --dry-run --server "$LAB_NS1"
 json_ok "two zones, both ready; the subdomain in its parent's message" \
     '[.zones[] | "\(.zone) \(.state)"] == ["example.test ready", "plain.test ready"] and (.zones[0].message | contains("_xmpp-server._tcp.im.example.test.")) and ([.zones[].sent] | all | not)'
-check "... nothing sent" test "$(serial "$LAB_NS1" example.test)" = "$s1"
+check "... nothing sent" test "$(lab_serial "$LAB_NS1" example.test)" = "$s1"
 
 expect_status 2 "final before cutover: refused, nothing sent" ap --stage final --server "$LAB_NS1"
 json_ok "... zone-unexpected-state for both zones" \
     '[.findings[] | select(.id == "zone-unexpected-state") | .subject] == ["example.test", "plain.test"]'
-check "... no zone touched" test "$(serial "$LAB_NS1" example.test)" = "$s1"
+check "... no zone touched" test "$(lab_serial "$LAB_NS1" example.test)" = "$s1"
 
 # plain.test's ACL on ns1 refuses the key: example.test goes through.
 sed -i 's/^  - domain: plain.test$/  - domain: plain.test\n    acl: [transfer]/' "$knot1"
@@ -51,7 +42,7 @@ sleep 0.3
 expect_status 2 "pre with plain.test's ACL refusing the key" ap --stage pre --server "$LAB_NS1"
 json_ok "... update-refused for plain.test, example.test sent" \
     '([.findings[] | select(.id == "update-refused") | .subject] == ["plain.test"]) and ([.zones[] | select(.sent) | .zone] == ["example.test"])'
-s2=$(serial "$LAB_NS1" example.test)
+s2=$(lab_serial "$LAB_NS1" example.test)
 check "... example.test's serial moved" test "$s2" != "$s1"
 sed -i '/^    acl: \[transfer\]$/d' "$knot1"
 knotc -c "$knot1" reload >/dev/null
@@ -59,19 +50,20 @@ sleep 0.3
 expect_status 0 "fixed, run again: resumes" ap --stage pre --server "$LAB_NS1"
 json_ok "... example.test at the stage (not sent again), plain.test sent" \
     '[.zones[] | "\(.zone) \(.state) \(.sent)"] == ["example.test at-stage false", "plain.test ready true"]'
-check "... example.test untouched" test "$(serial "$LAB_NS1" example.test)" = "$s2"
+check "... example.test untouched" test "$(lab_serial "$LAB_NS1" example.test)" = "$s2"
 expect_status 0 "pre on the second server, --wait: every server caught up" \
     ap --stage pre --server "$LAB_NS2" --wait 5
 check "... every server serves the stage" grep -q 'all 4 servers serve the stage' "$T/err"
-check "the journal holds pre" grep -q '^pre [0-9]* 3600$' "$P.journal"
+check "the journal holds pre for each zone" grep -q '^pre example.test [0-9]* 3600$' "$P.journal"
+check "... and plain.test" grep -q '^pre plain.test [0-9]* 3600$' "$P.journal"
 
 # The TTL gate: the replaced records had TTL 3600.
-s3=$(serial "$LAB_NS1" example.test)
+s3=$(lab_serial "$LAB_NS1" example.test)
 expect_status 2 "cutover right after pre: held" ap --stage cutover --server "$LAB_NS1"
 json_ok "... ttl-wait names when the wait ends" \
     '[.findings[] | select(.id == "ttl-wait" and .severity == "error" and (.message | test("until [0-9-]+ [0-9:]+ UTC")))] | length == 1'
-check "... nothing sent" test "$(serial "$LAB_NS1" example.test)" = "$s3"
-sed -i 's/^pre [0-9]* /pre 1000000000 /' "$P.journal"	# an hour later
+check "... nothing sent" test "$(lab_serial "$LAB_NS1" example.test)" = "$s3"
+sed -i 's/^pre \([^ ]*\) [0-9]* /pre \1 1000000000 /' "$P.journal"	# an hour later
 expect_status 0 "once the TTL has passed: sent" ap --stage cutover --server "$LAB_NS1"
 expect_status 2 "run again with --wait: nothing to send, the second server behind" ap --stage cutover --server "$LAB_NS1" --wait 2
 json_ok "... ns-inconsistent names ns2" '[.findings[] | select(.id == "ns-inconsistent" and (.message | contains("ns2.example.test")))] | length >= 1'
@@ -79,15 +71,15 @@ check "... progress on stderr" grep -q 'servers behind' "$T/err"
 expect_status 0 "cutover on the second server" ap --stage cutover --server "$LAB_NS2"
 
 # A zone changed by hand: final refuses everything.
-check "im.example.test changed by hand" on_both 'zone example.test.' \
+check "im.example.test changed by hand" lab_nsupdate_both 'zone example.test.' \
     'update delete _xmpp-server._tcp.im.example.test. SRV' \
     'update add _xmpp-server._tcp.im.example.test. 300 SRV 5 0 5269 elsewhere.example.net.'
-sp=$(serial "$LAB_NS1" plain.test)
+sp=$(lab_serial "$LAB_NS1" plain.test)
 expect_status 2 "final with a zone changed by hand" ap --stage final --server "$LAB_NS1"
 json_ok "... example.test unexpected, nothing sent anywhere" \
     '([.findings[] | select(.id == "zone-unexpected-state") | .subject] == ["example.test"]) and ([.zones[].sent] | any | not)'
-check "... plain.test untouched too" test "$(serial "$LAB_NS1" plain.test)" = "$sp"
-check "put back" on_both 'zone example.test.' \
+check "... plain.test untouched too" test "$(lab_serial "$LAB_NS1" plain.test)" = "$sp"
+check "put back" lab_nsupdate_both 'zone example.test.' \
     'update delete _xmpp-server._tcp.im.example.test. SRV' \
     'update add _xmpp-server._tcp.im.example.test. 300 SRV 0 0 5269 new.example.test.' \
     'update add _xmpps-server._tcp.im.example.test. 300 SRV 0 0 5270 new.example.test.'

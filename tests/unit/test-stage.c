@@ -1,17 +1,21 @@
 /* Unit tests of what each stage publishes (stage_records, grouped by
- * zone) and of the nsupdate scripts' guards (nsupdate_script): every
- * message is refused unless the zone holds what the previous stage left. */
+ * zone), of the nsupdate scripts' guards (nsupdate_script): every
+ * message is refused unless the zone holds what the previous stage left
+ * and no name it sets is an alias, and of apply's journal and TSIG keys. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "journal.h"
 #include "nsupdate.h"
 #include "plan.h"
+#include "update.h"
 #include "stage.h"
 #include "zonefind.h"
 
@@ -169,6 +173,15 @@ test_nsupdate(void **state)
 	    "IN SRV 10 0 5269 edge.example.com.\n"));
 	/* the guards come before every update */
 	assert_true(strstr(m, "prereq") < strstr(m, "update"));
+	/* no name it sets may be an alias: a server drops an addition at a
+	 * CNAME without a word (RFC 2136 3.4.2.2) */
+	assert_non_null(strstr(m, "prereq nxrrset _xmpp-server._tcp.example.com. "
+	    "IN CNAME\n"));
+	assert_non_null(strstr(m, "prereq nxrrset edge.example.com. IN CNAME\n"));
+	assert_non_null(strstr(m, "prereq nxrrset _5269._tcp.edge.example.com. "
+	    "IN CNAME\n"));
+	/* the new host: pre did not publish it, nothing to guard on */
+	assert_null(strstr(m, "prereq yxrrset edge.example.com."));
 	free(m);
 	m = message(s, "example.org");
 	assert_non_null(m);
@@ -182,6 +195,10 @@ test_nsupdate(void **state)
 	    "IN SRV 10 0 5269 edge.example.com.\n"));
 	assert_non_null(strstr(m, "prereq yxrrset edge.example.com. IN A "
 	    "192.0.2.10\n"));
+	/* the TLSA cutover wrote, guarded too: a rotated certificate's
+	 * record is not overwritten with the plan's stale hash */
+	assert_non_null(strstr(m, "prereq yxrrset _5269._tcp.edge.example.com. "
+	    "IN TLSA 3 1 1 "));
 	assert_non_null(strstr(m, "3600 IN SRV 10 0 5269 edge.example.com."));
 	free(m);
 	free(s);
@@ -198,12 +215,162 @@ test_nsupdate(void **state)
 	plan_free(p);
 }
 
+/* The typed messages: every one has prerequisites; pre's TTLs ride on
+ * cutover's value prerequisites (for apply; not on the wire). */
+static void
+test_messages(void **state)
+{
+	struct plan *p = example_plan();
+	struct zonemap zm;
+	struct upd_set u;
+	char *cause = NULL;
+	int exact = 0;
+
+	(void)state;
+	example_zones(p, &zm);
+	for (enum stage s = STAGE_PRE; s <= STAGE_ROLLBACK; s++) {
+		assert_int_equal(nsupdate_messages(p, s, &zm, &u, &cause), 0);
+		for (size_t i = 0; i < u.n; i++) {
+			assert_true(u.v[i].nprereq > 0);
+			for (size_t k = 0; s == STAGE_CUTOVER &&
+			    k < u.v[i].nprereq; k++)
+				if (u.v[i].v[k].kind == UPD_PREREQ_EXACT) {
+					assert_int_equal(u.v[i].v[k].ttl,
+					    p->cutover_ttl);
+					exact++;
+				}
+		}
+		upd_set_free(&u);
+	}
+	assert_true(exact >= 2);
+	zonemap_free(&zm);
+	plan_free(p);
+}
+
+static char *
+temp_file_n(const char *text, size_t len)
+{
+	char *path = strdup("/tmp/xmppcut-unit.XXXXXX");
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, len), (ssize_t)len);
+	close(fd);
+	return path;
+}
+
+static char *
+temp_file(const char *text)
+{
+	return temp_file_n(text, strlen(text));
+}
+
+static int
+journal_reads_n(const char *text, size_t len, size_t *n)
+{
+	char *path = temp_file_n(text, len), *cause = NULL;
+	struct journal_entry *v = NULL;
+	int r = journal_read(path, &v, n, &cause);
+
+	journal_free(v, *n);
+	free(cause);
+	unlink(path);
+	free(path);
+	return r;
+}
+
+static int
+journal_reads(const char *text, size_t *n)
+{
+	return journal_reads_n(text, strlen(text), n);
+}
+
+static void
+test_journal(void **state)
+{
+	char *path = temp_file(""), *cause = NULL;
+	char com[] = "example.com", org[] = "example.org";
+	struct journal_entry e[2] = {
+		{ STAGE_PRE, com, 1700000000, 86400 },
+		{ STAGE_PRE, org, 1700000100, 3600 },
+	}, *v = NULL;
+	const struct journal_entry *last;
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(journal_append(path, e, 2, &cause), 0);
+	assert_int_equal(journal_append(path, e + 1, 1, &cause), 0);
+	assert_int_equal(journal_read(path, &v, &n, &cause), 0);
+	assert_int_equal(n, 3);
+	/* per zone: example.com's day is not hidden by example.org */
+	last = journal_last(v, n, STAGE_PRE, "example.com");
+	assert_non_null(last);
+	assert_int_equal(last->ttl, 86400);
+	assert_null(journal_last(v, n, STAGE_CUTOVER, "example.com"));
+	assert_null(journal_last(v, n, STAGE_PRE, "example.net"));
+	journal_free(v, n);
+	unlink(path);
+	free(path);
+
+	assert_int_equal(journal_reads("# comment\n\npre example.com 1 2\n",
+	    &n), 0);
+	assert_int_equal(n, 1);
+	/* the old format, trailing junk, an epoch that would overflow, a
+	 * NUL byte, a bad zone, a TTL out of range */
+	assert_int_equal(journal_reads("pre 1700000000 3600\n", &n), -1);
+	assert_int_equal(journal_reads("pre example.com 1 2 x\n", &n), -1);
+	assert_int_equal(journal_reads("pre example.com "
+	    "9223372036854775807 3600\n", &n), -1);
+	assert_int_equal(journal_reads_n("pre example.com 1 2\n\0pre\n", 26,
+	    &n), -1);
+	assert_int_equal(journal_reads("pre exa..mple.com 1 2\n", &n), -1);
+	assert_int_equal(journal_reads("pre example.com 1 4294967295\n", &n),
+	    -1);
+	assert_int_equal(journal_reads("later example.com 1 2\n", &n), -1);
+}
+
+static void
+key_loads(const char *text, int ok)
+{
+	char *path = temp_file(text), *cause = NULL;
+	struct upd_key *k = update_key_load(path, &cause);
+
+	if (ok && k == NULL)
+		fail_msg("%s: %s", text, cause);
+	if (!ok && k != NULL)
+		fail_msg("%s: loaded", text);
+	update_key_free(k);
+	free(cause);
+	unlink(path);
+	free(path);
+}
+
+/* ldns signs with MD5 only by its wire name and misspells SHA-384. */
+static void
+test_tsig_keys(void **state)
+{
+	(void)state;
+	key_loads("key \"k.\" { algorithm hmac-md5; secret \"c2VjcmV0\"; };",
+	    1);
+	key_loads("key \"k\" { algorithm HMAC-SHA256; secret \"c2VjcmV0\"; };",
+	    1);
+	key_loads("hmac-sha512:k:c2VjcmV0", 1);
+	key_loads("hmac-sha1:k:c2VjcmV0", 1);
+	key_loads("key \"k\" { algorithm hmac-sha384; secret \"c2VjcmV0\"; };",
+	    0);
+	key_loads("hmac-sha224:k:c2VjcmV0", 0);
+	key_loads("hmac-sha256:k:", 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_records),
 		cmocka_unit_test(test_nsupdate),
+		cmocka_unit_test(test_messages),
+		cmocka_unit_test(test_journal),
+		cmocka_unit_test(test_tsig_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
