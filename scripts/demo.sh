@@ -1,8 +1,8 @@
 #!/bin/bash
 # scripts/demo.sh — set up (packages, build), then rehearse a gateway move
-# in a lab of real servers on loopback (scripts/lab.sh): two Knot servers
-# with a DNSSEC-signed zone, and Prosody playing the old gateway, the new
-# one and the partners. Every change goes through `xmppcut apply` (RFC
+# in a lab of real servers on loopback (scripts/lab.sh): a Knot primary
+# signing the zone (DNSSEC) and a Knot secondary fed by NOTIFY and AXFR,
+# and Prosody playing the old gateway, the new one and the partners. Every change goes through `xmppcut apply` (RFC
 # 2136 UPDATEs, TSIG-signed), every check through the real DNS. The lab is
 # stopped at the end.
 set -eu
@@ -26,24 +26,28 @@ xc() {
 	# shellcheck disable=SC2086
 	"$x" -c "$LAB_PLAN" $LAB_OPTS "$@"
 }
-# apply STAGE SERVER [OPTIONS]: xmppcut apply to one server (the lab's two
-# servers are both primaries); its exit status is shown, not fatal
+# apply STAGE [OPTIONS]: xmppcut apply, to the zone's primary (its SOA
+# MNAME); its exit status is shown, not fatal
 apply() {
-	local stage=$1 ns=$2
-	shift 2
-	printf '%s$ xmppcut -c plan.conf [lab options] apply --stage %s --server %s --tsig-key tsig.key %s%s\n' \
-	    "$b" "$stage" "$ns" "$*" "$n"
+	local stage=$1
+	shift
+	printf '%s$ xmppcut -c plan.conf [lab options] apply --stage %s --tsig-key tsig.key %s%s\n' \
+	    "$b" "$stage" "$*" "$n"
 	# shellcheck disable=SC2086
-	"$x" -c "$LAB_PLAN" $LAB_OPTS apply --stage "$stage" --server "$ns" \
+	"$x" -c "$LAB_PLAN" $LAB_OPTS apply --stage "$stage" \
 	    --tsig-key "$LAB_TSIG" "$@" || note "(exit $?)"
-	sleep 0.3	# Knot re-signs the zone
+}
+# knot2 CMD: knotc on the secondary, shown
+knot2() {
+	printf '%s$ knotc %s%s\n' "$b" "$*" "$n"
+	knotc -c "$LAB_DIR/knot2/knot.conf" "$@" >/dev/null
 }
 
-say "Starting the lab: Knot x2 (DNSSEC), Prosody x3, a test CA, all on loopback"
-scripts/lab.sh start "$lab" >/dev/null
+say "Starting the lab: Knot primary and secondary (DNSSEC), Prosody x3, a test CA, all on loopback"
+LAB_SECONDARY=1 scripts/lab.sh start "$lab" >/dev/null
 # shellcheck disable=SC1091
 . "$lab/lab.env"
-note "ns1 $LAB_NS1 and ns2 $LAB_NS2 serve example.test, signed, and take TSIG-signed updates" \
+note "ns1 $LAB_NS1 (the primary: signs, takes TSIG-signed updates) and ns2 $LAB_NS2 (its secondary) serve example.test" \
     "old.example.test ($LAB_OLD) is today's gateway; new.example.test ($LAB_NEW) the new one" \
     "Lab options: --stub for its zones, --trust-anchor (its DS), --ca (its CA)"
 
@@ -66,10 +70,9 @@ printf '%s$ xmppcut -c plan.conf generate --stage cutover > cutover.zone%s\n' "$
 (cd "$lab" && run_short lint --stage cutover --origin example.test cutover.zone)
 xc cert
 
-say "3. Stage pre: the same records with short TTLs, on both servers (at least one old TTL before the cutover)"
-apply pre "$LAB_NS1" --dry-run
-apply pre "$LAB_NS1"
-apply pre "$LAB_NS2"
+say "3. Stage pre: the same records with short TTLs (at least one old TTL before the cutover)"
+apply pre --dry-run
+apply pre --wait 10
 xc check --stage pre
 
 say "   Cron watches from now on: a first monitor run keeps a baseline"
@@ -79,14 +82,16 @@ printf '%s$ xmppcut -c plan.conf --json probe --partners > before.json%s\n' "$b"
 "$x" -c "$LAB_PLAN" $LAB_OPTS --json check --expect old >"$lab/check-before.json"
 
 say "4. The cutover, right away: held, caches may still hold the old records (TTL 3600)"
-apply cutover "$LAB_NS1"
+apply cutover
 note "(a rehearsal does not wait an hour: --force)"
-say "   The cutover reaches the first server only..."
-apply cutover "$LAB_NS1" --force
+say "   The secondary is slow today (its zone frozen): the cutover reaches the primary only..."
+knot2 zone-freeze example.test
+apply cutover --force --wait 2
 xc -q check --expect new || note "(exit $?: the servers disagree — xmppcut asked each one directly)"
 
-say "   ...then the second, waiting until every server serves it: partners now find the new gateway"
-apply cutover "$LAB_NS2" --force --wait 5
+say "   ...it catches up; apply again sends nothing and waits until every server serves it"
+knot2 zone-thaw example.test
+apply cutover --wait 10
 xc check --expect new
 
 say "   What the cutover changed, as monitor sees it (exit 1: changes, all expected)"
@@ -104,12 +109,11 @@ note "Prometheus metrics in xmppcut.prom:"
 grep -E '^xmppcut_(status|reachable)' "$lab/xmppcut.prom" | sed 's/^/   /'
 
 say "5. Something is wrong with the new gateway? Roll back, and check"
-apply rollback "$LAB_NS1"
-apply rollback "$LAB_NS2" --wait 5
+apply rollback --wait 10
 xc check --expect old
 
 say "6. A stage out of order is refused before anything is sent, and a stage run twice sends nothing"
-apply final "$LAB_NS1"
-apply rollback "$LAB_NS1"
+apply final
+apply rollback
 
 say "Done. The lab stops now; scripts/lab.sh start DIR runs one to play with."

@@ -4,6 +4,11 @@
 #   scripts/lab.sh start DIR   start it; DIR/lab.env tells the rest
 #   scripts/lab.sh stop DIR    stop every server it started (by PID)
 #
+# With LAB_SECONDARY=1, 127.X.Y.21 is instead a secondary of .11 for every
+# zone (NOTIFY, then AXFR; the signed example.test as transferred), and the
+# zones' SOA refresh is 2 s, so a secondary that was down catches up soon
+# after it comes back (a NOTIFY sent while it was down is lost).
+#
 # Each lab takes its own block 127.X.Y.0/24 (free, picked at random), so
 # labs of tests running side by side never meet:
 #
@@ -86,7 +91,7 @@ make_cert() {
 # zone_head NAME: the start of a lab zone served by ns1/ns2.example.test.
 zone_head() {
 	printf '$ORIGIN %s.\n$TTL 3600\n' "$1"
-	printf '@                  SOA ns1.example.test. hostmaster 1 3600 600 86400 300\n'
+	printf '@                  SOA ns1.example.test. hostmaster 1 %s 86400 300\n' "$TIMERS"
 	printf '@                  NS ns1.example.test.\n@                  NS ns2.example.test.\n'
 }
 
@@ -96,7 +101,7 @@ zone_files() {
 	cat >"$z/example.test.zone" <<EOF
 \$ORIGIN example.test.
 \$TTL 3600
-@                  SOA ns1 hostmaster 1 3600 600 86400 300
+@                  SOA ns1 hostmaster 1 $TIMERS 86400 300
 @                  NS ns1
 @                  NS ns2
 ns1                A $NS1
@@ -173,8 +178,9 @@ EOF
 	)
 }
 
-knot_conf() { # knot_conf N ADDR
-	local d=$DIR/knot$1
+knot_conf() { # knot_conf N ADDR ROLE: primary, notifying (a primary with
+	# a secondary) or secondary
+	local d=$DIR/knot$1 role=$3
 	cat >"$d/knot.conf" <<EOF
 server:
     rundir: "$d"
@@ -197,6 +203,15 @@ acl:
   - id: transfer
     address: 127.0.0.0/8
     action: transfer
+  - id: notify
+    address: $NS1
+    action: notify
+EOF
+	case $role in
+	notifying) printf 'remote:\n  - id: secondary\n    address: %s@53\n' "$NS2" ;;
+	secondary) printf 'remote:\n  - id: primary\n    address: %s@53\n' "$NS1" ;;
+	esac >>"$d/knot.conf"
+	cat >>"$d/knot.conf" <<EOF
 policy:
   - id: lab
     algorithm: ecdsap256sha256
@@ -204,24 +219,21 @@ policy:
 template:
   - id: default
     storage: "$d/zones"
-    acl: [update, transfer]
     zonefile-sync: -1
     journal-content: changes
-zone:
-  - domain: example.test
-    dnssec-signing: on
-    dnssec-policy: lab
-  - domain: partner-a.test
-  - domain: partner-b.test
-  - domain: partner-c.test
-  - domain: plain.test
-  - domain: twin.test
-  - domain: broken.test
-  - domain: tampered.test
-  - domain: bogus-addr.test
-  - domain: bogus-tlsa.test
-  - domain: hostile.test
 EOF
+	case $role in
+	primary) printf '    acl: [update, transfer]\n' ;;
+	notifying) printf '    acl: [update, transfer]\n    notify: secondary\n' ;;
+	secondary) printf '    acl: [notify, transfer]\n    master: primary\n' ;;
+	esac >>"$d/knot.conf"
+	printf 'zone:\n  - domain: example.test\n' >>"$d/knot.conf"
+	[ "$role" = secondary ] ||
+	    printf '    dnssec-signing: on\n    dnssec-policy: lab\n' >>"$d/knot.conf"
+	for z in partner-a partner-b partner-c plain twin broken tampered \
+	    bogus-addr bogus-tlsa hostile; do
+		printf '  - domain: %s.test\n' "$z"
+	done >>"$d/knot.conf"
 }
 
 prosody_conf() { # prosody_conf NAME ADDR DIRECT_TLS_PORTS CERT HOSTS...
@@ -252,6 +264,22 @@ EOF
 	done
 }
 
+start_knot() { # start_knot N
+	knotd -c "$DIR/knot$1/knot.conf" >"$DIR/knot$1/stderr" 2>&1 &
+	echo "$! knot$1" >>"$DIR/pids"
+}
+
+# wait_signed ADDR: the zones are loaded (and example.test signed, or
+# transferred) once its SOA answers with a signature; at most 10 s.
+wait_signed() {
+	for _ in $(seq 1 200); do
+		dig +time=1 +tries=1 +dnssec @"$1" example.test SOA 2>/dev/null |
+		    grep -q RRSIG && return 0
+		sleep 0.05
+	done
+	die "$1 serves no signed example.test (logs in $DIR)"
+}
+
 wait_listen() { # wait_listen ADDR:PORT
 	for _ in $(seq 1 100); do
 		ss -Hltn 2>/dev/null | awk '{print $4}' | grep -qx "$1" && return 0
@@ -266,6 +294,11 @@ start() {
 	DIR=$(cd "$DIR" && pwd)
 	: >"$DIR/pids"
 	NET=$(pick_net)
+	SECONDARY=${LAB_SECONDARY:-0}
+	# SOA refresh and retry: small with a secondary, so that it catches
+	# up soon after being down
+	TIMERS="3600 600"
+	[ "$SECONDARY" = 1 ] && TIMERS="2 1"
 	NS1=$NET.11 NS2=$NET.21 OLD=$NET.2 NEW=$NET.3 PARTNERS=$NET.4
 	TSIG_SECRET=$(head -c 32 /dev/urandom | base64)
 	: >"$DIR/ta.key"
@@ -288,19 +321,30 @@ start() {
 
 	zone_files "$DIR/zones"
 	for n in 1 2; do
-		mkdir -p "$DIR/knot$n/db"
-		cp -r "$DIR/zones" "$DIR/knot$n/zones"
-		knot_conf "$n" "$( [ $n = 1 ] && echo "$NS1" || echo "$NS2")"
+		mkdir -p "$DIR/knot$n/db" "$DIR/knot$n/zones"
+		if [ "$SECONDARY" = 1 ] && [ $n = 2 ]; then
+			# no zone files, no keys: it takes the zones by AXFR
+			knot_conf 2 "$NS2" secondary
+			quiet knotc -c "$DIR/knot2/knot.conf" conf-check
+			continue
+		fi
+		cp -r "$DIR/zones/." "$DIR/knot$n/zones/"
+		knot_conf "$n" "$( [ $n = 1 ] && echo "$NS1" || echo "$NS2")" \
+		    "$( [ "$SECONDARY" = 1 ] && echo notifying || echo primary)"
 		quiet knotc -c "$DIR/knot$n/knot.conf" conf-check
 		quiet keymgr -c "$DIR/knot$n/knot.conf" example.test import-pem \
 		    "$DIR/dnskey.pem" algorithm=ecdsap256sha256 ksk=yes zsk=yes
 	done
 	keymgr -c "$DIR/knot1/knot.conf" example.test ds | head -1 >>"$DIR/ta.key"
 
-	for n in 1 2; do
-		knotd -c "$DIR/knot$n/knot.conf" >"$DIR/knot$n/stderr" 2>&1 &
-		echo "$! knot$n" >>"$DIR/pids"
-	done
+	start_knot 1
+	# a secondary started with its primary asks before the primary serves
+	# and then backs off: it starts once the primary serves the signed zone
+	if [ "$SECONDARY" = 1 ]; then
+		wait_listen "$NS1:53"
+		wait_signed "$NS1"
+	fi
+	start_knot 2
 	prosody_conf old "$OLD" "" old example.test
 	prosody_conf new "$NEW" 5270 new example.test
 	prosody_conf partners "$PARTNERS" "" partners partner-a.test partner-b.test partner-c.test plain.test chat.plain.test twin.test broken.test tampered.test bogus-addr.test bogus-tlsa.test
@@ -315,14 +359,8 @@ start() {
 	wait_listen "$NEW:5269"
 	wait_listen "$NEW:5270"
 	wait_listen "$PARTNERS:5269"
-	# the zones are loaded (and example.test signed) once SOA answers
-	for ns in "$NS1" "$NS2"; do
-		for _ in $(seq 1 100); do
-			dig +time=1 +tries=1 +dnssec @"$ns" example.test SOA 2>/dev/null |
-			    grep -q RRSIG && break
-			sleep 0.05
-		done
-	done
+	wait_signed "$NS1"
+	wait_signed "$NS2"
 
 	cat >"$DIR/plan.conf" <<EOF
 ; The lab's plan: example.test moves from old to new.
@@ -364,6 +402,7 @@ LAB_CA='$DIR/ca/root.pem'
 LAB_TSIG='$DIR/tsig.key'
 LAB_OPTS='${opts# }'
 LAB_HOSTILE='$HOSTILE'
+LAB_SECONDARY='$SECONDARY'
 EOF
 	echo "$DIR/lab.env"
 }

@@ -119,6 +119,7 @@ struct zone_job {
 	enum zstate state;	/* by classify() */
 	char *why;		/* Z_UNREAD, Z_UNEXPECTED: what */
 	uint32_t max_ttl;	/* of the RRsets the message replaces */
+	uint32_t stale_ttl;	/* of those whose values it changes */
 	unsigned long serial_before, serial_after;
 	int sent;		/* the zone holds the stage after the update */
 	int reached;		/* the update may have reached the server */
@@ -158,6 +159,7 @@ job_forget(struct zone_job *j)
 	j->read = 0;
 	j->state = Z_UNREAD;
 	j->max_ttl = 0;
+	j->stale_ttl = 0;
 }
 
 static void
@@ -391,24 +393,41 @@ read_jobs(struct zone_job *jobs, size_t n, unsigned timeout_ms)
 	loop_free(l);
 }
 
-/* Sort a zone: unread, at the stage, ready or unexpected; max_ttl. */
+/* The largest TTLs of the RRsets the message replaces: of all, and of
+ * those whose values change (what a cache may hold that is no longer so). */
 static void
-classify(struct zone_job *j, enum stage stage)
+replaced_ttls(struct zone_job *j)
 {
 	const struct upd_msg *m = j->msg;
 
+	for (size_t i = m->nprereq; i < m->n; i++) {
+		const struct upd_op *o = &m->v[i];
+		const struct dns_answer *a = seen(j, o->owner, o->type);
+		struct strlist want = { 0 }, have = { 0 };
+
+		if (o->kind != UPD_DELETE || a == NULL || a->rrset == NULL)
+			continue;
+		if (a->rrset->ttl_max > j->max_ttl)
+			j->max_ttl = a->rrset->ttl_max;
+		values(a, &have);
+		wanted(m, o->owner, o->type, UPD_ADD, &want, NULL);
+		if (!strlist_equal(&want, &have) &&
+		    a->rrset->ttl_max > j->stale_ttl)
+			j->stale_ttl = a->rrset->ttl_max;
+		strlist_free(&want);
+		strlist_free(&have);
+	}
+}
+
+/* Sort a zone: unread, at the stage, ready or unexpected. */
+static void
+classify(struct zone_job *j, enum stage stage)
+{
 	if (!j->read) {
 		j->state = Z_UNREAD;
 		return;
 	}
-	for (size_t i = m->nprereq; i < m->n; i++) {
-		const struct dns_answer *a;
-
-		if (m->v[i].kind == UPD_DELETE &&
-		    (a = seen(j, m->v[i].owner, m->v[i].type)) != NULL &&
-		    a->rrset != NULL && a->rrset->ttl_max > j->max_ttl)
-			j->max_ttl = a->rrset->ttl_max;
-	}
+	replaced_ttls(j);
 	if ((j->why = differs_from_stage(j)) == NULL) {
 		j->state = Z_AT_STAGE;
 		return;
@@ -731,7 +750,7 @@ find_servers(struct report *r, struct globals *g, struct zone_job *jobs,
  * answer ns-unreachable. */
 static void
 wait_propagation(struct report *r, struct globals *g, struct zone_job *jobs,
-    size_t n, enum stage stage, unsigned seconds)
+    size_t n, unsigned seconds)
 {
 	uint64_t end = now_ms() + (uint64_t)seconds * 1000;
 	struct nslist sv = { 0 };
@@ -751,10 +770,15 @@ wait_propagation(struct report *r, struct globals *g, struct zone_job *jobs,
 		for (size_t i = 0; i < sv.n; i++) {
 			struct zone_job *s = &sv.v[i];
 
-			classify(s, stage);
-			if (s->state == Z_UNREAD)
+			/* behind: what differs from the stage is the reason */
+			if (!s->read)
 				silent++;
-			else if (s->state != Z_AT_STAGE && behind++ == 0)
+			else if ((s->why = differs_from_stage(s)) != NULL) {
+				s->state = Z_READY;
+				behind++;
+			} else
+				s->state = Z_AT_STAGE;
+			if (s->state != Z_AT_STAGE && first == NULL)
 				first = sv.names[i];
 		}
 		if (behind == 0 && silent == 0) {
@@ -785,7 +809,7 @@ wait_propagation(struct report *r, struct globals *g, struct zone_job *jobs,
 		}
 		fprintf(stderr, "xmppcut: apply: %zu of %zu servers behind%s "
 		    "(%s)%s\n", behind + silent, sv.n, silent ? " or silent" :
-		    "", first ? first : "no answer", round++ ? "" :
+		    "", first ? first : "?", round++ ? "" :
 		    "; waiting");
 		sleep(1);
 	}
@@ -1000,16 +1024,25 @@ cmd_apply_exec(struct globals *g, int argc, char **argv)
 		buf_free(&b);
 		refused += j->state == Z_READY && !j->sent;
 		sent_any |= j->sent;
-		if (j->sent && j->max_ttl > max_ttl)
-			max_ttl = j->max_ttl;
+		/* pre changes TTLs, not values: what counts is the old TTL */
+		if (j->sent && (o.stage == STAGE_PRE ? j->max_ttl :
+		    j->stale_ttl) > max_ttl)
+			max_ttl = o.stage == STAGE_PRE ? j->max_ttl :
+			    j->stale_ttl;
 	}
 	/* also when all was at the stage already: watch it propagate */
 	if (go && o.wait > 0 && refused == 0)
-		wait_propagation(r, g, jobs, n, o.stage, o.wait);
+		wait_propagation(r, g, jobs, n, o.wait);
 	if (sent_any && max_ttl > 0) {
 		utc(time(NULL) + (time_t)max_ttl, when);
-		report_text(r, "caches may hold the replaced records until %s "
-		    "(their TTL was %u s)\n", when, (unsigned)max_ttl);
+		if (o.stage == STAGE_PRE)
+			report_text(r, "caches may hold today's records with "
+			    "their TTL of %u s until %s: cutover can go out "
+			    "then\n", (unsigned)max_ttl, when);
+		else
+			report_text(r, "caches may hold the replaced records "
+			    "until %s (their TTL was %u s)\n", when,
+			    (unsigned)max_ttl);
 		report_set_string(r, "caches_until", when);
 	}
 emit:

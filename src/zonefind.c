@@ -145,6 +145,12 @@ zonefind(const struct zonefind_opts *o, char *const *names, size_t n,
 			    m->why[i] == NULL)
 				more |= step(m, i, &w[i], asked_of);
 	}
+	/* a name has at most 127 labels: the walks have ended; should one
+	 * not have, it is said, never left without a reason */
+	for (size_t i = 0; i < n; i++)
+		if (m->apexes[i] == NULL && m->why[i] == NULL)
+			m->why[i] = xasprintf("%s gives no SOA for any of its "
+			    "parents", asked_of);
 	free(asked_of);
 	ret = 0;
 out:

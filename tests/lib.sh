@@ -232,6 +232,19 @@ lab_nsupdate_both() {
 	lab_nsupdate "$LAB_NS1" "$@" && lab_nsupdate "$LAB_NS2" "$@" && sleep 0.3
 }
 
+# lab_knot_stop N / lab_knot_start N: stop or (re)start the lab's knotN
+# (stopped by PID; started in the background and stopped with the lab).
+lab_knot_stop() {
+	local pid
+	pid=$(awk -v n="knot$1" '$2 == n {p = $1} END {print p}' "$LAB_DIR/pids")
+	kill "$pid" 2>/dev/null
+	while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+}
+lab_knot_start() {
+	knotd -c "$LAB_DIR/knot$1/knot.conf" >>"$LAB_DIR/knot$1/stderr" 2>&1 &
+	echo "$! knot$1" >>"$LAB_DIR/pids"
+}
+
 # lab_update STAGE SERVER...: apply a stage's nsupdate script to servers.
 lab_update() {
 	local stage=$1 ns
