@@ -800,6 +800,9 @@ cert_check(const struct cert *c, char *const *domains, size_t ndomains,
 		    "untrusted", f);
 	else if (pol->chain_verdict == 0)
 		check_chain(c, pol, subject, f, &anchor);
+	if (anchor == NULL && pol->chain_verdict == 1 && pol->anchor != NULL &&
+	    X509_up_ref(pol->anchor->leaf) == 1)
+		anchor = pol->anchor->leaf;
 	check_validity(c, anchor, pol, subject, f);
 	X509_free(anchor);
 	if (leaf_lacks_server(c)) {

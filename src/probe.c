@@ -515,7 +515,7 @@ static void
 tls_done(struct probe *p)
 {
 	struct cert_policy pol = { p->e->o->ca_file, p->e->o->now,
-	    p->e->o->warn_days, 0, NULL, CERT_DANE_NONE };
+	    p->e->o->warn_days, 0, NULL, NULL, CERT_DANE_NONE };
 	struct findings f = { 0 };
 	struct cert *c = tls_peer(p->tls);
 	char *domain = (char *)p->req->domain, *w = where(p);
@@ -536,8 +536,12 @@ tls_done(struct probe *p)
 		pol.dane = tls_dane_usage(p->tls) == 3 ? CERT_DANE_EE :
 		    tls_dane_usage(p->tls) == 2 ? CERT_DANE_TA : CERT_DANE_NONE;
 	if (c != NULL) {
+		struct cert *anchor = tls_anchor(p->tls);
+
+		pol.anchor = anchor;
 		a->cert = cert_check(c, &domain, 1, &pol, p->req->domain, &f);
 		findings_move(&p->res->findings, &f);
+		cert_free(anchor);
 		cert_free(c);
 	}
 	a->dane_used = dane != -1;

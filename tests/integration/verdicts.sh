@@ -66,6 +66,20 @@ expect_status 2 "host name only" xc probe --timeout 3 srv-id.hostile.test host-o
 json_ok "... cert-name-mismatch, and no cert-untrusted next to it" \
     '[.findings[] | select(.subject == "host-only.hostile.test") | .id] == ["cert-name-mismatch"]'
 
+# A trust anchor that has expired. The peer does not send the root: the
+# handshake builds the chain to it from --ca, and its dates count as the
+# leaf's do (x509-limbo's expired-root case: we accepted it before).
+(cd "$T" && lab_leaf longleaf "otherName:1.3.6.1.5.5.7.8.7;IA5STRING:_xmpp-server.srv-id.hostile.test" -days 90)
+stop_bg h_srv
+hostile h_long --cert "$T/longleaf.pem" --key "$T/longleaf.key" "$(lab_addr srv-id):5269=tls"
+expect_status 0 "a leaf good for 90 days under the lab's root: OK today" xc probe srv-id.hostile.test
+expect_status 2 "... in 40 days, when the root (30 days) has expired" \
+    xc probe --now "$(date -u -d '+40 days' +%Y-%m-%d)" srv-id.hostile.test
+json_ok "... cert-expired naming the root, not the leaf" \
+    '[.findings[] | select(.id == "cert-expired") | .message] | length == 1 and (.[0] | test("root CN=xmppcut lab CA"))'
+s_client srv-id.hostile.test "$(lab_addr srv-id)" -attime "$(date -u -d '+40 days' +%s)"
+check "... openssl s_client -attime agrees: certificate has expired" grep -q 'certificate has expired' "$T/s_client"
+
 # DANE-EE: SRV, address and TLSA in the signed example.test.
 for ns in "$LAB_NS1" "$LAB_NS2"; do
 	printf 'server %s 53\nzone example.test.\nupdate add _xmpp-server._tcp.dane-ee.example.test. 300 SRV 0 0 5269 dane-host.example.test.\nupdate add dane-host.example.test. 300 A %s\nupdate add _5269._tcp.dane-host.example.test. 300 TLSA 3 1 1 %s\nsend\n' \
