@@ -303,22 +303,10 @@ dnscheck_domain(const struct dnscheck *c, const char *domain)
 			    "partners without XEP-0368 cannot reach %s",
 			    domain);
 	}
-	if (s1 != NULL && s2 != NULL) {
-		char **t1 = xcalloc(s1->n, sizeof *t1);
-		char **t2 = xcalloc(s2->n, sizeof *t2);
-		size_t n1 = 0, n2 = 0;
-
-		for (size_t i = 0; i < s1->n; i++)
-			t1[n1++] = s1->srv[i].target;
-		for (size_t i = 0; i < s2->n; i++)
-			t2[n2++] = s2->srv[i].target;
-		if (!same_set(t1, n1, t2, n2))
-			SET_FINDING(c, s2, SEV_WARNING, F_XMPPS_INCONSISTENT,
-			    o2, "_xmpps-server and _xmpp-server name "
-			    "different targets");
-		free(t1);
-		free(t2);
-	}
+	/* Different targets in the two RRsets are fine: XEP-0368 (3, rule
+	 * 1) mixes them into one list by priority and weight, so a gateway
+	 * may offer STARTTLS, direct TLS or both -- as generate writes when
+	 * only some gateways have a direct-tls-port. */
 	if (c->have_stage && plan_has_domain(c->plan, domain) &&
 	    stage_records(c->plan, c->stage, NULL, &want, &cause) == 0) {
 		if (s1 != NULL)

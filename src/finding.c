@@ -57,8 +57,9 @@ const struct finding_kind finding_kinds[F_COUNT] = {
 	[F_TTL_ABOVE_CUTOVER] = { "ttl-above-cutover", W, 0,
 	    "in pre, cutover or rollback, a TTL above cutover-ttl" },
 	[F_XMPPS_INCONSISTENT] = { "xmpps-inconsistent", W, 0,
-	    "_xmpps-server without _xmpp-server, or the two name different "
-	    "targets" },
+	    "_xmpps-server without _xmpp-server: partners without XEP-0368 "
+	    "fall back to the domain's A/AAAA (different targets in the two "
+	    "are fine: XEP-0368 mixes them)" },
 	[F_TLSA_MISMATCH] = { "tlsa-mismatch", E, 0,
 	    "no TLSA record matches the plan's certificate" },
 	[F_TLSA_MISSING] = { "tlsa-missing", W, 0,

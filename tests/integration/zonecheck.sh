@@ -1,12 +1,15 @@
 #!/bin/bash
 # The zone snippet of every stage, placed inside zones with SOA and NS
 # (split at its "; in zone" comments), passes named-checkzone and
-# kzonecheck.
+# kzonecheck, and our own lint against the plan's stage: clean, whatever
+# the gateways (two new ones, one with direct TLS: XEP-0368 mixes the
+# _xmpp-server and _xmpps-server lists, so their targets may differ).
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 need named-checkzone kzonecheck
 
 for plan in "$top_srcdir/zones/example.conf" \
-    "$top_srcdir/tests/plans/good-indented.conf"; do
+    "$top_srcdir/tests/plans/good-indented.conf" \
+    "$top_srcdir/tests/plans/good-two-new.conf"; do
 	for stage in pre cutover final rollback; do
 		"$XMPPCUT" -c "$plan" generate --stage "$stage" >"$T/snippet" 2>/dev/null ||
 		    continue	# a plan without old gateways has no pre/rollback
@@ -28,6 +31,8 @@ for plan in "$top_srcdir/zones/example.conf" \
 			    named-checkzone -q -i full "$z" "$f.full"
 			check "$(basename "$plan") $stage: kzonecheck $z" \
 			    kzonecheck -o "$z" "$f.full"
+			expect_status 0 "$(basename "$plan") $stage: xmppcut lint $z, clean" \
+			    "$XMPPCUT" -c "$plan" lint --stage "$stage" "$f.full"
 		done
 	done
 done
