@@ -92,6 +92,11 @@ zone_snippet(const struct plan *p, enum stage s, const struct rrlist *l)
 		buf_addf(&b, "%s\n", line);
 		free(line);
 	}
+	for (size_t i = 0; i < p->ngateways; i++)
+		if (p->gateways[i].role == stage_role(s) &&
+		    p->gateways[i].external)
+			buf_addf(&b, ";\n; %s: its A/AAAA are kept outside the "
+			    "plan (address = external)\n", p->gateways[i].host);
 	return buf_take(&b);
 }
 

@@ -36,13 +36,23 @@ failed(const struct dnscheck *c, const char *owner, enum rrtype type)
 	findings_add_at((c)->f, sev, id, (s) ? (s)->file : NULL, \
 	    (s) ? (s)->line : 0, subject, __VA_ARGS__)
 
+/* The plan's gateway at host, of role r when there is one (a host name
+ * may be both an old and a new gateway: a name moving to a new
+ * address), else of any role; NULL when none. */
 static const struct gateway *
-plan_gateway(const struct plan *p, const char *host)
+plan_gateway_role(const struct plan *p, const char *host, int r)
 {
-	for (size_t i = 0; p != NULL && i < p->ngateways; i++)
-		if (strcmp(p->gateways[i].host, host) == 0)
+	const struct gateway *any = NULL;
+
+	for (size_t i = 0; p != NULL && i < p->ngateways; i++) {
+		if (strcmp(p->gateways[i].host, host) != 0)
+			continue;
+		if ((int)p->gateways[i].role == r)
 			return &p->gateways[i];
-	return NULL;
+		if (any == NULL)
+			any = &p->gateways[i];
+	}
+	return any;
 }
 
 static int
@@ -79,7 +89,8 @@ static void
 check_target(const struct dnscheck *c, const struct rrset *srv,
     const struct srv_rdata *r, int xmpps)
 {
-	const struct gateway *g = plan_gateway(c->plan, r->target);
+	const struct gateway *g = plan_gateway_role(c->plan, r->target,
+	    c->have_stage ? (int)stage_role(c->stage) : -1);
 	unsigned want = xmpps ? PORT_XMPPS_SERVER : PORT_XMPP_SERVER;
 	struct rrset *cname, *a, *aaaa;
 
@@ -225,8 +236,8 @@ names_other_role(const struct dnscheck *c, const struct rrset *s)
 	enum role want = stage_role(c->stage);
 
 	for (size_t i = 0; i < s->n; i++) {
-		const struct gateway *g = plan_gateway(c->plan,
-		    s->srv[i].target);
+		const struct gateway *g = plan_gateway_role(c->plan,
+		    s->srv[i].target, (int)want);
 
 		if (g != NULL && g->role != want)
 			return 1;
@@ -403,7 +414,8 @@ dnscheck_gateways(const struct dnscheck *c, char **cause)
 			exp = xreallocarray(exp, nexp + 1, sizeof *exp);
 			exp[nexp++] = (char *)g->addrs[k].text;
 		}
-		if (!same_set(have, nhave, exp, nexp)) {
+		/* addresses kept outside the plan are not compared */
+		if (!g->external && !same_set(have, nhave, exp, nexp)) {
 			e = joined(exp, nexp);
 			h = joined(have, nhave);
 			SET_FINDING(c, a ? a : aaaa, SEV_ERROR,

@@ -8,8 +8,10 @@
  *   an addition at a CNAME (§3.4.2.2), which would half-apply the stage;
  * - value-dependent (§2.4.2) on what the previous stage left in the zone:
  *   the SRV RRsets exactly as the previous stage wrote them (or their
- *   absence), and, when the previous stage published the same hosts,
- *   their addresses and TLSA records.
+ *   absence), and, when the previous stage published the same hosts (or
+ *   the same host names: a name moving to a new address), their
+ *   addresses and TLSA records. A gateway whose addresses are kept
+ *   outside the plan (address = external) has its A/AAAA left alone.
  * The server refuses a message whose prerequisites fail and changes
  * nothing. A host the previous stage did not publish (the new gateways at
  * cutover, the old ones at rollback) may hold anything as far as the
@@ -92,6 +94,18 @@ prereq_rrset(struct upd_msg *pre, const struct rrlist *prev,
 		op(pre, UPD_PREREQ_ABSENT, owner, type, 0, NULL);
 }
 
+/* 1 when the previous stage published records at owner/type: a host of
+ * the other role with the same name (a name moving to a new address). */
+static int
+published(const struct rrlist *prev, const char *owner, enum rrtype type)
+{
+	for (size_t i = 0; i < prev->n; i++)
+		if (prev->v[i].type == type &&
+		    strcmp(prev->v[i].owner, owner) == 0)
+			return 1;
+	return 0;
+}
+
 static void
 replace_rrset(struct upd_msg *upd, const struct rrlist *cur,
     const char *owner, enum rrtype type)
@@ -170,11 +184,14 @@ message(struct upd_msg *out, const struct msg_ctx *m, const char *zone)
 		const struct gateway *g = NULL;
 
 		for (size_t k = 0; k < p->ngateways; k++)
-			if (strcmp(p->gateways[k].host, hosts[i]) == 0)
+			if (p->gateways[k].role == role &&
+			    strcmp(p->gateways[k].host, hosts[i]) == 0)
 				g = &p->gateways[k];
 		op(out, UPD_PREREQ_ABSENT, hosts[i], RR_CNAME, 0, NULL);
-		for (enum rrtype t = RR_A; t <= RR_AAAA; t++) {
-			if (same_hosts)
+		/* addresses kept outside the plan are left alone */
+		for (enum rrtype t = RR_A; !g->external && t <= RR_AAAA; t++) {
+			if (same_hosts || published(m->prev, hosts[i], RR_A) ||
+			    published(m->prev, hosts[i], RR_AAAA))
 				prereq_rrset(out, m->prev, hosts[i], t);
 			replace_rrset(&upd, m->cur, hosts[i], t);
 		}
@@ -185,7 +202,7 @@ message(struct upd_msg *out, const struct msg_ctx *m, const char *zone)
 				continue;
 			owner = xasprintf("_%u._tcp.%s", port, g->host);
 			op(out, UPD_PREREQ_ABSENT, owner, RR_CNAME, 0, NULL);
-			if (same_hosts)
+			if (same_hosts || published(m->prev, owner, RR_TLSA))
 				prereq_rrset(out, m->prev, owner, RR_TLSA);
 			replace_rrset(&upd, m->cur, owner, RR_TLSA);
 			free(owner);

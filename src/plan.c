@@ -236,14 +236,6 @@ enter_section(struct loader *l, const char *value)
 		}
 		if ((name = checked_host(l, arg)) == NULL)
 			return;
-		for (size_t i = 0; i < p->ngateways; i++) {
-			if (strcmp(p->gateways[i].host, name) == 0) {
-				bad(l, l->phys, "duplicate gateway %s (first "
-				    "at line %u)", name, p->gateways[i].line);
-				free(name);
-				return;
-			}
-		}
 		p->gateways = xreallocarray(p->gateways, p->ngateways + 1,
 		    sizeof *p->gateways);
 		g = &p->gateways[p->ngateways];
@@ -357,6 +349,10 @@ gateway_address(struct loader *l, struct gateway *g, const char *value)
 	struct plan_addr a;
 
 	memset(&a, 0, sizeof a);
+	if (strcasecmp(value, "external") == 0) {
+		g->external = 1;
+		return;
+	}
 	if (inet_pton(AF_INET, value, bin) == 1)
 		a.family = AF_INET;
 	else if (inet_pton(AF_INET6, value, bin) == 1)
@@ -503,9 +499,20 @@ finish(struct loader *l)
 		if (w->role == 0)
 			bad(l, g->line, "[gateway %s] has no role: add "
 			    "'role = old' or 'role = new'", g->host);
-		if (g->naddrs == 0)
-			bad(l, g->line, "[gateway %s] has no address",
-			    g->host);
+		if (g->naddrs == 0 && !g->external)
+			bad(l, g->line, "[gateway %s] has no address: give "
+			    "its addresses, or 'address = external' when its "
+			    "host records are kept outside the plan", g->host);
+		if (g->naddrs > 0 && g->external)
+			bad(l, g->line, "[gateway %s] has addresses and "
+			    "'address = external': one or the other", g->host);
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(p->gateways[k].host, g->host) == 0 &&
+			    (p->gateways[k].role == g->role || w->role == 0))
+				bad(l, g->line, "duplicate gateway %s (first at "
+				    "line %u): a host name may appear twice only "
+				    "as old and new (a name that moves to a new "
+				    "address)", g->host, p->gateways[k].line);
 		if (g->direct_tls_port != 0 && g->direct_tls_port == g->port)
 			bad(l, w->direct_tls_port, "direct-tls-port %u is "
 			    "also the STARTTLS port", g->port);

@@ -25,6 +25,9 @@ struct gateway {
 	enum role role;
 	struct plan_addr *addrs;
 	size_t naddrs;
+	int external;		/* address = external: its host records are
+				 * kept outside the plan (no addrs): stages
+				 * publish none, checks compare none */
 	unsigned port;
 	unsigned direct_tls_port;	/* 0 when not set */
 	unsigned priority;

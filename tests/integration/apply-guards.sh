@@ -150,4 +150,30 @@ cp "$P.journal" "$LAB_DIR/far.conf.journal"
 # shellcheck disable=SC2086
 expect_status 1 "final with the old gateway in a zone no server knows" \
     "$XMPPCUT" -c "$LAB_DIR/far.conf" $LAB_OPTS generate --stage final --format nsupdate --server "$LAB_NS2"
+
+# A host name moving to a new address: old and new share it, the SRV
+# stays, the A record moves, guarded by the address pre left.
+cat >"$LAB_DIR/same.conf" <<EOS
+[plan]
+domain = partner-a.test
+[gateway xmpp.partner-a.test]
+role = old
+address = $LAB_PARTNERS
+[gateway xmpp.partner-a.test]
+role = new
+address = 192.0.2.55
+EOS
+sa() { "$XMPPCUT" -c "$LAB_DIR/same.conf" $LAB_OPTS --json apply --tsig-key "$LAB_TSIG" --server "$LAB_NS1" "$@"; }
+expect_status 0 "same host name: pre" sa --stage pre
+expect_status 1 "... cutover (--force)" sa --stage cutover --force
+check "... the name now has the new address" test "$(dig +short @"$LAB_NS1" xmpp.partner-a.test A)" = 192.0.2.55
+check "... the SRV still names it" test "$(dig +short @"$LAB_NS1" _xmpp-server._tcp.partner-a.test SRV)" = "0 0 5269 xmpp.partner-a.test."
+check "the address changed by hand" lab_nsupdate "$LAB_NS1" 'zone partner-a.test.' \
+    'update delete xmpp.partner-a.test. A' 'update add xmpp.partner-a.test. 300 A 192.0.2.66'
+expect_status 2 "... rollback refused" sa --stage rollback
+json_ok "... naming the address" '[.findings[] | select(.id == "zone-unexpected-state" and (.message | contains("192.0.2.66")))] | length == 1'
+check "put back" lab_nsupdate "$LAB_NS1" 'zone partner-a.test.' \
+    'update delete xmpp.partner-a.test. A' 'update add xmpp.partner-a.test. 300 A 192.0.2.55'
+expect_status 0 "... rollback" sa --stage rollback
+check "... the old address is back" test "$(dig +short @"$LAB_NS1" xmpp.partner-a.test A)" = "$LAB_PARTNERS"
 done_testing

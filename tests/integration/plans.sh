@@ -24,6 +24,18 @@ check "text finding is FILE:LINE: error: [plan-invalid]" \
 for f in "$top_srcdir"/tests/plans/good-*.conf "$top_srcdir/zones/example.conf"; do
 	expect_status 0 "$(basename "$f") is accepted" "$XMPPCUT" -c "$f" generate --stage cutover
 done
+# Addresses kept outside the plan: the SRV moves, the host is left alone.
+f=$top_srcdir/tests/plans/good-external.conf
+expect_status 0 "address = external: cutover" "$XMPPCUT" -c "$f" generate --stage cutover --format nsupdate
+check "... the SRV names it" grep -q '^update add _xmpp-server._tcp.example.com. 300 IN SRV 0 0 5269 edge.example.com.$' "$T/out"
+check "... its addresses untouched" sh -c "! grep -q 'edge.example.com. IN A' '$T/out'"
+# A name moving to a new address: old and new share the host name.
+f=$top_srcdir/tests/plans/good-same-host.conf
+expect_status 0 "the same host name for old and new: cutover" "$XMPPCUT" -c "$f" generate --stage cutover --format nsupdate
+check "... guarded by the old address pre left" grep -q '^prereq yxrrset xmpp.example.com. IN A 192.0.2.5$' "$T/out"
+check "... then the new one" grep -q '^update add xmpp.example.com. 300 IN A 192.0.2.10$' "$T/out"
+expect_status 0 "... rollback" "$XMPPCUT" -c "$f" generate --stage rollback --format nsupdate
+check "... guarded by the new address, back to the old" sh -c "grep -q '^prereq yxrrset xmpp.example.com. IN A 192.0.2.10\$' '$T/out' && grep -q '^update add xmpp.example.com. 300 IN A 192.0.2.5\$' '$T/out'"
 # A name whose zone cannot be found is an error, never a guess: no zone
 # key, and the resolver (a dead one here) does not answer.
 grep -v '^zone' "$top_srcdir/zones/example.conf" >"$T/nozone.conf"

@@ -102,6 +102,11 @@ check(const char *const *lines, const struct plan *p, enum stage stage,
 	c.live = live;
 	c.f = &f;
 	dnscheck_domain(&c, "example.com");
+	if (p != NULL) {
+		char *cause = NULL;
+
+		assert_int_equal(dnscheck_gateways(&c, &cause), 0);
+	}
 	for (size_t i = 0; i < f.n; i++)
 		snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s",
 		    i ? "," : "", finding_name(f.v[i].id));
@@ -158,7 +163,11 @@ test_against_plan(void **state)
 	const char *const cut[] = {
 		"_xmpp-server._tcp.example.com SRV 300 10 0 5269 edge.example.com.",
 		"_xmpps-server._tcp.example.com SRV 300 10 0 5270 edge.example.com.",
-		"edge.example.com A 300 192.0.2.10", NULL };
+		"edge.example.com A 300 192.0.2.10",
+		"edge.example.com AAAA 300 2001:db8::10",
+		"_5269._tcp.edge.example.com TLSA 300 3 1 1 3128daecede18dcbc3ec4dea5849b36a01b5c1ce30b9d3bc05af648f9e97d72f",
+		"_5270._tcp.edge.example.com TLSA 300 3 1 1 3128daecede18dcbc3ec4dea5849b36a01b5c1ce30b9d3bc05af648f9e97d72f",
+		NULL };
 
 	(void)state;
 	assert_true(asprintf(&path, "%s/zones/example.conf", top ? top : ".")
@@ -186,12 +195,78 @@ test_against_plan(void **state)
 	free(path);
 }
 
+static struct plan *
+test_plan(const char *name)
+{
+	const char *top = getenv("top_srcdir");
+	struct findings f = { 0 };
+	struct plan *p;
+	char *path;
+
+	assert_true(asprintf(&path, "%s/tests/plans/%s", top ? top : ".",
+	    name) > 0);
+	p = plan_load(path, &f);
+	assert_non_null(p);
+	findings_free(&f);
+	free(path);
+	return p;
+}
+
+/* A host name shared by old and new (the name moves to a new address):
+ * the SRV is the same in both; the address tells them apart. */
+static void
+test_same_host(void **state)
+{
+	struct plan *p = test_plan("good-same-host.conf");
+	const char *const before[] = {
+		"_xmpp-server._tcp.example.com SRV 300 0 0 5269 xmpp.example.com.",
+		"xmpp.example.com A 300 192.0.2.5", NULL };
+	const char *const after[] = {
+		"_xmpp-server._tcp.example.com SRV 300 0 0 5269 xmpp.example.com.",
+		"xmpp.example.com A 300 192.0.2.10", NULL };
+	char *got;
+
+	(void)state;
+	got = check(after, p, STAGE_CUTOVER, 1);
+	assert_string_equal(got, "");
+	free(got);
+	got = check(before, p, STAGE_PRE, 1);
+	assert_string_equal(got, "");
+	free(got);
+	/* the new stage expected, the old address served: named as such,
+	 * and the SRV is not said to point at the old gateway */
+	got = check(before, p, STAGE_CUTOVER, 1);
+	assert_string_equal(got, "address-plan-mismatch");
+	free(got);
+	plan_free(p);
+}
+
+/* address = external: the host's addresses are not the plan's to
+ * compare. */
+static void
+test_external(void **state)
+{
+	struct plan *p = test_plan("good-external.conf");
+	const char *const cut[] = {
+		"_xmpp-server._tcp.example.com SRV 300 0 0 5269 edge.example.com.",
+		"edge.example.com A 300 198.51.100.7", NULL };
+	char *got;
+
+	(void)state;
+	got = check(cut, p, STAGE_CUTOVER, 1);
+	assert_string_equal(got, "");
+	free(got);
+	plan_free(p);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rfc_rules),
 		cmocka_unit_test(test_against_plan),
+		cmocka_unit_test(test_same_host),
+		cmocka_unit_test(test_external),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
