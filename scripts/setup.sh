@@ -14,7 +14,7 @@ PACKAGES="
   libinih-dev libjansson-dev libcmocka-dev
   knot knot-dnsutils knot-dnssecutils nsd ldnsutils unbound dns-root-data
   bind9-utils bind9-dnsutils prosody openssl ca-certificates
-  jq iproute2 procps time prometheus
+  jq iproute2 procps time prometheus nagios4-core icinga2-bin systemd
   clang libclang-rt-14-dev valgrind
 "
 
