@@ -116,13 +116,13 @@ struct zone_job {
 	struct dns_answer **seen;	/* what the server serves */
 	size_t nseen;
 	int read;		/* the server answered every question */
+	int lame;		/* it answered, but not for the zone */
 	enum zstate state;	/* by classify() */
 	char *why;		/* Z_UNREAD, Z_UNEXPECTED: what */
 	uint32_t max_ttl;	/* of the RRsets the message replaces */
 	uint32_t stale_ttl;	/* of those whose values it changes */
 	unsigned long serial_before, serial_after;
 	int sent;		/* the zone holds the stage after the update */
-	int reached;		/* the update may have reached the server */
 	int answered, rcode;
 };
 
@@ -157,6 +157,7 @@ job_forget(struct zone_job *j)
 	j->nseen = 0;
 	j->why = NULL;
 	j->read = 0;
+	j->lame = 0;
 	j->state = Z_UNREAD;
 	j->max_ttl = 0;
 	j->stale_ttl = 0;
@@ -369,6 +370,8 @@ read_jobs(struct zone_job *jobs, size_t n, unsigned timeout_ms)
 		if (ns[i] == NULL)
 			continue;
 		soa = seen(j, j->msg->zone, RR_SOA);
+		for (size_t k = 0; k < j->nseen; k++)
+			j->lame |= j->seen[k]->lame;
 		if (soa == NULL || soa->status != DNS_OK || soa->rrset == NULL) {
 			j->why = xasprintf("%s does not answer for the zone "
 			    "(%s)", j->primary, soa && soa->error ? soa->error :
@@ -628,6 +631,7 @@ struct nslist {
 	char **names;		/* v[i]'s server name */
 	size_t n;
 	size_t unaddressed;	/* name servers without an address */
+	int incomplete;		/* a zone whose servers are not all known */
 };
 
 static void
@@ -656,10 +660,11 @@ nslist_free(struct nslist *l)
 
 /* The addresses (A and AAAA) of every NS of each zone, through the
  * resolver. A zone whose NS cannot be looked up, or none of whose servers
- * has an address, is an error; a server without an address a warning. */
+ * has an address, is an error (its other zones' servers are still
+ * listed); a server without an address a warning. -1 when no resolver. */
 static int
-find_servers(struct report *r, struct globals *g, struct zone_job *jobs,
-    size_t n, struct nslist *out)
+find_servers(struct report *r, struct globals *g, const char *why,
+    struct zone_job *jobs, size_t n, struct nslist *out)
 {
 	struct resolver_opts ro;
 	struct loop *l;
@@ -672,7 +677,7 @@ find_servers(struct report *r, struct globals *g, struct zone_job *jobs,
 	if ((l = loop_new(&cause)) == NULL ||
 	    (res = resolver_new(l, &ro, &cause)) == NULL) {
 		findings_add(report_findings(r), SEV_ERROR, F_RESOLVER_FAILED,
-		    NULL, "--wait: %s", cause);
+		    NULL, "%s: %s", why, cause);
 		free(cause);
 		loop_free(l);
 		free(nsans);
@@ -692,11 +697,11 @@ find_servers(struct report *r, struct globals *g, struct zone_job *jobs,
 
 		if (ns == NULL) {
 			findings_add(report_findings(r), SEV_ERROR,
-			    F_DNS_FAILURE, jobs[i].msg->zone, "--wait: the NS "
-			    "records of zone %s cannot be looked up (%s)",
+			    F_DNS_FAILURE, jobs[i].msg->zone, "%s: the NS "
+			    "records of zone %s cannot be looked up (%s)", why,
 			    jobs[i].msg->zone, nsans[i] && nsans[i]->error ?
 			    nsans[i]->error : "no NS records");
-			ret = -1;
+			out->incomplete = 1;
 		}
 		for (size_t k = 0; k < nn; k++) {
 			names[k] = dname_normalize(ns->rdata[k]);
@@ -720,9 +725,9 @@ find_servers(struct report *r, struct globals *g, struct zone_job *jobs,
 			}
 			if (out->n == had && ++out->unaddressed)
 				findings_add(report_findings(r), SEV_WARNING,
-				    F_NS_UNREACHABLE, names[k], "--wait: name "
+				    F_NS_UNREACHABLE, names[k], "%s: name "
 				    "server %s of zone %s has no address: "
-				    "propagation not verified there", names[k],
+				    "not verified there", why, names[k],
 				    jobs[i].msg->zone);
 			dns_answer_free(addr[2 * k]);
 			dns_answer_free(addr[2 * k + 1]);
@@ -730,9 +735,10 @@ find_servers(struct report *r, struct globals *g, struct zone_job *jobs,
 		}
 		if (ns != NULL && out->n == before) {
 			findings_add(report_findings(r), SEV_ERROR,
-			    F_DNS_FAILURE, jobs[i].msg->zone, "--wait: no name "
-			    "server of zone %s has an address", jobs[i].msg->zone);
-			ret = -1;
+			    F_DNS_FAILURE, jobs[i].msg->zone, "%s: no name "
+			    "server of zone %s has an address", why,
+			    jobs[i].msg->zone);
+			out->incomplete = 1;
 		}
 		free(addr);
 		free(names);
@@ -744,21 +750,72 @@ find_servers(struct report *r, struct globals *g, struct zone_job *jobs,
 	return ret;
 }
 
+/* Before cutover: every authoritative server of each zone about to get it
+ * must serve pre (its values and lowered TTLs), not only the primary: a
+ * server still serving today's records feeds caches with their old TTL.
+ * 0, or -1 when held (ttl-wait; a warning with --force). */
+static int
+pre_everywhere(struct report *r, struct globals *g,
+    const struct apply_opts *o, struct zone_job *jobs, size_t n)
+{
+	struct nslist sv = { 0 };
+	struct zone_job *ready = xcalloc(n ? n : 1, sizeof *ready);
+	size_t nready = 0;
+	int held = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i].state == Z_READY)
+			ready[nready++].msg = jobs[i].msg;
+	if (find_servers(r, g, "before cutover", ready, nready, &sv) == 0) {
+		read_jobs(sv.v, sv.n, g->timeout * 1000);
+		for (size_t i = 0; i < sv.n; i++) {
+			struct zone_job *s = &sv.v[i];
+
+			classify(s, STAGE_CUTOVER);
+			if (s->state == Z_UNREAD)
+				findings_add(report_findings(r), SEV_WARNING,
+				    F_NS_UNREACHABLE, s->msg->zone, "name "
+				    "server %s (%s) of zone %s does not answer: "
+				    "whether it serves pre cannot be told",
+				    sv.names[i], s->primary, s->msg->zone);
+			else if (s->state == Z_UNEXPECTED) {
+				findings_add(report_findings(r), o->force ?
+				    SEV_WARNING : SEV_ERROR, F_TTL_WAIT,
+				    s->msg->zone, "name server %s (%s) of zone "
+				    "%s does not serve pre (%s): caches fed by "
+				    "it may hold today's records with their old "
+				    "TTL; cutover waits until every server "
+				    "serves pre (apply --stage pre --wait), then "
+				    "that TTL%s", sv.names[i], s->primary,
+				    s->msg->zone, s->why ? s->why : "?",
+				    o->force ? (o->dry_run ? " (--force: apply "
+				    "would send anyway)" : " (--force: sent "
+				    "anyway)") : "");
+				held = 1;
+			}
+		}
+	}
+	nslist_free(&sv);
+	free(ready);
+	return held && !o->force ? -1 : 0;
+}
+
 /* Wait until every authoritative server of each zone serves the stage's
  * records, polling once a second, at most `seconds`; progress on stderr.
  * At the bound, a server behind is ns-inconsistent, one that did not
- * answer ns-unreachable. */
-static void
+ * answer ns-unreachable, one that answers but not for the zone ns-lame.
+ * 0 when every server was seen serving the stage, else -1. */
+static int
 wait_propagation(struct report *r, struct globals *g, struct zone_job *jobs,
     size_t n, unsigned seconds)
 {
 	uint64_t end = now_ms() + (uint64_t)seconds * 1000;
 	struct nslist sv = { 0 };
-	int round = 0;
+	int round = 0, ret = -1;
 
-	if (find_servers(r, g, jobs, n, &sv) == -1 || sv.n == 0) {
+	if (find_servers(r, g, "--wait", jobs, n, &sv) == -1 || sv.n == 0) {
 		nslist_free(&sv);
-		return;
+		return -1;
 	}
 	for (;;) {
 		size_t behind = 0, silent = 0;
@@ -786,6 +843,7 @@ wait_propagation(struct report *r, struct globals *g, struct zone_job *jobs,
 			    "the stage%s\n", sv.n, sv.unaddressed ? " (not "
 			    "counting the name servers without an address)" :
 			    "");
+			ret = sv.unaddressed || sv.incomplete ? -1 : 0;
 			break;
 		}
 		if (now_ms() >= end) {
@@ -794,16 +852,27 @@ wait_propagation(struct report *r, struct globals *g, struct zone_job *jobs,
 
 				if (s->state == Z_AT_STAGE)
 					continue;
-				findings_add(report_findings(r), s->state ==
-				    Z_UNREAD ? SEV_WARNING : SEV_ERROR,
-				    s->state == Z_UNREAD ? F_NS_UNREACHABLE :
-				    F_NS_INCONSISTENT, s->msg->zone, "after "
-				    "--wait %u s, name server %s (%s) of zone "
-				    "%s %s: %s", seconds, sv.names[i],
-				    s->primary, s->msg->zone, s->state ==
-				    Z_UNREAD ? "does not answer, propagation "
-				    "not verified there" : "still serves other "
-				    "records", s->why ? s->why : "?");
+				if (s->lame)
+					findings_add(report_findings(r),
+					    SEV_ERROR, F_NS_LAME, s->msg->zone,
+					    "after --wait %u s, name server %s "
+					    "(%s) of zone %s answers, but not "
+					    "for the zone: %s", seconds,
+					    sv.names[i], s->primary,
+					    s->msg->zone, s->why ? s->why : "?");
+				else
+					findings_add(report_findings(r),
+					    s->state == Z_UNREAD ? SEV_WARNING :
+					    SEV_ERROR, s->state == Z_UNREAD ?
+					    F_NS_UNREACHABLE : F_NS_INCONSISTENT,
+					    s->msg->zone, "after --wait %u s, "
+					    "name server %s (%s) of zone %s %s: "
+					    "%s", seconds, sv.names[i],
+					    s->primary, s->msg->zone, s->state ==
+					    Z_UNREAD ? "does not answer, "
+					    "propagation not verified there" :
+					    "still serves other records", s->why ?
+					    s->why : "?");
 			}
 			break;
 		}
@@ -814,88 +883,132 @@ wait_propagation(struct report *r, struct globals *g, struct zone_job *jobs,
 		sleep(1);
 	}
 	nslist_free(&sv);
+	return ret;
 }
 
-/* Send each ready zone its message, then read the zone again: it is sent
- * when it holds the stage. A refusal, a silence or a dropped part is
- * said; the other zones go on. */
+/* The SRV target a message adds that is in failed (hosts whose zone was
+ * not updated), or NULL. */
+static const char *
+names_failed_host(const struct upd_msg *m, const struct strlist *failed)
+{
+	const char *hit = NULL;
+
+	for (size_t i = m->nprereq; i < m->n && hit == NULL; i++) {
+		const struct upd_op *o = &m->v[i];
+		const char *t;
+		char *host;
+
+		if (o->kind != UPD_ADD || o->type != RR_SRV ||
+		    (t = strrchr(o->rdata, ' ')) == NULL)
+			continue;
+		host = dname_normalize(t + 1);
+		for (size_t k = 0; k < failed->n && hit == NULL; k++)
+			if (strcmp(failed->v[k], host) == 0)
+				hit = failed->v[k];
+		free(host);
+	}
+	return hit;
+}
+
+/* Send one zone its message (its journal entry first: it may reach the
+ * server whatever happens next), then read the zone again: it is sent
+ * when it holds the stage. 0, or -1 when the journal cannot be written
+ * (nothing sent). */
+static int
+send_one(struct report *r, const struct apply_opts *o, const char *journal,
+    const struct upd_key *key, struct zone_job *j, unsigned timeout_ms)
+{
+	struct journal_entry e = { o->stage, j->msg->zone, time(NULL),
+	    j->max_ttl };
+	struct zone_job after;
+	char *cause = NULL;
+	enum upd_outcome out;
+
+	if (journal_append(journal, &e, 1, &cause) == -1) {
+		findings_add(report_findings(r), SEV_ERROR,
+		    F_STATE_WRITE_FAILED, journal, "cannot write the journal "
+		    "(%s): nothing more is sent", cause);
+		free(cause);
+		return -1;
+	}
+	out = update_send(j->msg, j->primary, j->port, key, timeout_ms,
+	    &j->rcode, &cause);
+	j->answered = out == UPD_ANSWERED;
+	if (j->answered && j->rcode != 0) {
+		findings_add(report_findings(r), SEV_ERROR, F_UPDATE_REFUSED,
+		    j->msg->zone, "%s refused the update for zone %s: %s%s; "
+		    "nothing changed there", j->primary, j->msg->zone,
+		    dnswire_rcode_name(j->rcode), j->rcode == 9 ? " (the key "
+		    "is not accepted: check --tsig-key and the zone's ACL)" :
+		    "");
+		return 0;
+	}
+	if (out == UPD_NOT_SENT) {
+		findings_add(report_findings(r), SEV_ERROR, F_UPDATE_REFUSED,
+		    j->msg->zone, "the update for zone %s was not sent: %s; "
+		    "run apply again", j->msg->zone, cause);
+		free(cause);
+		return 0;
+	}
+	memset(&after, 0, sizeof after);
+	after.msg = j->msg;
+	after.primary = j->primary;
+	after.port = j->port;
+	read_jobs(&after, 1, timeout_ms);
+	classify(&after, o->stage);
+	j->sent = after.state == Z_AT_STAGE;
+	j->serial_after = after.serial_before;
+	if (!j->sent)
+		findings_add(report_findings(r), SEV_ERROR, F_UPDATE_REFUSED,
+		    j->msg->zone, "%s; zone %s does not hold the stage (%s)%s",
+		    j->answered ? "the server answered NOERROR" : cause,
+		    j->msg->zone, after.state == Z_READY ? "it is unchanged" :
+		    after.why ? after.why : "it cannot be read", j->answered ?
+		    ": part of the update was dropped (a server ignores an "
+		    "addition at an alias, RFC 2136 §3.4.2.2)" :
+		    "; run apply again");
+	free(cause);
+	job_forget(&after);
+	return 0;
+}
+
+/* Send each ready zone its message, in order (zones holding the stage's
+ * hosts first). A zone not updated is said and the others go on -- but a
+ * zone whose SRV would name a host whose own zone was not updated is held
+ * back: partners would be sent to a name without the plan's addresses. */
 static void
-send_all(struct report *r, const struct apply_opts *o,
+send_all(struct report *r, const struct apply_opts *o, const char *journal,
     const struct upd_key *key, struct zone_job *jobs, size_t n,
     unsigned timeout_ms)
 {
+	struct strlist failed = { 0 };
+
 	for (size_t i = 0; i < n; i++) {
-		struct zone_job *j = &jobs[i], after;
-		char *cause = NULL;
-		enum upd_outcome out;
+		struct zone_job *j = &jobs[i];
+		const char *host;
 
 		if (j->state != Z_READY)
 			continue;
-		out = update_send(j->msg, j->primary, j->port, key, timeout_ms,
-		    &j->rcode, &cause);
-		j->answered = out == UPD_ANSWERED;
-		j->reached = out != UPD_NOT_SENT;
-		if (j->answered && j->rcode != 0) {
+		if ((host = names_failed_host(j->msg, &failed)) != NULL) {
 			findings_add(report_findings(r), SEV_ERROR,
-			    F_UPDATE_REFUSED, j->msg->zone, "%s refused the "
-			    "update for zone %s: %s%s; nothing changed there, "
-			    "the other zones went on", j->primary, j->msg->zone,
-			    dnswire_rcode_name(j->rcode), j->rcode == 9 ?
-			    " (the key is not accepted: check --tsig-key and "
-			    "the zone's ACL)" : "");
-			j->reached = 0;
+			    F_UPDATE_REFUSED, j->msg->zone, "zone %s is held "
+			    "back: its SRV would name %s, whose zone was not "
+			    "updated; run apply again once it is",
+			    j->msg->zone, host);
 			continue;
 		}
-		if (out == UPD_NOT_SENT) {
-			findings_add(report_findings(r), SEV_ERROR,
-			    F_UPDATE_REFUSED, j->msg->zone, "the update for zone "
-			    "%s was not sent: %s; run apply again", j->msg->zone,
-			    cause);
-			free(cause);
+		if (send_one(r, o, journal, key, j, timeout_ms) == -1)
+			break;
+		if (j->sent)
 			continue;
-		}
-		memset(&after, 0, sizeof after);
-		after.msg = j->msg;
-		after.primary = j->primary;
-		after.port = j->port;
-		read_jobs(&after, 1, timeout_ms);
-		classify(&after, o->stage);
-		j->sent = after.state == Z_AT_STAGE;
-		j->serial_after = after.serial_before;
-		if (!j->sent)
-			findings_add(report_findings(r), SEV_ERROR,
-			    F_UPDATE_REFUSED, j->msg->zone, "%s; zone %s does "
-			    "not hold the stage (%s)%s", j->answered ?
-			    "the server answered NOERROR" : cause,
-			    j->msg->zone, after.why ? after.why : "?",
-			    j->answered ? ": part of the update was dropped "
-			    "(a server ignores an addition at an alias, RFC "
-			    "2136 §3.4.2.2)" : "; run apply again");
-		free(cause);
-		job_forget(&after);
+		for (size_t k = j->msg->nprereq; k < j->msg->n; k++)
+			if (j->msg->v[k].kind == UPD_DELETE &&
+			    (j->msg->v[k].type == RR_A ||
+			    j->msg->v[k].type == RR_AAAA) &&
+			    !strlist_has(&failed, j->msg->v[k].owner))
+				strlist_add(&failed, j->msg->v[k].owner);
 	}
-}
-
-/* A journal entry for each zone the stage may have reached. */
-static void
-journal_write(struct report *r, const struct apply_opts *o,
-    const char *journal, const struct zone_job *jobs, size_t n)
-{
-	struct journal_entry *e = xcalloc(n ? n : 1, sizeof *e);
-	size_t ne = 0;
-	char *cause = NULL;
-
-	for (size_t i = 0; i < n; i++)
-		if (jobs[i].sent || jobs[i].reached)
-			e[ne++] = (struct journal_entry){ o->stage,
-			    jobs[i].msg->zone, time(NULL), jobs[i].max_ttl };
-	if (ne > 0 && journal_append(journal, e, ne, &cause) == -1) {
-		findings_add(report_findings(r), SEV_ERROR,
-		    F_STATE_WRITE_FAILED, journal, "cannot write the journal: "
-		    "%s", cause);
-		free(cause);
-	}
-	free(e);
+	strlist_free(&failed);
 }
 
 static int
@@ -914,7 +1027,7 @@ cmd_apply_exec(struct globals *g, int argc, char **argv)
 	char *cause = NULL, *journal = NULL, when[32];
 	uint32_t max_ttl = 0;
 	int first, status, blocked = 0, ready = 0, refused = 0, sent_any = 0;
-	int go;
+	int go, waited = 0;
 	size_t n = 0;
 
 	memset(&o, 0, sizeof o);
@@ -995,12 +1108,11 @@ cmd_apply_exec(struct globals *g, int argc, char **argv)
 	}
 	/* the gate holds only what would be sent: a re-run of a stage
 	 * already in place (say, for --wait) passes */
-	go = blocked == 0 && (ready == 0 || ttl_gate(r, &o, journal, jv, njv,
-	    jobs, n) == 0) && !o.dry_run;
-	if (go) {
-		send_all(r, &o, key, jobs, n, g->timeout * 1000);
-		journal_write(r, &o, journal, jobs, n);
-	}
+	go = blocked == 0 && (ready == 0 || (ttl_gate(r, &o, journal, jv, njv,
+	    jobs, n) == 0 && (o.stage != STAGE_CUTOVER || pre_everywhere(r, g,
+	    &o, jobs, n) == 0))) && !o.dry_run;
+	if (go)
+		send_all(r, &o, journal, key, jobs, n, g->timeout * 1000);
 	for (size_t i = 0; i < n; i++) {
 		struct zone_job *j = &jobs[i];
 		struct buf b = { 0 };
@@ -1031,14 +1143,41 @@ cmd_apply_exec(struct globals *g, int argc, char **argv)
 			    j->stale_ttl;
 	}
 	/* also when all was at the stage already: watch it propagate */
-	if (go && o.wait > 0 && refused == 0)
-		wait_propagation(r, g, jobs, n, o.wait);
+	if (go && o.wait > 0 && refused > 0)
+		fprintf(stderr, "xmppcut: apply: not waiting: %d zone%s not "
+		    "updated\n", refused, refused == 1 ? " was" : "s were");
+	else if (go && o.wait > 0)
+		waited = wait_propagation(r, g, jobs, n, o.wait) == 0 ? 1 : -1;
+	/* pre is in place once every server serves it: count the TTL from
+	 * then (the journal's last entry for a zone is the one the gate
+	 * uses) */
+	if (o.stage == STAGE_PRE && sent_any && waited == 1) {
+		for (size_t i = 0; i < n; i++) {
+			struct journal_entry e = { o.stage, jobs[i].msg->zone,
+			    time(NULL), jobs[i].max_ttl };
+
+			if (jobs[i].sent && journal_append(journal, &e, 1,
+			    &cause) == -1) {
+				findings_add(report_findings(r), SEV_ERROR,
+				    F_STATE_WRITE_FAILED, journal, "cannot "
+				    "write the journal: %s", cause);
+				free(cause);
+				cause = NULL;
+				break;
+			}
+		}
+	}
 	if (sent_any && max_ttl > 0) {
 		utc(time(NULL) + (time_t)max_ttl, when);
 		if (o.stage == STAGE_PRE)
 			report_text(r, "caches may hold today's records with "
-			    "their TTL of %u s until %s: cutover can go out "
-			    "then\n", (unsigned)max_ttl, when);
+			    "their TTL of %u s until %s%s\n", (unsigned)max_ttl,
+			    when, waited == 1 ? ": every server serves pre, "
+			    "cutover can go out then" : waited == -1 ? " at "
+			    "least: cutover can go out once every server "
+			    "serves pre and that TTL has passed since" :
+			    ": cutover can go out then, if every server "
+			    "serves pre by now (--wait checks)");
 		else
 			report_text(r, "caches may hold the replaced records "
 			    "until %s (their TTL was %u s)\n", when,

@@ -170,10 +170,12 @@ const struct finding_kind finding_kinds[F_COUNT] = {
 	[F_UPDATE_REFUSED] = { "update-refused", E, 0,
 	    "(apply) the server refused or did not answer the UPDATE for a "
 	    "zone (rcode in the message), or the zone does not hold the stage "
-	    "after it" },
+	    "after it, or it was held back: its SRV would name a host whose "
+	    "zone was not updated" },
 	[F_TTL_WAIT] = { "ttl-wait", E | W, 0,
 	    "(apply) cutover before the replaced records' TTL has passed since "
-	    "pre (a warning with --force, or without a journal entry)" },
+	    "pre, or while a name server does not serve pre yet (a warning "
+	    "with --force, or without a journal entry)" },
 	[F_TOOL_FAILED] = { "tool-failed", E, 1,
 	    "the tool ran out of a local resource (memory, descriptors) and "
 	    "could not judge (exit 3)" },

@@ -18,8 +18,9 @@
  * script can say: prerequisites cannot say "absent or these values";
  * `apply`, which reads the zone first, refuses other values.
  *
- * Zones that hold only gateway hosts are sent first, so that new targets
- * resolve before any SRV names them. */
+ * The zones that hold the stage's gateway hosts are sent first (those
+ * with hosts only, then domains' zones with hosts), so that new targets
+ * resolve before an SRV in another zone names them. */
 #include "nsupdate.h"
 
 #include <ctype.h>
@@ -254,7 +255,7 @@ nsupdate_messages(const struct plan *p, enum stage s,
 	struct rrlist cur = { 0 }, prev = { 0 };
 	struct msg_ctx m = { p, zmap, s, &cur, &prev };
 	char **zones = NULL;
-	size_t nz = 0, nfirst;
+	size_t nz = 0;
 	int r = -1;
 
 	memset(out, 0, sizeof *out);
@@ -264,29 +265,30 @@ nsupdate_messages(const struct plan *p, enum stage s,
 	if (stage_records(p, s, zmap, &cur, cause) == -1 ||
 	    stage_records(p, stage_previous(s), NULL, &prev, cause) == -1)
 		goto out;
-	/* Zones with only gateway hosts first, then the domains' zones. */
-	for (size_t i = 0; i < p->ngateways; i++)
-		if (p->gateways[i].role == stage_role(s))
-			str_push(&zones, &nz, zone_of(&m, p->gateways[i].host));
-	for (size_t i = 0; i < p->ndomains; i++) {
-		size_t k;
+	/* The zones that hold the stage's hosts first (those with hosts
+	 * only, then domains' zones that also hold hosts), then the other
+	 * domains' zones: a new target resolves before an SRV in another
+	 * zone names it. */
+	for (int pass = 0; pass < 3; pass++) {
+		size_t from = nz;
 
-		for (k = 0; k < nz; k++)
-			if (strcmp(zones[k], zone_of(&m, p->domains[i])) == 0)
-				break;
-		if (k < nz) {	/* a domain's zone: goes to the second part */
-			free(zones[k]);
-			memmove(zones + k, zones + k + 1,
-			    (nz - k - 1) * sizeof *zones);
-			nz--;
+		for (size_t i = 0; i < p->ngateways; i++) {
+			const char *z = zone_of(&m, p->gateways[i].host);
+			int domains = 0;
+
+			if (pass == 2 || p->gateways[i].role != stage_role(s))
+				continue;
+			for (size_t k = 0; k < p->ndomains; k++)
+				domains |= strcmp(zone_of(&m, p->domains[k]),
+				    z) == 0;
+			if (domains == pass)
+				str_push(&zones, &nz, z);
 		}
+		for (size_t i = 0; pass == 2 && i < p->ndomains; i++)
+			str_push(&zones, &nz, zone_of(&m, p->domains[i]));
+		if (nz > from)
+			sort_strings(zones + from, nz - from);
 	}
-	nfirst = nz;
-	for (size_t i = 0; i < p->ndomains; i++)
-		str_push(&zones, &nz, zone_of(&m, p->domains[i]));
-	sort_strings(zones, nfirst);
-	if (nz > nfirst)
-		sort_strings(zones + nfirst, nz - nfirst);
 	out->v = xcalloc(nz, sizeof *out->v);
 	for (size_t i = 0; i < nz; i++)
 		message(&out->v[out->n++], &m, zones[i]);

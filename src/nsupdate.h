@@ -48,8 +48,9 @@ struct upd_set {
 	size_t n;
 };
 
-/* The messages of stage s, one per zone, in sending order: zones that
- * hold only gateway hosts first, so new targets resolve before an SRV
+/* The messages of stage s, one per zone, in sending order: the zones
+ * that hold the stage's gateway hosts first (hosts only, then domains'
+ * zones with hosts), so new targets resolve before an SRV in another zone
  * names them. 0, or -1 with *cause. The script and `apply` send the
  * same. */
 int nsupdate_messages(const struct plan *p, enum stage s,

@@ -302,6 +302,18 @@ update_send(const struct upd_msg *m, const char *addr, unsigned port,
 		    "timeout");
 		goto out;
 	}
+	/* writable also when the connection failed: its error says */
+	{
+		int err = 0;
+		socklen_t el = sizeof err;
+
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) == -1 ||
+		    err != 0) {
+			*cause = xasprintf("no TCP connection to %s port %u: "
+			    "%s", addr, port, strerror(err ? err : errno));
+			goto out;
+		}
+	}
 	hdr[0] = (unsigned char)(len >> 8);
 	hdr[1] = (unsigned char)len;
 	/* from the first byte out, the server may have applied it */

@@ -232,6 +232,19 @@ lab_nsupdate_both() {
 	lab_nsupdate "$LAB_NS1" "$@" && lab_nsupdate "$LAB_NS2" "$@" && sleep 0.3
 }
 
+# lab_refuse_key ZONE: ns1's ACL for ZONE no longer accepts the TSIG key
+# (updates answered NOTAUTH); lab_accept_key: every zone accepts it again.
+lab_refuse_key() {
+	sed -i "s/^  - domain: $1\$/  - domain: $1\n    acl: [transfer]/" "$LAB_DIR/knot1/knot.conf"
+	knotc -c "$LAB_DIR/knot1/knot.conf" reload >/dev/null
+	sleep 0.3
+}
+lab_accept_key() {
+	sed -i '/^    acl: \[transfer\]$/d' "$LAB_DIR/knot1/knot.conf"
+	knotc -c "$LAB_DIR/knot1/knot.conf" reload >/dev/null
+	sleep 0.3
+}
+
 # lab_knot_stop N / lab_knot_start N: stop or (re)start the lab's knotN
 # (stopped by PID; started in the background and stopped with the lab).
 lab_knot_stop() {
@@ -239,6 +252,8 @@ lab_knot_stop() {
 	pid=$(awk -v n="knot$1" '$2 == n {p = $1} END {print p}' "$LAB_DIR/pids")
 	kill "$pid" 2>/dev/null
 	while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+	# its PID may be reused: lab.sh stop must not kill it again
+	sed -i "/^$pid knot$1\$/d" "$LAB_DIR/pids"
 }
 lab_knot_start() {
 	knotd -c "$LAB_DIR/knot$1/knot.conf" >>"$LAB_DIR/knot$1/stderr" 2>&1 &

@@ -247,6 +247,42 @@ test_messages(void **state)
 	plan_free(p);
 }
 
+/* The zones holding the stage's hosts are sent first: a domain's zone
+ * that holds the new gateway before another domain's zone whose SRV
+ * names it, whatever their names' order. */
+static void
+test_message_order(void **state)
+{
+	const char *top = getenv("top_srcdir");
+	struct findings f = { 0 };
+	struct zonemap zm;
+	struct upd_set u;
+	struct plan *p;
+	char *path, *cause = NULL;
+
+	(void)state;
+	assert_true(asprintf(&path, "%s/tests/plans/good-host-in-other-zone.conf",
+	    top ? top : ".") > 0);
+	p = plan_load(path, &f);
+	assert_non_null(p);
+	example_zones(p, &zm);
+	assert_int_equal(nsupdate_messages(p, STAGE_CUTOVER, &zm, &u, &cause),
+	    0);
+	assert_int_equal(u.n, 2);
+	assert_string_equal(u.v[0].zone, "example.org");
+	assert_string_equal(u.v[1].zone, "example.com");
+	upd_set_free(&u);
+	/* rollback: the old gateway's zone first */
+	assert_int_equal(nsupdate_messages(p, STAGE_ROLLBACK, &zm, &u, &cause),
+	    0);
+	assert_string_equal(u.v[0].zone, "example.com");
+	upd_set_free(&u);
+	zonemap_free(&zm);
+	findings_free(&f);
+	plan_free(p);
+	free(path);
+}
+
 static char *
 temp_file_n(const char *text, size_t len)
 {
@@ -369,6 +405,7 @@ main(void)
 		cmocka_unit_test(test_records),
 		cmocka_unit_test(test_nsupdate),
 		cmocka_unit_test(test_messages),
+		cmocka_unit_test(test_message_order),
 		cmocka_unit_test(test_journal),
 		cmocka_unit_test(test_tsig_keys),
 	};
