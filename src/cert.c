@@ -600,7 +600,20 @@ check_dates(X509 *x, int leaf, const struct cert_policy *pol,
 	if (pol->now <= na && pol->now >= nb &&
 	    na - pol->now >= (time_t)pol->warn_days * 86400)
 		return;
-	which = element_name(x, leaf);
+	which = element_name(x, leaf == 1);
+	if (leaf == 2) {
+		/* in the file, but not on the path to the trust anchor (a
+		 * cross-signed root, say): a hint, not a verdict */
+		if (pol->now > na || pol->now < nb)
+			findings_add(f, SEV_WARNING, pol->now > na ?
+			    F_CERT_EXPIRED : F_CERT_NOT_YET_VALID, subject,
+			    "%s is outside its dates, but the chain to the "
+			    "trust anchor does not need it: drop it from the "
+			    "file (some partners build their path through "
+			    "it)", which);
+		free(which);
+		return;
+	}
 	if (pol->now > na) {
 		gmtime_r(&na, &tm);
 		strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
@@ -623,21 +636,25 @@ check_dates(X509 *x, int leaf, const struct cert_policy *pol,
 	free(which);
 }
 
-/* Every element's dates: the leaf, what was sent after it, and the
- * anchor the chain ends in when it was built (anchor may be NULL). */
+/* The dates of the certificates that matter: the path the chain was
+ * built along (leaf to trust anchor) when it is known, each named, and
+ * the file's other certificates as hints; else the file's certificates. */
 static void
-check_validity(const struct cert *c, X509 *anchor,
+check_validity(const struct cert *c, STACK_OF(X509) *path,
     const struct cert_policy *pol, const char *subject, struct findings *f)
 {
 	check_dates(c->leaf, 1, pol, subject, f);
+	for (int i = 1; path != NULL && i < sk_X509_num(path); i++)
+		check_dates(sk_X509_value(path, i), 0, pol, subject, f);
 	for (int i = 0; i < sk_X509_num(c->chain); i++) {
 		X509 *x = sk_X509_value(c->chain, i);
+		int on_path = path == NULL;
 
-		if (x != anchor && X509_cmp(x, c->leaf) != 0)
-			check_dates(x, 0, pol, subject, f);
+		for (int k = 0; !on_path && k < sk_X509_num(path); k++)
+			on_path = X509_cmp(x, sk_X509_value(path, k)) == 0;
+		if (X509_cmp(x, c->leaf) != 0 && (path == NULL || !on_path))
+			check_dates(x, path == NULL ? 0 : 2, pol, subject, f);
 	}
-	if (anchor != NULL && X509_cmp(anchor, c->leaf) != 0)
-		check_dates(anchor, 0, pol, subject, f);
 }
 
 static void
@@ -648,15 +665,18 @@ untrusted(const struct cert_policy *pol, const char *subject,
 	enum severity sev = moot(pol, 0, SEV_ERROR, &why);
 
 	findings_add(f, sev, F_CERT_UNTRUSTED, subject, "the chain does not "
-	    "verify against %s: %s; serve the intermediates and a certificate "
-	    "from a CA partners trust%s", pol->ca_file ? pol->ca_file :
-	    "the system store", reason, why);
+	    "verify against %s: %s; %s%s", pol->ca_file ? pol->ca_file :
+	    "the system store", reason, strstr(reason, "purpose") != NULL ?
+	    "a certificate of the chain does not allow TLS servers (its "
+	    "extended key usage): get one whose whole chain allows serverAuth" :
+	    "serve the intermediates and a certificate from a CA partners "
+	    "trust", why);
 }
 
 /* PKIX: the chain against the CA store, for a TLS server (validity
  * periods are judged per element, apart; a missing serverAuth is its own
- * finding). *anchor: the trust anchor the chain ends in, a reference the
- * caller frees (X509_free), or NULL. */
+ * finding). *path: the chain it was built along, leaf to trust anchor
+ * (sk_X509_pop_free), or NULL. */
 /* 1 when the leaf's EKU is there and lacks serverAuth. */
 static int
 leaf_lacks_server(const struct cert *c)
@@ -667,14 +687,14 @@ leaf_lacks_server(const struct cert *c)
 
 static void
 check_chain(const struct cert *c, const struct cert_policy *pol,
-    const char *subject, struct findings *f, X509 **anchor)
+    const char *subject, struct findings *f, STACK_OF(X509) **path)
 {
 	X509_STORE *store = X509_STORE_new();
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 	const char *why = NULL;
 	int ok, err;
 
-	*anchor = NULL;
+	*path = NULL;
 	if (store == NULL || ctx == NULL) {
 		why = "out of memory";
 		goto out;
@@ -700,15 +720,8 @@ check_chain(const struct cert *c, const struct cert_policy *pol,
 		/* the leaf's EKU without serverAuth is said on its own */
 		if (err != X509_V_ERR_INVALID_PURPOSE || !leaf_lacks_server(c))
 			why = X509_verify_cert_error_string(err);
-	} else {
-		STACK_OF(X509) *built = X509_STORE_CTX_get0_chain(ctx);
-		int n = sk_X509_num(built);
-
-		if (n > 0) {
-			*anchor = sk_X509_value(built, n - 1);
-			X509_up_ref(*anchor);
-		}
-	}
+	} else
+		*path = X509_STORE_CTX_get1_chain(ctx);
 out:
 	if (why != NULL)
 		untrusted(pol, subject, why, f);
@@ -725,7 +738,7 @@ check_key(X509 *x, const char *which, const char *subject,
 {
 	EVP_PKEY *pk = X509_get0_pubkey(x);
 	int id = pk ? EVP_PKEY_get_base_id(pk) : 0, bits = pk ?
-	    EVP_PKEY_get_bits(pk) : 0;
+	    EVP_PKEY_get_bits(pk) : 0, sig_pk = 0;
 
 	if ((id == EVP_PKEY_RSA && bits < 2048) ||
 	    (id == EVP_PKEY_EC && bits < 256))
@@ -742,6 +755,12 @@ check_key(X509 *x, const char *which, const char *subject,
 		findings_add(f, SEV_WARNING, F_CERT_WEAK_KEY, subject,
 		    "the %s is signed with %s; partners may reject it: reissue "
 		    "it with SHA-256", which, sig_digest(x));
+	else if (OBJ_find_sigid_algs(X509_get_signature_nid(x), NULL, &sig_pk)
+	    == 1 && sig_pk == NID_dsa)
+		findings_add(f, SEV_WARNING, F_CERT_WEAK_KEY, subject,
+		    "the %s is signed with DSA (by a DSA issuer): TLS 1.3 and "
+		    "many partners refuse DSA; reissue it from an ECDSA or RSA "
+		    "CA", which);
 }
 
 /* The first certificate of the file is a CA while a later one is not:
@@ -772,7 +791,7 @@ cert_check(const struct cert *c, char *const *domains, size_t ndomains,
     const struct cert_policy *pol, const char *subject, struct findings *f)
 {
 	struct cert_facts *facts = cert_facts(c, pol->now);
-	X509 *anchor = NULL;
+	STACK_OF(X509) *path = NULL;
 	const char *why = "";
 	uint32_t xku;
 
@@ -799,12 +818,21 @@ cert_check(const struct cert *c, char *const *domains, size_t ndomains,
 		untrusted(pol, subject, pol->chain_error ? pol->chain_error :
 		    "untrusted", f);
 	else if (pol->chain_verdict == 0)
-		check_chain(c, pol, subject, f, &anchor);
-	if (anchor == NULL && pol->chain_verdict == 1 && pol->anchor != NULL &&
-	    X509_up_ref(pol->anchor->leaf) == 1)
-		anchor = pol->anchor->leaf;
-	check_validity(c, anchor, pol, subject, f);
-	X509_free(anchor);
+		check_chain(c, pol, subject, f, &path);
+	if (path == NULL && pol->chain_verdict == 1 && pol->verified != NULL &&
+	    (path = sk_X509_new_null()) != NULL) {
+		/* the path the handshake verified, leaf first */
+		X509_up_ref(pol->verified->leaf);
+		sk_X509_push(path, pol->verified->leaf);
+		for (int i = 0; i < sk_X509_num(pol->verified->chain); i++) {
+			X509 *x = sk_X509_value(pol->verified->chain, i);
+
+			X509_up_ref(x);
+			sk_X509_push(path, x);
+		}
+	}
+	check_validity(c, path, pol, subject, f);
+	sk_X509_pop_free(path, X509_free);
 	if (leaf_lacks_server(c)) {
 		enum severity sev = moot(pol, 0, SEV_ERROR, &why);
 

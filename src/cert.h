@@ -62,9 +62,9 @@ struct cert_policy {
 	 * why. */
 	int chain_verdict;
 	const char *chain_error;
-	/* chain_verdict 1: the trust anchor the chain was built to, whose
-	 * dates are judged with the chain's (NULL: not known) */
-	const struct cert *anchor;
+	/* chain_verdict 1: the path it was verified along, leaf to trust
+	 * anchor, whose dates are judged (NULL: not known) */
+	const struct cert *verified;
 	/* What a DNSSEC-secure TLSA record authenticated. DANE-EE (usage
 	 * 3): names, validity and PKIX do not apply (RFC 7671 §5.1);
 	 * DANE-TA (2): PKIX does not. Their findings are then info, for

@@ -536,12 +536,12 @@ tls_done(struct probe *p)
 		pol.dane = tls_dane_usage(p->tls) == 3 ? CERT_DANE_EE :
 		    tls_dane_usage(p->tls) == 2 ? CERT_DANE_TA : CERT_DANE_NONE;
 	if (c != NULL) {
-		struct cert *anchor = tls_anchor(p->tls);
+		struct cert *verified = tls_verified(p->tls);
 
-		pol.anchor = anchor;
+		pol.verified = verified;
 		a->cert = cert_check(c, &domain, 1, &pol, p->req->domain, &f);
 		findings_move(&p->res->findings, &f);
-		cert_free(anchor);
+		cert_free(verified);
 		cert_free(c);
 	}
 	a->dane_used = dane != -1;

@@ -263,16 +263,7 @@ tls_peer(const struct tls *t)
 }
 
 struct cert *
-tls_anchor(const struct tls *t)
+tls_verified(const struct tls *t)
 {
-	STACK_OF(X509) *v = SSL_get0_verified_chain(t->ssl), *one;
-	int n = v != NULL ? sk_X509_num(v) : 0;
-	struct cert *c;
-
-	if (n == 0 || (one = sk_X509_new_null()) == NULL)
-		return NULL;
-	sk_X509_push(one, sk_X509_value(v, n - 1));
-	c = cert_from_ssl_chain(one);
-	sk_X509_free(one);
-	return c;
+	return cert_from_ssl_chain(SSL_get0_verified_chain(t->ssl));
 }

@@ -56,9 +56,9 @@ int tls_dane_usage(const struct tls *t);
 int tls_chain_verdict(const struct tls *t, const char **why);
 /* The peer's chain, leaf first; newly allocated, or NULL. */
 struct cert *tls_peer(const struct tls *t);
-/* The trust anchor the handshake built the peer's chain to (the last
- * certificate of the verified chain, often a root from the CA store that
- * the peer does not send), as a cert of its own (cert_free), or NULL. */
-struct cert *tls_anchor(const struct tls *t);
+/* The path the handshake verified the peer's chain along, leaf to trust
+ * anchor (often a root from the CA store that the peer does not send),
+ * newly allocated (cert_free), or NULL. */
+struct cert *tls_verified(const struct tls *t);
 
 #endif
