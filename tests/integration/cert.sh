@@ -155,6 +155,33 @@ check "... cert-expired naming the root" sh -c "test \"\$(jq -r '[.findings[] | 
 expect_status 3 "an unreadable --ca is exit 3" "$XMPPCUT" --json --ca nope.pem cert dnsid.pem --domain example.com
 json_ok "... ca-unreadable" '[.findings[].id] == ["ca-unreadable"]'
 
+# check_ssl_cert (monitoring-plugins-contrib), on the same files, where it
+# has an opinion (on a file it dates every element of the chain and wants
+# a SAN; it does not match names nor look at EKUs or keys):
+CSC=/usr/lib/nagios/plugins/check_ssl_cert
+csc() { # csc FILE: check_ssl_cert's line in $T/csc, its status returned
+	"$CSC" --file "$1" --rootcert-file root.pem -H example.com --ignore-sct >"$T/csc" 2>&1
+}
+if [ -x "$CSC" ]; then
+	csc expired.pem
+	check "check_ssl_cert agrees: expired (CRITICAL, element 1)" sh -c "test $? -eq 2 && grep -q 'element 1 (example.com) is expired' '$T/csc'"
+	csc short.pem
+	check "check_ssl_cert agrees on the element: the short-lived intermediate (element 2)" \
+	    sh -c "test $? -eq 2 && grep -q 'element 2 (short-lived intermediate) will expire' '$T/csc'"
+	# It says CRITICAL under 15 days by its defaults; cert-expires-soon is
+	# a warning until the date (the finding table), an error after.
+	csc self.pem
+	check "check_ssl_cert agrees: self-signed is CRITICAL" test $? -eq 2
+	csc cnonly.pem
+	check "check_ssl_cert disagrees on CN only: it wants a SAN (CA/B rules; RFC 6125 6.4.4 and XMPP servers accept the CN when no SAN is present, as we do)" \
+	    sh -c "test $? -eq 2 && grep -q 'does not contain a Subject Alternative Name' '$T/csc'"
+	csc hostonly.pem
+	check "check_ssl_cert passes a certificate for the gateway host (on a file it matches no name): we are right to refuse it for the domain" \
+	    sh -c "test $? -eq 0 && grep -q 'SSL_CERT OK' '$T/csc'"
+else
+	not_ok "check_ssl_cert is missing (scripts/setup.sh installs monitoring-plugins-contrib)"
+fi
+
 # Facts in JSON.
 run_cert 0 "facts" "" all.pem --domain example.com
 spki=$(openssl x509 -in all.pem -pubkey -noout | openssl pkey -pubin -outform DER | sha256sum | cut -c1-64)
