@@ -2,8 +2,10 @@
 # scripts/test.sh — set up everything and run every test:
 #   1. make check on the normal build (unit tests, integration tests
 #      against real servers)
-#   2. make check again on a build with AddressSanitizer and UBSan, made
-#      from `make distdir` (so a file missing from the tarball fails too)
+#   2. make distcheck, its build with AddressSanitizer and UBSan: the
+#      tarball builds out of its read-only tree, passes every test again
+#      (a file missing from the tarball fails here), installs and
+#      uninstalls cleanly
 #   3. the main paths under valgrind (tests/valgrind.sh)
 #   4. each fuzzer for FUZZ_SECONDS (default 6; scripts/fuzz.sh for long
 #      runs)
@@ -11,6 +13,10 @@
 # failed". QUICK=1 runs step 1 only.
 set -u
 cd "$(dirname "$0")/.."
+# warnings are errors here (not in a packager's default build)
+export CONFIGURE_FLAGS="--enable-werror ${CONFIGURE_FLAGS:-}"
+[ -f config.status ] && ! grep -q -- --enable-werror config.status &&
+    rm -f config.status
 scripts/setup.sh || { echo "0 passed, 1 failed (setup)"; exit 1; }
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
@@ -23,6 +29,19 @@ result() { # result PASS|FAIL|SKIP NAME
 	SKIP) skip=$((skip + 1)) ;;
 	*) fail=$((fail + 1)) ;;
 	esac
+}
+# results LABEL LOG: one result per test from automake's lines in LOG.
+results() {
+	local label=$1 log=$2 r name n=0
+	while read -r r name; do
+		n=$((n + 1))
+		case "$r" in
+		PASS:) result PASS "$label $name" ;;
+		SKIP:) result SKIP "$label $name" ;;
+		*) result FAIL "$label $name" ;;
+		esac
+	done < <(grep -E '^(PASS|FAIL|SKIP|ERROR|XPASS|XFAIL): ' "$log")
+	[ "$n" -gt 0 ] || result FAIL "$label (no test ran)"
 }
 # suite DIR LABEL: make check in DIR, one result per test.
 suite() {
@@ -58,15 +77,24 @@ timed "make check"
 if [ -z "${QUICK:-}" ]; then
 	rm -rf build-asan
 	mkdir -p build-asan
-	if make -s distdir distdir=build-asan/src >/dev/null 2>&1 &&
-	    (cd build-asan/src && ./configure -q --enable-sanitizers &&
-	    make -s -j2) >build-asan/build.log 2>&1; then
-		suite build-asan/src asan
+	make -j2 distcheck DISTCHECK_CONFIGURE_FLAGS="--enable-werror \
+	    --enable-sanitizers" >build-asan/distcheck.log 2>&1
+	st=$?
+	results asan build-asan/distcheck.log
+	if [ "$st" -eq 0 ]; then
+		result PASS "distcheck (tarball, read-only tree, install)"
 	else
-		result FAIL "asan build"
-		tail -20 build-asan/build.log | sed 's/^/    /'
+		result FAIL distcheck
+		grep -E '^(FAIL|ERROR):' build-asan/distcheck.log |
+		    while read -r _ t; do
+			for d in xmppcut-*/_build/sub; do
+				tail -n 40 "$d/${t%.sh}.log" 2>/dev/null
+			done
+		done | sed 's/^/    /'
+		tail -20 build-asan/distcheck.log | sed 's/^/    /'
 	fi
-	timed "make check with ASan and UBSan"
+	rm -f xmppcut-*.tar.gz
+	timed "make distcheck with ASan and UBSan"
 
 	if bash tests/valgrind.sh >build-asan/valgrind.log 2>&1; then
 		result PASS "valgrind (main paths: $(grep -c '^ok' build-asan/valgrind.log) runs)"
