@@ -114,7 +114,12 @@ line=$(sed -n 's/^ *command_line *//p' "$C/nagios/xmppcut.cfg" |
 expect_status 3 "the check command, macros expanded, runs (UNKNOWN here)" $line
 check "... and prints one plugin line" sh -c "test \$(wc -l <'$T/out') -eq 1 && grep -q '^XMPPCUT UNKNOWN - ' '$T/out'"
 
-# Icinga 2
+# Icinga 2 (its config check drops privileges to its own user: as
+# another user it cannot run, and says so)
+if [ "$(id -u)" -ne 0 ]; then
+	ok "icinga2 daemon -C # SKIP it needs root or the icinga user"
+	done_testing
+fi
 cat >"$T/icinga.conf" <<EOC
 include <itl>
 include "$C/icinga2/xmppcut.conf"
