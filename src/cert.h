@@ -22,6 +22,8 @@ struct cert *cert_load_pem(const char *data, size_t len, const char *name,
 struct cert *cert_load_der(const unsigned char *der, size_t len,
     char **cause);
 void cert_free(struct cert *c);
+/* Frees what the module keeps for the run (the verification store). */
+void cert_cleanup(void);
 
 /* For tls.c: the chain an OpenSSL connection presented (STACK_OF(X509),
  * leaf first), taken by reference. Newly allocated, or NULL when empty. */

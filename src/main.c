@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "cert.h"
 #include "cmd.h"
 
 /* A closed stdin, stdout or stderr would make the next file we open take
@@ -38,6 +39,7 @@ main(int argc, char **argv)
 	check_fds();
 	signal(SIGPIPE, SIG_IGN);
 	status = cmd_main(argc, argv);
+	cert_cleanup();
 	if (!stdout_flushed())
 		status = XC_EXIT_UNKNOWN;
 	return status;
