@@ -5,6 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The version of the JSON report format, "schema" in every report
+ * (doc/xmppcut-report.schema.json describes it). Within one version keys
+ * are only ever added; a key renamed or removed, or a changed type, makes
+ * a new version. */
+#define REPORT_SCHEMA 1
 
 struct report {
 	char *command;
@@ -205,6 +210,7 @@ emit_json(struct report *r, int status)
 
 	json_object_set_new(doc, "command", json_string(r->command));
 	json_object_set_new(doc, "version", json_string(PACKAGE_VERSION));
+	json_object_set_new(doc, "schema", json_integer(REPORT_SCHEMA));
 	for (size_t i = 0; i < r->findings.n; i++)
 		json_array_append_new(list, finding_json(&r->findings.v[i]));
 	json_object_set_new(doc, "findings", list);
