@@ -18,6 +18,7 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_monitor_entry,
 	&cmd_diff_entry,
 	&cmd_apply_entry,
+	&cmd_init_entry,
 	NULL
 };
 

@@ -97,6 +97,7 @@ extern const struct cmd_entry cmd_probe_entry;
 extern const struct cmd_entry cmd_monitor_entry;
 extern const struct cmd_entry cmd_diff_entry;
 extern const struct cmd_entry cmd_apply_entry;
+extern const struct cmd_entry cmd_init_entry;
 
 /* Shared by probe, check and monitor (cmd-probe.c). */
 struct probe_opts;

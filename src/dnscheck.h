@@ -16,6 +16,9 @@ struct dnscheck {
 	enum stage stage;
 	int ttl_limit;			/* warn when a TTL is above cutover-ttl */
 	int live;			/* the live DNS: srv-points-old */
+	int survey;			/* (init) the records are what the
+					 * plan will say: no port is
+					 * unexpected */
 	struct findings *f;
 };
 

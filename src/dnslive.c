@@ -785,22 +785,41 @@ answer_findings(const struct answers *m, const struct dnslive_opts *o,
 	free(seen);
 }
 
+/* The answer at name/type, as the resolver gave it; with auth (survey),
+ * with the TTLs the zone's servers give when they serve the same values
+ * (a resolver's cached TTL counts down). */
 static void
 push_answer(struct dnslive_domain *d, const struct answers *m,
-    const char *name, enum rrtype type)
+    const struct live *auth, const char *name, enum rrtype type)
 {
-	struct dns_answer *a = found(m, name, type);
+	struct dns_answer *a = found(m, name, type), *copy;
+	const struct dns_answer *au;
+	char *v1, *v2;
 
 	if (a == NULL)
 		return;
+	copy = dns_answer_dup(a);
+	if (auth != NULL && copy->rrset != NULL && copy->canonname == NULL &&
+	    (au = authoritative(auth, name, type)) != NULL &&
+	    au->rrset != NULL) {
+		v1 = answer_values(a);
+		v2 = answer_values(au);
+		if (strcmp(v1, v2) == 0) {
+			copy->rrset->ttl = au->rrset->ttl;
+			copy->rrset->ttl_mixed = au->rrset->ttl_mixed;
+			copy->rrset->ttl_max = au->rrset->ttl_max;
+		}
+		free(v1);
+		free(v2);
+	}
 	d->records = xreallocarray(d->records, d->nrecords + 1,
 	    sizeof *d->records);
-	d->records[d->nrecords++] = dns_answer_dup(a);
+	d->records[d->nrecords++] = copy;
 }
 
 static void
 domain_facts(struct dnslive_domain *d, const struct answers *m,
-    const char *domain, const struct zone *z)
+    const struct live *auth, const char *domain, const struct zone *z)
 {
 	struct dns_answer *srv;
 	char **t;
@@ -813,21 +832,21 @@ domain_facts(struct dnslive_domain *d, const struct answers *m,
 		    "_xmpp-server", domain);
 		struct dns_answer *a = found(m, owner, RR_SRV);
 
-		push_answer(d, m, owner, RR_SRV);
+		push_answer(d, m, auth, owner, RR_SRV);
 		for (size_t i = 0; a != NULL && a->rrset != NULL &&
 		    i < a->rrset->n; i++) {
 			char *tl = xasprintf("_%u._tcp.%s",
 			    a->rrset->srv[i].port, a->rrset->srv[i].target);
 
-			push_answer(d, m, tl, RR_TLSA);
+			push_answer(d, m, auth, tl, RR_TLSA);
 			free(tl);
 		}
 		free(owner);
 	}
 	n = targets(m, domain, &t);
 	for (size_t i = 0; i < n; i++) {
-		push_answer(d, m, t[i], RR_A);
-		push_answer(d, m, t[i], RR_AAAA);
+		push_answer(d, m, auth, t[i], RR_A);
+		push_answer(d, m, auth, t[i], RR_AAAA);
 	}
 	free(t);
 	d->servers = xcalloc(z->nservers, sizeof *d->servers);
@@ -970,10 +989,11 @@ dnslive_check(const struct dnslive_opts *o, struct findings *f,
 	memset(&dc, 0, sizeof dc);
 	dc.src = &src;
 	dc.plan = p;
-	dc.have_stage = 1;
+	dc.have_stage = !o->survey;
 	dc.stage = o->stage;
 	dc.ttl_limit = o->ttl_limit;
 	dc.live = 1;
+	dc.survey = o->survey;
 	dc.f = f;
 	answer_findings(&m, o, f);
 	for (size_t d = 0; d < p->ndomains; d++) {
@@ -994,8 +1014,8 @@ dnslive_check(const struct dnslive_opts *o, struct findings *f,
 	out->v = xcalloc(p->ndomains, sizeof *out->v);
 	out->n = p->ndomains;
 	for (size_t d = 0; d < p->ndomains; d++)
-		domain_facts(&out->v[d], &m, p->domains[d],
-		    &z[first_of_zone(z, d)]);
+		domain_facts(&out->v[d], &m, o->survey ? &lv : NULL,
+		    p->domains[d], &z[first_of_zone(z, d)]);
 
 	for (size_t d = 0; d < p->ndomains; d++) {
 		for (size_t i = 0; i < z[d].nservers; i++) {

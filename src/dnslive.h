@@ -16,6 +16,11 @@ struct dnslive_opts {
 				 * old gateways) */
 	int ttl_limit;		/* TTLs above cutover-ttl are findings */
 	int family;		/* name servers asked over: 0 both, 4, 6 */
+	int survey;		/* (init) today's records as they are: the
+				 * plan's gateways are not compared (it has
+				 * none yet), and the records in the result
+				 * carry the TTLs the zone's servers give
+				 * where they serve the same values */
 };
 
 /* One authoritative server of a domain's zone. */

@@ -21,8 +21,8 @@ const struct finding_kind finding_kinds[F_COUNT] = {
 	[F_TSIG_KEY_INVALID] = { "tsig-key-invalid", E, 1,
 	    "the --tsig-key file cannot be read or is not a TSIG key (exit 3)" },
 	[F_ZONE_UNKNOWN] = { "zone-unknown", E, 1,
-	    "(generate, apply) the zone that holds a name of the plan cannot "
-	    "be found "
+	    "(generate, apply, init) the zone that holds a name of the plan "
+	    "cannot be found "
 	    "(no zone key, and neither --server nor the resolver answers its "
 	    "SOA) (exit 3)" },
 	[F_CA_UNREADABLE] = { "ca-unreadable", E, 1,
@@ -179,6 +179,12 @@ const struct finding_kind finding_kinds[F_COUNT] = {
 	[F_TOOL_FAILED] = { "tool-failed", E, 1,
 	    "the tool ran out of a local resource (memory, descriptors) and "
 	    "could not judge (exit 3)" },
+	[F_PLAN_INEXPRESSIBLE] = { "plan-inexpressible", E, 0,
+	    "(init) today's records cannot be written as one plan whose stage "
+	    "pre republishes them as they are (a \".\" target, a host with "
+	    "two ports, priorities or weights, a host only in _xmpps-server, "
+	    "an aliased SRV owner, domains that name different gateways): no "
+	    "plan is printed" },
 };
 
 #undef E

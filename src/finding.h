@@ -83,6 +83,8 @@ enum finding_id {
 	F_UPDATE_REFUSED,
 	F_TTL_WAIT,
 	F_TOOL_FAILED,
+	/* init */
+	F_PLAN_INEXPRESSIBLE,
 	F_COUNT
 };
 

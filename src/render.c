@@ -475,3 +475,36 @@ render_changes(struct report *r, const struct changes *c, int text)
 		report_text(r, "no change\n");
 	report_set_json(r, "changes", obsfile_changes_json(c));
 }
+
+/* init */
+
+void
+render_init_plan(struct report *r, const struct plan *p, const char *text)
+{
+	json_t *gws = json_array(), *domains = json_array(),
+	    *zones = json_array();
+
+	for (size_t i = 0; i < p->ndomains; i++)
+		json_array_append_new(domains, json_string(p->domains[i]));
+	for (size_t i = 0; i < p->nzones; i++)
+		json_array_append_new(zones, json_string(p->zones[i]));
+	for (size_t i = 0; i < p->ngateways; i++) {
+		const struct gateway *g = &p->gateways[i];
+		json_t *addrs = json_array();
+
+		for (size_t k = 0; k < g->naddrs; k++)
+			json_array_append_new(addrs,
+			    json_string(g->addrs[k].text));
+		json_array_append_new(gws, json_pack("{s:s, s:s, s:o, s:I, "
+		    "s:I, s:I, s:o}", "host", g->host, "role",
+		    role_name(g->role), "addresses", addrs, "port",
+		    (json_int_t)g->port, "priority", (json_int_t)g->priority,
+		    "weight", (json_int_t)g->weight, "direct_tls_port",
+		    g->direct_tls_port ? json_integer(g->direct_tls_port) :
+		    json_null()));
+	}
+	report_set_json(r, "plan", json_pack("{s:o, s:o, s:I, s:I, s:o}",
+	    "domains", domains, "zones", zones, "ttl", (json_int_t)p->ttl,
+	    "cutover_ttl", (json_int_t)p->cutover_ttl, "gateways", gws));
+	report_set_string(r, "text", text);
+}

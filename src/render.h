@@ -58,4 +58,9 @@ void render_observations(struct report *r, const char *key,
  * "no change"). */
 void render_changes(struct report *r, const struct changes *c, int text);
 
+/* init: the plan, as "plan" (domains, zones, ttl, cutover_ttl, gateways)
+ * and "text" (the plan file). */
+void render_init_plan(struct report *r, const struct plan *p,
+    const char *text);
+
 #endif

@@ -2,7 +2,8 @@
 # check through a caching resolver (a real unbound in front of the lab):
 # TTL verdicts use the TTLs the zone's servers give, not the resolver's
 # counting-down ones, and where the resolver still answers from its cache
-# what the servers no longer serve, cache-stale says until when.
+# what the servers no longer serve, cache-stale says until when. init
+# writes the servers' TTLs into the plan.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 need jq unbound
 lab_start
@@ -37,6 +38,9 @@ xc() { "$XMPPCUT" -c "$LAB_PLAN" --resolver "$U@$PORT" --trust-anchor "$LAB_TA" 
 expect_status 0 "through the caching resolver: check --expect old" xc check --expect old --dns-only
 json_ok "the SRV, secure, TTL 3600, now in unbound's cache" \
     '.domains[0].records[0] | .dnssec == "secure" and .ttl <= 3600 and .rdata == ["0 0 5269 old.example.test."]'
+sleep 2	# unbound's cached TTL counts down
+expect_status 0 "init through the caching resolver" "$XMPPCUT" --resolver "$U@$PORT" --trust-anchor "$LAB_TA" --json init example.test
+json_ok "... ttl 3600 exactly: the servers' TTL, not the cache's countdown" '.plan.ttl == 3600 and (.text | contains("\nttl = 3600 "))'
 check "pre applied" lab_update pre "$LAB_NS1" "$LAB_NS2"
 # unbound still holds the TTL-3600 records; the servers give 300
 expect_status 0 "pre: check --stage pre judges the servers' TTL 300" xc check --stage pre --dns-only

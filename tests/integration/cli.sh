@@ -82,13 +82,13 @@ check "pre with no old gateway: explained" grep -q 'no old gateway' "$T/err"
 
 # --help and the man page name the same options.
 "$XMPPCUT" --help >"$T/help"
-for cmd in generate lint cert check probe monitor diff apply; do
+for cmd in init generate lint cert check probe monitor diff apply; do
 	"$XMPPCUT" "$cmd" --help >>"$T/help"
 done
 grep -o -- '--[a-z][a-z-]*' "$T/help" | sort -u >"$T/help-opts"
 grep -o -- 'Fl -[a-z][a-z-]*' "$man" | sed 's/^Fl -/--/' | sort -u >"$T/man-opts"
 same_file "--help and xmppcut(1) name the same long options" "$T/help-opts" "$T/man-opts"
-for cmd in generate lint cert check probe monitor diff apply; do
+for cmd in init generate lint cert check probe monitor diff apply; do
 	check "xmppcut(1) documents $cmd" grep -q "^\.It Cm $cmd" "$man"
 done
 

@@ -226,8 +226,12 @@ mutant '.certificates[0].spki = .certificates[0].spki_sha256 | del(.certificates
 invalid "rejected: a renamed certificate member" "$T/mutant.json" "'spki_sha256' is a required property"
 mutant '.certificates[0].days_left = 1.5'
 invalid "rejected: a fraction where an integer belongs" "$T/mutant.json" "\$.certificates[0].days_left: 1.5 is not of type 'integer'"
-mutant '.command = "init"'
-invalid "rejected: a command that makes no report" "$T/mutant.json" '$.command: '"'init'"' is not one of'
+mutant '.command = "restore"'
+invalid "rejected: a command that makes no report" "$T/mutant.json" '$.command: '"'restore'"' is not one of'
+
+# init offline: a resolver that answers nothing (UNKNOWN).
+report 3 "init, a resolver that answers nothing" xc --resolver "127.0.0.1@$(free_port)" --timeout 1 init example.test
+json_ok "... resolver-failed, no plan" '.findings[-1].id == "resolver-failed" and (has("plan") | not)'
 
 # every_command: reports of every command were made, and all pass.
 every_command() {
@@ -238,7 +242,7 @@ every_command() {
 
 # Against the lab (root): the live commands' full reports.
 if [ "$(id -u)" -ne 0 ]; then
-	echo "# not root: the lab's reports (check, probe, monitor, diff, apply) are not validated"
+	echo "# not root: the lab's reports (check, probe, monitor, diff, apply, init) are not validated"
 	every_command
 	done_testing
 fi
@@ -261,6 +265,14 @@ report 2 "probe of broken, bogus, plain and fallback domains" \
 json_ok "... no-address, failed and fallback attempts" \
     '([.domains[].attempts[].outcome] | index("no-address") != null) and ([.domains[].fallback] | any)'
 report 0 "generate, zones found through the lab's SOA" xl generate --stage cutover --format nsupdate --server "$LAB_NS1"
+report 0 "init example.test" xl init example.test
+json_ok "... the plan as data and as text" '.plan.gateways[0].host == "old.example.test" and (.text | length > 0) and (.domains | length) == 1'
+jq '.plan.gateways[0].weight = "0"' "$T/out" >"$T/mutant.json"
+invalid "rejected: a weight that is a string" "$T/mutant.json" "is not of type 'integer'"
+jq 'del(.text)' "$T/out" >"$T/mutant.json"
+invalid "rejected: a plan without its text" "$T/mutant.json" "'text' is a required property"
+report 2 "init of a domain without SRV and of an alias as target" xl init chat.plain.test broken.test
+json_ok "... no plan" '(has("plan") | not) and (has("text") | not)'
 
 # Hostile peers: attempts that end in every step, and bad certificates.
 if [ -x "$HOSTILE" ]; then
