@@ -51,10 +51,23 @@ note "ns1 $LAB_NS1 (the primary: signs, takes TSIG-signed updates) and ns2 $LAB_
     "old.example.test ($LAB_OLD) is today's gateway; new.example.test ($LAB_NEW) the new one" \
     "Lab options: --stub for its zones, --trust-anchor (its DS), --ca (its CA)"
 
-say "The plan"
-grep -v '^;' "$LAB_PLAN" | sed '/^$/d'
+say "0. The plan, written from today's live DNS"
+printf '%s$ xmppcut [lab options] init example.test > plan.conf%s\n' "$b" "$n"
+# shellcheck disable=SC2086
+"$x" $LAB_OPTS init example.test >"$lab/init.conf"
+cat "$lab/init.conf"
 
-say "1. Today: the live DNS points partners at the old gateway, and it answers"
+say "   Filled in: the new gateway (its name, address, direct TLS port and certificate) and the partners"
+sed -e 's/^;\[gateway NEW-GATEWAY\.example\.test\]/[gateway new.example.test]/' \
+    -e 's/^;\(role\|port\|priority\|weight\) = /\1 = /' \
+    -e "s/^;address = 192.0.2.10 .*/address = $LAB_NEW/" \
+    -e 's|^;cert = new-gateway.pem .*|direct-tls-port = 5270\ncert = ca/new.pem|' \
+    -e 's/^;from = /from = /' \
+    -e 's/^;\[partner jabber.org\]/[partner partner-a.test]\n[partner partner-b.test]\n[partner partner-c.test]/' \
+    "$lab/init.conf" >"$LAB_PLAN"
+diff "$lab/init.conf" "$LAB_PLAN" | sed -n 's/^> /   + /p'
+
+say "1. Today, as the plan says: the live DNS points partners at the old gateway, and it answers"
 xc check --expect old
 
 say "   Our partners: can we federate with them? (each probed as a server would)"

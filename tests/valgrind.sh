@@ -1,6 +1,6 @@
 #!/bin/bash
 # The main paths under valgrind, against the lab: generate, lint, cert,
-# check and probe (and monitor, diff, apply). No errors, no definite
+# check and probe (and monitor, diff, init, apply). No errors, no definite
 # leaks.
 # Run by scripts/test.sh on the normal build (not under make check: the
 # sanitizer build runs make check too, and valgrind does not mix with ASan).
@@ -39,6 +39,10 @@ cp "$T/out" "$T/probe.json"
 # shellcheck disable=SC2086
 vg monitor -c "$LAB_PLAN" $o --timeout 30 monitor --expect old --state "$T/state.json" --prom "$T/m.prom"
 vg diff diff "$T/probe.json" "$T/probe.json"
+# shellcheck disable=SC2086
+vg init $o --timeout 30 --json init example.test
+# shellcheck disable=SC2086
+vg init-refused $o --timeout 30 init example.test partner-a.test broken.test
 # shellcheck disable=SC2086
 vg apply-dry-run -c "$LAB_PLAN" $o --timeout 30 apply --stage pre --dry-run --tsig-key "$LAB_TSIG"
 # shellcheck disable=SC2086
