@@ -1,0 +1,418 @@
+/* floor.c — the cost floor of a federation probe, for the benchmarks.
+ *
+ *   floor [-c CAFILE] [-t SECONDS] [TARGET...]
+ *
+ * TARGET is DOMAIN=ADDR:PORT (an IPv4 address); without any, one TARGET a
+ * line on stdin. For each, all at once over non-blocking sockets in one
+ * epoll loop, it does what a probe must do and nothing else: TCP, the
+ * s2s stream header, the features (STARTTLS offered), <starttls/>,
+ * <proceed/>, a TLS 1.3 handshake verified against CAFILE with DOMAIN as
+ * SNI and as the host name checked, the stream again and its features
+ * (as xmppcut does, to see dialback and SASL), then it closes. No DNS, no
+ * XML parser (a substring search in a bounded buffer), no report: what
+ * is left is the handshake and the kernel. A target that does not finish
+ * within SECONDS (default 10) as a whole fails.
+ *
+ * Prints "ok N failed M" and each failure on stderr; exit 0 when every
+ * target got through, 1 when one did not, 2 on bad usage. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_READ 65536		/* bytes before the features, as xmppcut */
+#define TLS_NS "urn:ietf:params:xml:ns:xmpp-tls"
+
+enum step { CONNECT, FEATURES, PROCEED, HANDSHAKE, FEATURES2, DONE };
+
+struct conn {
+	char *domain;
+	struct sockaddr_in sin;
+	int fd;
+	uint32_t events;	/* what epoll waits for */
+	enum step step;
+	SSL *ssl;
+	char *out;		/* pending output (plain or TLS), or NULL */
+	size_t outlen, outoff;
+	char in[MAX_READ + 1];
+	size_t inlen;
+	long long deadline;
+	const char *failed;	/* why, or NULL */
+};
+
+static SSL_CTX *ctx;
+static int ep;
+static size_t nleft;
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+finish(struct conn *c, const char *why)
+{
+	if (c->step == DONE)
+		return;
+	if (c->ssl != NULL) {
+		SSL_shutdown(c->ssl);
+		SSL_free(c->ssl);
+		c->ssl = NULL;
+	}
+	if (c->fd != -1)
+		close(c->fd);	/* leaves the epoll set with it */
+	c->fd = -1;
+	free(c->out);
+	c->out = NULL;
+	c->failed = why;
+	c->step = DONE;
+	nleft--;
+	ERR_clear_error();
+}
+
+static void
+want(struct conn *c, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = c };
+
+	if (c->events != events && epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev)
+	    == 0)
+		c->events = events;
+}
+
+static void
+queue(struct conn *c, const char *s)
+{
+	free(c->out);
+	c->out = strdup(s);
+	c->outlen = strlen(s);
+	c->outoff = 0;
+	c->inlen = 0;
+}
+
+static char *
+header(const char *domain)
+{
+	static char h[512];
+
+	snprintf(h, sizeof h, "<?xml version='1.0'?><stream:stream "
+	    "xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/"
+	    "streams' xmlns:db='jabber:server:dialback' to='%s' "
+	    "version='1.0'>", domain);
+	return h;
+}
+
+/* SSL_ERROR_WANT_*: wait for it and return 1; else 0. */
+static int
+tls_wait(struct conn *c, int r)
+{
+	switch (SSL_get_error(c->ssl, r)) {
+	case SSL_ERROR_WANT_READ:
+		want(c, EPOLLIN);
+		return 1;
+	case SSL_ERROR_WANT_WRITE:
+		want(c, EPOLLOUT);
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Write what is queued: 1 when all is out, 0 when waiting, -1 failed. */
+static int
+flush(struct conn *c)
+{
+	while (c->out != NULL && c->outoff < c->outlen) {
+		size_t len = c->outlen - c->outoff;
+		ssize_t n;
+
+		if (c->ssl != NULL) {
+			int r = SSL_write(c->ssl, c->out + c->outoff,
+			    (int)len);
+
+			if (r <= 0)
+				return tls_wait(c, r) ? 0 : -1;
+			n = r;
+		} else {
+			n = write(c->fd, c->out + c->outoff, len);
+			if (n < 0 && errno == EAGAIN) {
+				want(c, EPOLLOUT);
+				return 0;
+			}
+			if (n <= 0)
+				return -1;
+		}
+		c->outoff += (size_t)n;
+	}
+	free(c->out);
+	c->out = NULL;
+	want(c, EPOLLIN);
+	return 1;
+}
+
+/* Read until the input holds s: 1 when it does, 0 when waiting, -1
+ * failed (closed, too much, TLS error). */
+static int
+read_until(struct conn *c, const char *s)
+{
+	for (;;) {
+		size_t room = MAX_READ - c->inlen;
+		ssize_t n;
+
+		if (room == 0)
+			return -1;
+		if (c->ssl != NULL) {
+			int r = SSL_read(c->ssl, c->in + c->inlen, (int)room);
+
+			if (r <= 0)
+				return tls_wait(c, r) ? 0 : -1;
+			n = r;
+		} else {
+			n = read(c->fd, c->in + c->inlen, room);
+			if (n < 0 && errno == EAGAIN)
+				return 0;
+			if (n <= 0)
+				return -1;
+		}
+		c->inlen += (size_t)n;
+		c->in[c->inlen] = '\0';
+		if (strstr(c->in, s) != NULL)
+			return 1;
+	}
+}
+
+static void
+step(struct conn *c)
+{
+	int r;
+
+	for (;;) {
+		if (c->out != NULL && (r = flush(c)) != 1) {
+			if (r == -1)
+				finish(c, "write failed");
+			return;
+		}
+		switch (c->step) {
+		case CONNECT: {
+			int err = 0;
+			socklen_t len = sizeof err;
+
+			getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+			if (err != 0) {
+				finish(c, "connect failed");
+				return;
+			}
+			queue(c, header(c->domain));
+			c->step = FEATURES;
+			continue;
+		}
+		case FEATURES:
+			if ((r = read_until(c, "</stream:features>")) != 1) {
+				if (r == -1)
+					finish(c, "no features");
+				return;
+			}
+			if (strstr(c->in, "<starttls") == NULL) {
+				finish(c, "no STARTTLS");
+				return;
+			}
+			queue(c, "<starttls xmlns='" TLS_NS "'/>");
+			c->step = PROCEED;
+			continue;
+		case PROCEED:
+			if ((r = read_until(c, "<proceed")) != 1) {
+				if (r == -1)
+					finish(c, "no proceed");
+				return;
+			}
+			if ((c->ssl = SSL_new(ctx)) == NULL ||
+			    SSL_set_fd(c->ssl, c->fd) != 1 ||
+			    SSL_set_tlsext_host_name(c->ssl, c->domain) != 1 ||
+			    SSL_set1_host(c->ssl, c->domain) != 1) {
+				finish(c, "cannot set up TLS");
+				return;
+			}
+			c->step = HANDSHAKE;
+			continue;
+		case HANDSHAKE:
+			if ((r = SSL_connect(c->ssl)) != 1) {
+				if (!tls_wait(c, r))
+					finish(c, "TLS handshake failed");
+				return;
+			}
+			if (SSL_get_verify_result(c->ssl) != X509_V_OK) {
+				finish(c, "certificate not verified");
+				return;
+			}
+			queue(c, header(c->domain));
+			c->step = FEATURES2;
+			continue;
+		case FEATURES2:
+			if ((r = read_until(c, "</stream:features>")) != 1) {
+				if (r == -1)
+					finish(c, "no features after TLS");
+				return;
+			}
+			SSL_write(c->ssl, "</stream:stream>", 16);
+			finish(c, NULL);
+			return;
+		case DONE:
+			return;
+		}
+	}
+}
+
+static int
+parse_target(struct conn *c, char *s)
+{
+	char *eq = strchr(s, '='), *colon = strrchr(s, ':');
+	char *end;
+	unsigned long port;
+
+	if (eq == NULL || colon == NULL || colon < eq)
+		return -1;
+	*eq = *colon = '\0';
+	port = strtoul(colon + 1, &end, 10);
+	if (*end != '\0' || port == 0 || port > 65535)
+		return -1;
+	memset(&c->sin, 0, sizeof c->sin);
+	c->sin.sin_family = AF_INET;
+	c->sin.sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, eq + 1, &c->sin.sin_addr) != 1)
+		return -1;
+	c->domain = strdup(s);
+	c->fd = -1;
+	return 0;
+}
+
+static void
+start(struct conn *c, long long timeout_ms)
+{
+	struct epoll_event ev = { .events = EPOLLOUT, .data.ptr = c };
+
+	c->deadline = now_ms() + timeout_ms;
+	c->events = EPOLLOUT;
+	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->fd == -1 || (connect(c->fd, (struct sockaddr *)&c->sin,
+	    sizeof c->sin) == -1 && errno != EINPROGRESS) ||
+	    epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev) == -1) {
+		finish(c, strerror(errno));
+		return;
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *ca = NULL;
+	long long timeout_ms = 10000, next_check;
+	struct conn *v = NULL;
+	size_t n = 0, cap = 0, ok = 0;
+	char line[1024];
+	int opt;
+
+	while ((opt = getopt(argc, argv, "c:t:")) != -1) {
+		switch (opt) {
+		case 'c':
+			ca = optarg;
+			break;
+		case 't':
+			timeout_ms = strtol(optarg, NULL, 10) * 1000;
+			if (timeout_ms <= 0 || timeout_ms > 3600000)
+				goto usage;
+			break;
+		default:
+			goto usage;
+		}
+	}
+	for (int i = optind; ; i++) {
+		char *s;
+
+		if (optind < argc) {
+			if (i >= argc)
+				break;
+			s = argv[i];
+		} else {
+			if (fgets(line, sizeof line, stdin) == NULL)
+				break;
+			line[strcspn(line, "\r\n")] = '\0';
+			if (line[0] == '\0')
+				continue;
+			s = line;
+		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			if ((v = realloc(v, cap * sizeof *v)) == NULL)
+				return 2;
+		}
+		if (parse_target(&v[n], s) == -1) {
+			fprintf(stderr, "floor: %s: expected DOMAIN=ADDR:PORT\n",
+			    s);
+			return 2;
+		}
+		n++;
+	}
+	if (n == 0)
+		goto usage;
+	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL ||
+	    SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1 ||
+	    (ca != NULL ? SSL_CTX_load_verify_file(ctx, ca) :
+	    SSL_CTX_set_default_verify_paths(ctx)) != 1) {
+		fprintf(stderr, "floor: cannot set up TLS%s%s\n",
+		    ca ? " with " : "", ca ? ca : "");
+		return 2;
+	}
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	if ((ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		return 2;
+	nleft = n;
+	for (size_t i = 0; i < n; i++) {
+		v[i].step = CONNECT;
+		start(&v[i], timeout_ms);
+	}
+	next_check = now_ms() + 1000;
+	while (nleft > 0) {
+		struct epoll_event ev[256];
+		int k = epoll_wait(ep, ev, 256, 1000);
+
+		for (int i = 0; i < k; i++)
+			step(ev[i].data.ptr);
+		if (now_ms() < next_check)
+			continue;
+		/* the timeouts, once a second: not a scan per wakeup */
+		next_check = now_ms() + 1000;
+		for (size_t i = 0; i < n; i++)
+			if (v[i].step != DONE && v[i].deadline <= now_ms())
+				finish(&v[i], "timeout");
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].failed == NULL)
+			ok++;
+		else
+			fprintf(stderr, "floor: %s at %s:%u: %s\n", v[i].domain,
+			    inet_ntoa(v[i].sin.sin_addr),
+			    ntohs(v[i].sin.sin_port), v[i].failed);
+		free(v[i].domain);
+	}
+	printf("ok %zu failed %zu\n", ok, n - ok);
+	free(v);
+	SSL_CTX_free(ctx);
+	close(ep);
+	return ok == n ? 0 : 1;
+usage:
+	fprintf(stderr, "usage: floor [-c CAFILE] [-t SECONDS] "
+	    "[DOMAIN=ADDR:PORT...]\n");
+	return 2;
+}
