@@ -18,17 +18,32 @@
 static const char *const special_use[] = { "test", "example", "invalid",
 	"onion", "home.arpa", "local", NULL };
 
-struct query {
-	struct resolver *r;
-	int async_id;
+/* One lookup in libunbound, and whoever asked for it: identical
+ * questions asked while it is under way (500 partners hosted on one
+ * gateway ask for its A, AAAA and TLSA 500 times) share it, each with
+ * its own deadline. */
+struct waiter {
+	struct query *q;
 	int timer;
 	uint64_t started;
-	char *name;
-	enum rrtype type;
 	resolver_fn fn;
 	void *arg;
-	struct query *next;
+	struct waiter *next;
 };
+
+struct query {
+	struct resolver *r;
+	int async_id;		/* -1: could not start */
+	char *name;
+	enum rrtype type;
+	unsigned hash;
+	struct waiter *waiters;
+	struct query *next;	/* in its bucket */
+};
+
+/* Queries under way by name and type: a lookup and an answer cost the
+ * same with 5,000 of them as with 5 (a list scan per answer did not). */
+#define NBUCKETS 4096
 
 struct resolver {
 	struct loop *loop;
@@ -37,7 +52,7 @@ struct resolver {
 	int watch;		/* loop handle of ub_fd, -1 while idle */
 	unsigned timeout_ms;
 	uint64_t deadline;	/* 0: none */
-	struct query *pending;
+	struct query *pending[NBUCKETS];
 	size_t npending;
 	unsigned long asked, timeouts;	/* answers delivered, of them none
 					 * in time */
@@ -174,10 +189,36 @@ fail:
 	return NULL;
 }
 
+static unsigned
+query_hash(const char *name, enum rrtype type)
+{
+	unsigned h = 2166136261u;	/* FNV-1a */
+
+	for (const char *c = name; *c != '\0'; c++)
+		h = (h ^ (unsigned char)*c) * 16777619u;
+	return (h ^ (unsigned)type) * 16777619u;
+}
+
+/* The query under way for name (normalised) and type, or NULL. */
+static struct query *
+find_query(struct resolver *r, const char *name, enum rrtype type,
+    unsigned hash)
+{
+	struct query *q;
+
+	for (q = r->pending[hash % NBUCKETS]; q != NULL; q = q->next)
+		if (q->hash == hash && q->type == type &&
+		    strcmp(q->name, name) == 0)
+			return q;
+	return NULL;
+}
+
+/* No longer under way: later identical questions start a new lookup. */
 static void
 unlink_query(struct resolver *r, struct query *q)
 {
-	for (struct query **p = &r->pending; *p != NULL; p = &(*p)->next) {
+	for (struct query **p = &r->pending[q->hash % NBUCKETS]; *p != NULL;
+	    p = &(*p)->next) {
 		if (*p == q) {
 			*p = q->next;
 			r->npending--;
@@ -190,6 +231,20 @@ unlink_query(struct resolver *r, struct query *q)
 	}
 }
 
+static void
+query_free(struct query *q)
+{
+	struct waiter *w, *next;
+
+	for (w = q->waiters; w != NULL; w = next) {
+		next = w->next;
+		loop_cancel(q->r->loop, w->timer);
+		free(w);
+	}
+	free(q->name);
+	free(q);
+}
+
 void
 resolver_free(struct resolver *r)
 {
@@ -197,12 +252,13 @@ resolver_free(struct resolver *r)
 
 	if (r == NULL)
 		return;
-	for (q = r->pending; q != NULL; q = next) {
-		next = q->next;
-		ub_cancel(r->ctx, q->async_id);
-		loop_cancel(r->loop, q->timer);
-		free(q->name);
-		free(q);
+	for (size_t b = 0; b < NBUCKETS; b++) {
+		for (q = r->pending[b]; q != NULL; q = next) {
+			next = q->next;
+			if (q->async_id != -1)
+				ub_cancel(r->ctx, q->async_id);
+			query_free(q);
+		}
 	}
 	if (r->watch != -1)
 		loop_unwatch(r->loop, r->watch);
@@ -296,7 +352,6 @@ answer_new(const struct query *q)
 
 	a->name = xstrdup(q->name);
 	a->type = q->type;
-	a->ms = now_ms() - q->started;
 	return a;
 }
 
@@ -318,18 +373,30 @@ answer_rrset(const struct ub_result *res, enum rrtype type,
 	return s;
 }
 
+/* The answer to one waiter (its own copy), which leaves its query. */
 static void
-deliver(struct query *q, struct dns_answer *a)
+deliver(struct waiter *w, struct dns_answer *a)
 {
-	struct resolver *r = q->r;
+	struct resolver *r = w->q->r;
 
-	unlink_query(r, q);
-	loop_cancel(r->loop, q->timer);
+	loop_cancel(r->loop, w->timer);
+	a->ms = now_ms() - w->started;
 	r->asked++;
 	r->timeouts += a->status == DNS_TIMEOUT;
-	q->fn(q->arg, a);
-	free(q->name);
-	free(q);
+	w->fn(w->arg, a);
+	free(w);
+}
+
+/* Take w out of its query's waiters. */
+static void
+leave(struct waiter *w)
+{
+	for (struct waiter **p = &w->q->waiters; *p != NULL; p = &(*p)->next) {
+		if (*p == w) {
+			*p = w->next;
+			break;
+		}
+	}
 }
 
 static void
@@ -337,6 +404,7 @@ on_result(void *arg, int err, struct ub_result *res)
 {
 	struct query *q = arg;
 	struct dns_answer *a = answer_new(q);
+	struct waiter *w;
 	char *canon;
 
 	if (err != 0 || res == NULL) {
@@ -364,7 +432,13 @@ on_result(void *arg, int err, struct ub_result *res)
 		free(canon);
 		ub_resolve_free(res);
 	}
-	deliver(q, a);
+	/* callbacks may ask again: a new lookup, not this finished one */
+	unlink_query(q->r, q);
+	while ((w = q->waiters) != NULL) {
+		q->waiters = w->next;
+		deliver(w, w->next != NULL ? dns_answer_dup(a) : a);
+	}
+	query_free(q);
 }
 
 static void
@@ -377,66 +451,96 @@ on_readable(void *arg, int revents)
 		log_debug("ub_process failed");
 }
 
+/* One waiter's deadline: it gets a timeout; the lookup goes on for the
+ * others, and is cancelled when none is left. */
 static void
 on_deadline(void *arg)
 {
-	struct query *q = arg;
+	struct waiter *w = arg;
+	struct query *q = w->q;
 	struct dns_answer *a = answer_new(q);
 
-	ub_cancel(q->r->ctx, q->async_id);
+	w->timer = -1;
+	leave(w);
+	if (q->waiters == NULL) {
+		unlink_query(q->r, q);
+		if (q->async_id != -1)
+			ub_cancel(q->r->ctx, q->async_id);
+	}
 	a->status = DNS_TIMEOUT;
 	a->error = xasprintf("no answer within %llu ms",
-	    (unsigned long long)(now_ms() - q->started));
-	q->timer = -1;
-	deliver(q, a);
+	    (unsigned long long)(now_ms() - w->started));
+	deliver(w, a);
+	if (q->waiters == NULL)
+		query_free(q);
 }
 
 /* A query that could not start fails from the loop, like any other. */
 static void
 on_start_failed(void *arg)
 {
-	struct query *q = arg;
+	struct waiter *w = arg;
+	struct query *q = w->q;
 	struct dns_answer *a = answer_new(q);
 
+	w->timer = -1;
+	leave(w);
+	if (q->waiters == NULL)
+		unlink_query(q->r, q);
 	a->status = DNS_FAILURE;
 	a->error = xstrdup("cannot start the query");
-	q->timer = -1;
-	deliver(q, a);
+	deliver(w, a);
+	if (q->waiters == NULL)
+		query_free(q);
 }
 
 void
 resolver_query(struct resolver *r, const char *name, enum rrtype type,
     resolver_fn fn, void *arg)
 {
-	struct query *q = xcalloc(1, sizeof *q);
+	struct waiter *w = xcalloc(1, sizeof *w);
+	char *norm = dname_normalize(name), *fq;
+	unsigned hash = query_hash(norm, type);
+	struct query *q = find_query(r, norm, type, hash);
 	uint64_t wait;
-	char *fq;
 	int err;
 
-	q->r = r;
-	q->name = dname_normalize(name);
-	q->type = type;
-	q->fn = fn;
-	q->arg = arg;
-	q->started = now_ms();
-	q->next = r->pending;
-	r->pending = q;
-	r->npending++;
-	fq = xasprintf("%s.", q->name);
-	err = ub_resolve_async(r->ctx, fq, dnswire_type(type), 1, q, on_result,
-	    &q->async_id);
-	free(fq);
-	if (err != 0) {
-		log_debug("%s: %s", name, ub_strerror(err));
-		q->timer = loop_timer(r->loop, 0, on_start_failed, q);
+	w->fn = fn;
+	w->arg = arg;
+	w->started = now_ms();
+	if (q == NULL) {
+		q = xcalloc(1, sizeof *q);
+		q->r = r;
+		q->name = norm;
+		norm = NULL;
+		q->type = type;
+		q->hash = hash;
+		q->next = r->pending[hash % NBUCKETS];
+		r->pending[hash % NBUCKETS] = q;
+		r->npending++;
+		fq = xasprintf("%s.", q->name);
+		err = ub_resolve_async(r->ctx, fq, dnswire_type(type), 1, q,
+		    on_result, &q->async_id);
+		free(fq);
+		if (err != 0) {
+			log_debug("%s: %s", name, ub_strerror(err));
+			q->async_id = -1;
+		}
+	}
+	free(norm);
+	w->q = q;
+	w->next = q->waiters;
+	q->waiters = w;
+	if (q->async_id == -1) {
+		w->timer = loop_timer(r->loop, 0, on_start_failed, w);
 		return;
 	}
 	wait = r->timeout_ms;
 	if (r->deadline != 0)
-		wait = r->deadline <= q->started ? 0 :
-		    r->deadline - q->started < wait ?
-		    r->deadline - q->started : wait;
-	q->timer = loop_timer(r->loop, wait, on_deadline, q);
+		wait = r->deadline <= w->started ? 0 :
+		    r->deadline - w->started < wait ?
+		    r->deadline - w->started : wait;
+	w->timer = loop_timer(r->loop, wait, on_deadline, w);
 	if (r->watch == -1)
 		r->watch = loop_watch(r->loop, ub_fd(r->ctx), POLLIN,
 		    on_readable, r);
