@@ -113,6 +113,13 @@ new_common(struct loop *l, unsigned timeout_ms, char **cause)
 	}
 	/* a thread, not a process: no fork behind the caller's back */
 	ub_ctx_async(r->ctx, 1);
+	/* No QNAME minimisation (RFC 9156): it applies only where libunbound
+	 * asks authoritative servers itself (--stub; a forwarder gets full
+	 * names anyway), and there it cost 5 queries a partner instead of 2
+	 * and 4-5% of a probe's CPU (tests/bench/bench-floor.sh). The price:
+	 * the servers of a --stub zone see the full names asked, the
+	 * partners' public federation records (xmppcut.1, README). */
+	ub_ctx_set_option(r->ctx, "qname-minimisation:", "no");
 	/* libunbound's own log is for -v; findings say what went wrong */
 	if (log_level() < 2) {
 		static FILE *devnull;

@@ -11,16 +11,18 @@
 #     partners, each on its own loopback address with as many workers.
 # Every partner's SRV names its peer's host (HOSTS=shared, default: all
 # partners of a peer on one host, as hosting providers do) or a host of
-# its own (HOSTS=distinct: no two lookups alike). Knot and the peers run
+# its own (HOSTS=distinct: no two lookups alike). ALG=rsasha256 signs the
+# zone with RSA (2048 bits) instead of ECDSA P-256. Knot and the peers run
 # on CPU 0, the measured client on CPU 1 (taskset): user+sys of the client
 # is its own cost, not the peers'. Everything is stopped by PID on exit.
 set -eu
-top=$(cd "$(dirname "$0")/../.." && pwd)
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 X=${XMPPCUT:-$top/xmppcut}
 HOSTILE=${HOSTILE:-$top/tests/tools/hostile}
 FLOOR=${FLOOR:-$top/tests/bench/floor}
 REPEAT=${REPEAT:-3}
 HOSTS=${HOSTS:-shared}
+ALG=${ALG:-ecdsap256sha256}	# the zone's DNSSEC algorithm (or rsasha256)
 [ -x "$HOSTILE" ] || make -C "$top" -s tests/tools/hostile
 [ -x "$FLOOR" ] || make -C "$top" -s tests/bench/floor
 for t in knotd keymgr dig taskset jq openssl; do
@@ -110,7 +112,7 @@ database:
     storage: "$d/db"
 policy:
   - id: bench
-    algorithm: ecdsap256sha256
+    algorithm: $ALG
     manual: on
 template:
   - id: default
@@ -122,7 +124,7 @@ zone:
     dnssec-signing: on
     dnssec-policy: bench
 EOF
-	keymgr -c "$d/knot.conf" bench.test generate algorithm=ecdsap256sha256 \
+	keymgr -c "$d/knot.conf" bench.test generate algorithm="$ALG" \
 	    ksk=yes zsk=yes >/dev/null
 	keymgr -c "$d/knot.conf" bench.test ds | head -1 >"$B_TA"
 	taskset -c 0 knotd -c "$d/knot.conf" >"$d/knot.log" 2>&1 &
