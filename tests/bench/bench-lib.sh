@@ -49,7 +49,9 @@ ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 free_port() {
 	local p
 	for _ in $(seq 1 50); do
-		p=$(( (RANDOM << 15 | RANDOM) % 30000 + 20000 ))
+		# below the ephemeral ports (32768-): no outgoing
+		# connection holds it
+		p=$(( (RANDOM << 15 | RANDOM) % 12000 + 20000 ))
 		ss -Hltun | awk '{print $5}' | grep -q ":$p\$" || { echo "$p"; return; }
 	done
 }
@@ -128,6 +130,7 @@ EOF
 	    ksk=yes zsk=yes >/dev/null
 	keymgr -c "$d/knot.conf" bench.test ds | head -1 >"$B_TA"
 	taskset -c 0 knotd -c "$d/knot.conf" >"$d/knot.log" 2>&1 &
+	B_KNOT=$!
 	B_PIDS="$B_PIDS $!"
 }
 
@@ -145,6 +148,7 @@ bench_peers() { # bench_peers N DELAY_MS
 bench_wait() { # until the last partner's SRV is signed and every peer is ready
 	local last=$1 k ok
 	for _ in $(seq 1 400); do
+		kill -0 "$B_KNOT" 2>/dev/null || break
 		ok=1
 		dig +dnssec +time=1 +tries=1 @127.0.0.1 -p "$B_DNSPORT" \
 		    "_xmpp-server._tcp.d$last.bench.test" SRV 2>/dev/null |
