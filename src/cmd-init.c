@@ -123,8 +123,8 @@ survey_from(struct survey *s, const struct dnslive_result *dns)
 
 			id->srv[svc] = data(a);
 			id->alias[svc] = a != NULL ? a->canonname : NULL;
-			if (svc == 0 && a != NULL)
-				id->dnssec = dnssec_name(a->dnssec);
+			if (a != NULL)
+				id->dnssec[svc] = dnssec_name(a->dnssec);
 			for (size_t k = 0; id->srv[svc] != NULL &&
 			    k < id->srv[svc]->n; k++)
 				survey_target(s, d, &id->srv[svc]->srv[k]);
@@ -237,10 +237,23 @@ cmd_init_exec(struct globals *g, int argc, char **argv)
 	if (first >= 0 && first == argc)
 		first = cmd_usage_error("init", "give the XMPP domains: "
 		    "xmppcut init DOMAIN...");
-	for (int i = first; first >= 0 && i < argc; i++)
-		if (dname_check(argv[i], &why) == -1)
+	for (int i = first; first >= 0 && i < argc; i++) {
+		char *d;
+
+		if (dname_check(argv[i], &why) == -1) {
 			first = cmd_usage_error("init", "%s: %s", argv[i],
 			    why);
+			break;
+		}
+		/* as the plan reader: a federated domain has two labels */
+		d = dname_normalize(argv[i]);
+		if (strchr(d, '.') == NULL)
+			first = cmd_usage_error("init", "%s has one label: "
+			    "partners find a federated domain by its SRV "
+			    "records under a name of two labels or more",
+			    argv[i]);
+		free(d);
+	}
 	if (first < 0)
 		return cmd_parse_status(first);
 	for (int i = first; i < argc; i++) {

@@ -651,7 +651,8 @@ compare_servers(const struct zone *z, struct findings *f)
  * servers serve, its answer came from a cache: say so, and until when a
  * cache may hold it. */
 static void
-stale_cache(const struct answers *m, const struct zone *z, struct findings *f)
+stale_cache(const struct answers *m, const struct zone *z, int survey,
+    struct findings *f)
 {
 	const struct server *ref = NULL;
 
@@ -667,22 +668,39 @@ stale_cache(const struct answers *m, const struct zone *z, struct findings *f)
 		/* an alias: the resolver followed it, the server did not */
 		if (auth->type == RR_SOA || auth->status != DNS_OK ||
 		    (c = found(m, auth->name, auth->type)) == NULL ||
-		    c->status != DNS_OK || c->rrset == NULL ||
-		    c->canonname != NULL)
+		    c->status != DNS_OK || c->canonname != NULL ||
+		    (c->rrset == NULL && auth->rrset == NULL))
 			continue;
 		va = answer_values(auth);
 		vc = answer_values(c);
-		if (strcmp(va, vc) != 0) {
+		if (strcmp(va, vc) != 0 && c->rrset == NULL) {
+			/* a negative answer: cached for the zone's negative
+			 * TTL (RFC 2308), which the resolver does not say */
+			findings_add(f, survey ? SEV_ERROR : SEV_INFO,
+			    F_CACHE_STALE, auth->name, "the resolver still "
+			    "answers %s for the %s records (from its cache) "
+			    "where the zone's servers serve %s: caches that "
+			    "hold the negative answer keep it for the zone's "
+			    "negative TTL (its SOA minimum)%s", vc,
+			    rrtype_name(auth->type), va, survey ? "; init "
+			    "writes no plan from what the servers no longer "
+			    "say: run it again then, or ask the servers "
+			    "themselves (--stub ZONE=ADDR)" : "");
+		} else if (strcmp(va, vc) != 0) {
 			until = time(NULL) + (time_t)c->rrset->ttl;
 			gmtime_r(&until, &tm);
 			strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC",
 			    &tm);
-			findings_add(f, SEV_INFO, F_CACHE_STALE, auth->name,
-			    "the resolver still answers %s for the %s records "
-			    "(from its cache, %lu s left) where the zone's "
-			    "servers serve %s: caches that hold the old answer "
-			    "keep it until %s", vc, rrtype_name(auth->type),
-			    (unsigned long)c->rrset->ttl, va, when);
+			findings_add(f, survey ? SEV_ERROR : SEV_INFO,
+			    F_CACHE_STALE, auth->name, "the resolver still "
+			    "answers %s for the %s records (from its cache, "
+			    "%lu s left) where the zone's servers serve %s: "
+			    "caches that hold the old answer keep it until "
+			    "%s%s", vc, rrtype_name(auth->type),
+			    (unsigned long)c->rrset->ttl, va, when, survey ?
+			    "; init writes no plan from records the servers "
+			    "no longer serve: run it again then, or ask the "
+			    "servers themselves (--stub ZONE=ADDR)" : "");
 		}
 		free(va);
 		free(vc);
@@ -785,6 +803,55 @@ answer_findings(const struct answers *m, const struct dnslive_opts *o,
 	free(seen);
 }
 
+/* The first name (domain, or in survey mode host) whose zone is that
+ * of name d. */
+static size_t
+first_of_zone(const struct zone *z, size_t d)
+{
+	for (size_t e = 0; e < d && z[d].apex != NULL; e++)
+		if (z[e].apex != NULL && strcmp(z[e].apex, z[d].apex) == 0)
+			return e;
+	return d;
+}
+
+/* (survey) The TTLs of a's records as the zone's servers give them: of
+ * the servers that serve the same values, the longest (servers that
+ * disagree on a TTL: caches may hold the records that long). Unchanged
+ * when no server serves those values (cache-stale says so). */
+static void
+servers_ttl(const struct live *lv, struct dns_answer *a)
+{
+	char *va = answer_values(a);
+	int seen = 0;
+
+	for (size_t i = 0; i < lv->nz; i++) {
+		const struct zone *z = &lv->z[i];
+
+		if (z->apex == NULL || first_of_zone(lv->z, i) != i ||
+		    !dname_is_under(a->name, z->apex))
+			continue;
+		for (size_t k = 0; k < z->nservers; k++) {
+			const struct dns_answer *au;
+			char *vs;
+
+			if (z->servers[k].dead || (au = found(&z->servers[k].a,
+			    a->name, a->type)) == NULL || au->status != DNS_OK ||
+			    au->rrset == NULL)
+				continue;
+			vs = answer_values(au);
+			if (strcmp(va, vs) == 0 && (!seen ||
+			    au->rrset->ttl_max > a->rrset->ttl_max)) {
+				a->rrset->ttl = au->rrset->ttl;
+				a->rrset->ttl_mixed = au->rrset->ttl_mixed;
+				a->rrset->ttl_max = au->rrset->ttl_max;
+				seen = 1;
+			}
+			free(vs);
+		}
+	}
+	free(va);
+}
+
 /* The answer at name/type, as the resolver gave it; with auth (survey),
  * with the TTLs the zone's servers give when they serve the same values
  * (a resolver's cached TTL counts down). */
@@ -793,25 +860,12 @@ push_answer(struct dnslive_domain *d, const struct answers *m,
     const struct live *auth, const char *name, enum rrtype type)
 {
 	struct dns_answer *a = found(m, name, type), *copy;
-	const struct dns_answer *au;
-	char *v1, *v2;
 
 	if (a == NULL)
 		return;
 	copy = dns_answer_dup(a);
-	if (auth != NULL && copy->rrset != NULL && copy->canonname == NULL &&
-	    (au = authoritative(auth, name, type)) != NULL &&
-	    au->rrset != NULL) {
-		v1 = answer_values(a);
-		v2 = answer_values(au);
-		if (strcmp(v1, v2) == 0) {
-			copy->rrset->ttl = au->rrset->ttl;
-			copy->rrset->ttl_mixed = au->rrset->ttl_mixed;
-			copy->rrset->ttl_max = au->rrset->ttl_max;
-		}
-		free(v1);
-		free(v2);
-	}
+	if (auth != NULL && copy->rrset != NULL && copy->canonname == NULL)
+		servers_ttl(auth, copy);
 	d->records = xreallocarray(d->records, d->nrecords + 1,
 	    sizeof *d->records);
 	d->records[d->nrecords++] = copy;
@@ -892,14 +946,37 @@ dnslive_result_free(struct dnslive_result *r)
 	r->n = 0;
 }
 
-/* The first domain whose zone is that of domain d. */
-static size_t
-first_of_zone(const struct zone *z, size_t d)
+/* The names whose zones are walked and whose servers are asked: the plan
+ * domains, and in survey mode (init) also the hosts their SRV records
+ * name, so that a host in another zone has its TTLs from that zone's
+ * servers too (their SOA is asked here: the walk starts there). */
+static struct zone *
+zones_to_walk(struct answers *m, const struct dnslive_opts *o, size_t *nz)
 {
-	for (size_t e = 0; e < d && z[d].apex != NULL; e++)
-		if (z[e].apex != NULL && strcmp(z[e].apex, z[d].apex) == 0)
-			return e;
-	return d;
+	const struct plan *p = o->plan;
+	struct zone *z = xcalloc(p->ndomains ? p->ndomains : 1, sizeof *z);
+	char **t;
+	size_t n, k;
+
+	*nz = p->ndomains;
+	for (size_t d = 0; d < p->ndomains; d++)
+		z[d].cur = xstrdup(p->domains[d]);
+	for (size_t d = 0; o->survey && d < p->ndomains; d++) {
+		n = targets(m, p->domains[d], &t);
+		for (size_t i = 0; i < n; i++) {
+			for (k = 0; k < *nz; k++)
+				if (strcmp(z[k].cur, t[i]) == 0)
+					break;
+			if (k < *nz)
+				continue;
+			z = xreallocarray(z, *nz + 1, sizeof *z);
+			memset(&z[*nz], 0, sizeof *z);
+			z[(*nz)++].cur = xstrdup(t[i]);
+			ask(m, t[i], RR_SOA);	/* where the walk starts */
+		}
+		free(t);
+	}
+	return z;
 }
 
 int
@@ -912,6 +989,7 @@ dnslive_check(const struct dnslive_opts *o, struct findings *f,
 	struct zone *z;
 	struct live lv = { 0 };
 	struct rrsource src = { live_get, live_in_scope, live_failed, &lv };
+	size_t nz;
 	struct dnscheck dc;
 	char *err = NULL;
 
@@ -950,15 +1028,14 @@ dnslive_check(const struct dnslive_opts *o, struct findings *f,
 	ask_targets(&m, o);
 	loop_run(l);
 
-	z = xcalloc(p->ndomains, sizeof *z);
-	for (size_t d = 0; d < p->ndomains; d++)
-		z[d].cur = xstrdup(p->domains[d]);
-	find_apexes(l, &m, z, p->ndomains);
-	for (size_t d = 0; d < p->ndomains; d++)
+	z = zones_to_walk(&m, o, &nz);
+	loop_run(l);
+	find_apexes(l, &m, z, nz);
+	for (size_t d = 0; d < nz; d++)
 		if (z[d].apex != NULL)
 			ask(&m, z[d].apex, RR_NS);
 	loop_run(l);
-	for (size_t d = 0; d < p->ndomains; d++) {
+	for (size_t d = 0; d < nz; d++) {
 		struct dns_answer *ns = z[d].apex ? found(&m, z[d].apex,
 		    RR_NS) : NULL;
 
@@ -976,16 +1053,16 @@ dnslive_check(const struct dnslive_opts *o, struct findings *f,
 
 	/* One zone's servers are asked once, for its first domain; then the
 	 * records are judged, with the TTLs the servers give. */
-	for (size_t d = 0; d < p->ndomains; d++) {
+	for (size_t d = 0; d < nz; d++) {
 		if (z[d].apex != NULL && first_of_zone(z, d) == d) {
-			ask_servers(l, &m, &z[d], z, p->ndomains, o, f);
+			ask_servers(l, &m, &z[d], z, nz, o, f);
 			compare_servers(&z[d], f);
-			stale_cache(&m, &z[d], f);
+			stale_cache(&m, &z[d], o->survey, f);
 		}
 	}
 	lv.m = &m;
 	lv.z = z;
-	lv.nz = p->ndomains;
+	lv.nz = nz;
 	memset(&dc, 0, sizeof dc);
 	dc.src = &src;
 	dc.plan = p;
@@ -1017,7 +1094,7 @@ dnslive_check(const struct dnslive_opts *o, struct findings *f,
 		domain_facts(&out->v[d], &m, o->survey ? &lv : NULL,
 		    p->domains[d], &z[first_of_zone(z, d)]);
 
-	for (size_t d = 0; d < p->ndomains; d++) {
+	for (size_t d = 0; d < nz; d++) {
 		for (size_t i = 0; i < z[d].nservers; i++) {
 			answers_free(&z[d].servers[i].a);
 			free(z[d].servers[i].name);

@@ -123,9 +123,10 @@ const struct finding_kind finding_kinds[F_COUNT] = {
 	    "a server named by the zone's NS records answers, but not for the "
 	    "zone (REFUSED, SERVFAIL, no authority): resolvers that ask it "
 	    "fail or retry" },
-	[F_CACHE_STALE] = { "cache-stale", I, 0,
+	[F_CACHE_STALE] = { "cache-stale", I | E, 0,
 	    "the resolver answers from its cache what the zone's servers no "
-	    "longer serve: caches may hold it until the time named" },
+	    "longer serve: caches may hold it until the time named (an "
+	    "error for init: no plan from such records)" },
 	[F_CONNECT_FAILED] = { "connect-failed", E, 0,
 	    "no address of any target accepted TCP, or no target has an "
 	    "address" },

@@ -11,8 +11,9 @@
 
 #define SVC(i) ((i) ? "_xmpps-server" : "_xmpp-server")
 
-/* A name longer than this would not fit a plan line ("[gateway NAME]",
- * "domain = NAME" with room to spare). */
+/* The longest name the plan reader takes in a section header (plan.c
+ * hands inih a marker line "\001section = gateway NAME" of at most
+ * INITPLAN_LINE_MAX characters); domain and key lines hold more. */
 #define NAME_MAX_IN_PLAN 180
 
 /* A gateway as one domain's SRV records name it. */
@@ -195,8 +196,14 @@ domain_gateways(const struct initplan_domain *d, struct gwlist *l,
 				bad = 1;
 			} else if (strlen(r->target) > NAME_MAX_IN_PLAN) {
 				inexpressible(f, owner, "%s names a target of "
-				    "%zu characters, longer than a plan line "
-				    "takes", owner, strlen(r->target));
+				    "%zu characters: the plan reader takes "
+				    "gateway names of up to %d", owner,
+				    strlen(r->target), NAME_MAX_IN_PLAN);
+				bad = 1;
+			} else if (r->port == 0) {
+				inexpressible(f, owner, "%s names %s on port "
+				    "0: a plan's ports are 1 to 65535", owner,
+				    r->target);
 				bad = 1;
 			} else if (svc == 0)
 				bad |= add_starttls(owner, r, l, f) == -1;
@@ -242,16 +249,29 @@ gateway_addrs(struct gateway *g, const struct initplan_host *h)
 	return g->naddrs > 0 ? 0 : -1;
 }
 
-static uint32_t
-max_ttl(uint32_t ttl, const struct rrset *s)
+/* The longest and the shortest TTL of today's records. */
+struct ttls {
+	uint32_t max, min;
+	int any;
+};
+
+static void
+ttls_add(struct ttls *t, const struct rrset *s)
 {
-	return s != NULL && s->ttl_max > ttl ? s->ttl_max : ttl;
+	if (s == NULL)
+		return;
+	if (!t->any || s->ttl_max > t->max)
+		t->max = s->ttl_max;
+	if (!t->any || s->ttl < t->min)
+		t->min = s->ttl;
+	t->any = 1;
 }
 
 uint32_t
-initplan_cutover_ttl(uint32_t ttl)
+initplan_cutover_ttl(uint32_t shortest)
 {
-	return ttl < PLAN_DEFAULT_CUTOVER_TTL ? ttl : PLAN_DEFAULT_CUTOVER_TTL;
+	return shortest < PLAN_DEFAULT_CUTOVER_TTL ? shortest :
+	    PLAN_DEFAULT_CUTOVER_TTL;
 }
 
 struct plan *
@@ -260,14 +280,15 @@ initplan_build(const struct initplan_in *in, struct findings *f)
 	struct gwlist *l = xcalloc(in->ndomains ? in->ndomains : 1,
 	    sizeof *l);
 	struct plan *p = NULL;
-	uint32_t ttl = 0;
+	struct ttls ttl = { 0, 0, 0 };
 	int bad = 0;
 
 	for (size_t d = 0; d < in->ndomains; d++) {
 		if (strlen(in->domains[d].name) > NAME_MAX_IN_PLAN) {
 			inexpressible(f, in->domains[d].name, "the domain has "
-			    "%zu characters, more than a plan line takes",
-			    strlen(in->domains[d].name));
+			    "%zu characters: the plan reader takes names of up "
+			    "to %d", strlen(in->domains[d].name),
+			    NAME_MAX_IN_PLAN);
 			bad = 1;
 		}
 		bad |= domain_gateways(&in->domains[d], &l[d], f) == -1;
@@ -297,7 +318,7 @@ initplan_build(const struct initplan_in *in, struct findings *f)
 	for (size_t d = 0; d < in->ndomains; d++) {
 		p->domains[p->ndomains++] = xstrdup(in->domains[d].name);
 		for (int svc = 0; svc < 2; svc++)
-			ttl = max_ttl(ttl, in->domains[d].srv[svc]);
+			ttls_add(&ttl, in->domains[d].srv[svc]);
 	}
 	qsort(l[0].v, l[0].n, sizeof *l[0].v, gw_cmp);
 	p->gateways = xcalloc(l[0].n, sizeof *p->gateways);
@@ -319,17 +340,16 @@ initplan_build(const struct initplan_in *in, struct findings *f)
 			    "none", w->host);
 			bad = 1;
 		}
-		for (int k = 0; h != NULL && k < 2; k++) {
-			ttl = max_ttl(ttl, h->addr[k]);
-		}
+		for (int k = 0; h != NULL && k < 2; k++)
+			ttls_add(&ttl, h->addr[k]);
 	}
 	if (bad) {
 		plan_free(p);
 		p = NULL;
 		goto out;
 	}
-	p->ttl = ttl > 0 ? ttl : PLAN_DEFAULT_TTL;
-	p->cutover_ttl = initplan_cutover_ttl(p->ttl);
+	p->ttl = ttl.max;
+	p->cutover_ttl = initplan_cutover_ttl(ttl.min);
 out:
 	for (size_t d = 0; d < in->ndomains; d++)
 		free(l[d].v);
@@ -419,7 +439,7 @@ text_header(struct buf *b, const struct initplan_in *in, const struct plan *p)
 			    dom->name);
 
 			put_rrset(b, owner, dom->srv[svc], dom->zone,
-			    dom->dnssec);
+			    dom->dnssec[svc]);
 			free(owner);
 		}
 	}
@@ -484,7 +504,7 @@ text_gateway(struct buf *b, const struct initplan_in *in,
 static void
 text_template(struct buf *b, const struct plan *p)
 {
-	int dtls = 0, many = p->ngateways > 1;
+	int dtls = 0;
 	const char *zone = p->nzones > 0 ? p->zones[0] : p->domains[0];
 	char *name = xasprintf("NEW-GATEWAY.%s", zone);
 	char prio[16];
@@ -507,8 +527,8 @@ text_template(struct buf *b, const struct plan *p)
 	snprintf(prio, sizeof prio, "%u", p->ngateways > 0 ?
 	    p->gateways[0].priority : 0);
 	put_key(b, ";", "priority", prio, NULL);
-	put_key(b, ";", "weight", "0", many ? "required when there is "
-	    "more than one new gateway" : NULL);
+	put_key(b, ";", "weight", "0", "required when there is more than "
+	    "one new gateway");
 	if (dtls)
 		put_key(b, ";", "direct-tls-port", "5270", "today's gateways "
 		    "offer direct TLS (XEP-0368)");
@@ -538,8 +558,8 @@ initplan_text(const struct initplan_in *in, const struct plan *p)
 	snprintf(num, sizeof num, "%u", p->ttl);
 	put_key(&b, "", "ttl", num, "the longest TTL of today's records");
 	snprintf(num, sizeof num, "%u", p->cutover_ttl);
-	put_key(&b, "", "cutover-ttl", num, "the TTL around the cutover "
-	    "(at most ttl)");
+	put_key(&b, "", "cutover-ttl", num, "around the cutover: 300, or "
+	    "today's shortest TTL");
 	put_key(&b, ";", "from", p->domains[0], "our domain, sent as the "
 	    "stream's 'from' in probes");
 	for (size_t i = 0; i < p->ngateways; i++)

@@ -30,8 +30,8 @@ struct initplan_domain {
 					 * NULL: none */
 	const char *alias[2];		/* the SRV owner is an alias of this
 					 * name, or NULL */
-	const char *dnssec;		/* the SRV answer's DNSSEC state, or
-					 * NULL */
+	const char *dnssec[2];		/* each SRV answer's DNSSEC state,
+					 * or NULL */
 	const char *zone;		/* its zone's apex, or NULL */
 };
 
@@ -62,14 +62,16 @@ struct initplan_in {
 /* The plan of today's records: the domains, every gateway their SRV
  * records name (role old, in order of priority, then name, with port,
  * priority, weight, direct-tls-port and addresses), ttl (the longest TTL
- * of those records) and cutover-ttl (initplan_cutover_ttl()); no zone
+ * of those records, 0 included) and cutover-ttl (initplan_cutover_ttl()
+ * of the shortest); no zone
  * keys (the caller adds them), no new gateway. Newly allocated (free with
  * plan_free()), or NULL with plan-inexpressible findings in f. */
 struct plan *initplan_build(const struct initplan_in *in, struct findings *f);
 
-/* The cutover-ttl suggested for a plan whose ttl is ttl: 300 s, or ttl
- * itself when it is lower (cutover-ttl may not exceed ttl). */
-uint32_t initplan_cutover_ttl(uint32_t ttl);
+/* The cutover-ttl suggested when today's shortest TTL is shortest: 300
+ * s, or shortest when it is lower, so that stage pre never raises a TTL
+ * (and cutover-ttl never exceeds ttl, the longest). */
+uint32_t initplan_cutover_ttl(uint32_t shortest);
 
 /* The plan as a commented plan file (what `xmppcut init` prints): a
  * header with today's records, [plan] with domain, zone (p->zones), ttl

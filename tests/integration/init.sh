@@ -114,6 +114,20 @@ records_of "$P" >"$T/pre"
 check "today's records are there (10 SRV, 4 addresses)" test "$(wc -l <"$T/today")" -eq 14
 same_file "generate --stage pre republishes exactly today's records, TTL 300" "$T/today" "$T/pre"
 
+# --- the servers disagree on a TTL: the longest, every time ---------------
+check "ttl.example.test: TTL 60 at ns1, 7200 at ns2" lab_nsupdate "$LAB_NS1" 'zone example.test.' \
+    'update add _xmpp-server._tcp.ttl.example.test. 60 SRV 0 0 5269 old.example.test.'
+check "... at ns2" lab_nsupdate "$LAB_NS2" 'zone example.test.' \
+    'update add _xmpp-server._tcp.ttl.example.test. 7200 SRV 0 0 5269 old.example.test.'
+sleep 0.3
+for i in 1 2 3 4 5; do xi --json init ttl.example.test 2>/dev/null | jq .plan.ttl; done | sort -u >"$T/ttls"
+check "five runs: ttl 7200 each time (caches may hold it that long)" test "$(cat "$T/ttls")" = 7200
+check "TTL 0 at both" lab_nsupdate_both 'zone example.test.' \
+    'update add _xmpp-server._tcp.zero.example.test. 0 SRV 0 0 5269 gw0.example.test.' \
+    'update add gw0.example.test. 0 A 192.0.2.9'
+expect_status 0 "init zero.example.test" xi --json init zero.example.test
+json_ok "... ttl 0 and cutover-ttl 0: pre raises no TTL" '.plan.ttl == 0 and .plan.cutover_ttl == 0'
+
 # --- what no plan can be made of ------------------------------------------
 # refused DESCRIPTION STATUS IDS DOMAIN...: no plan on stdout, and the
 # report's finding ids include IDS.

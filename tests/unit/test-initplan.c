@@ -135,6 +135,40 @@ test_cutover_ttl(void **state)
 	assert_int_equal(initplan_cutover_ttl(3600), 300);
 	assert_int_equal(initplan_cutover_ttl(300), 300);
 	assert_int_equal(initplan_cutover_ttl(120), 120);
+	assert_int_equal(initplan_cutover_ttl(0), 0);
+}
+
+/* ttl is the longest of today's TTLs (0 too), cutover-ttl at most the
+ * shortest: stage pre never raises a TTL. */
+static void
+test_ttls(void **state)
+{
+	struct fixture x;
+	struct findings f = { 0 };
+	struct plan *p;
+
+	(void)state;
+	fixture(&x);
+	x.addr[1][0]->ttl = x.addr[1][0]->ttl_max = 30;
+	p = initplan_build(&x.in, &f);
+	assert_non_null(p);
+	assert_int_equal(p->ttl, 7200);
+	assert_int_equal(p->cutover_ttl, 30);
+	plan_free(p);
+	for (int i = 0; i < 2; i++)
+		for (int k = 0; k < 2; k++)
+			x.srv[i][k]->ttl = x.srv[i][k]->ttl_max = 0;
+	for (int i = 0; i < 3; i++)
+		for (int k = 0; k < 2; k++)
+			if (x.addr[i][k] != NULL)
+				x.addr[i][k]->ttl = x.addr[i][k]->ttl_max = 0;
+	p = initplan_build(&x.in, &f);
+	assert_non_null(p);
+	assert_int_equal(p->ttl, 0);
+	assert_int_equal(p->cutover_ttl, 0);
+	assert_int_equal(f.n, 0);
+	plan_free(p);
+	fixture_free(&x);
 }
 
 /* The text, with the new gateway filled in, read by the plan reader. */
@@ -357,6 +391,12 @@ no_address(struct fixture *x)
 }
 
 static void
+port_zero(struct fixture *x)
+{
+	rrset_add(x->srv[0][0], 1800, "30 0 0 gw5.a.example.");
+}
+
+static void
 no_srv(struct fixture *x)
 {
 	x->d[1].srv[0] = NULL;
@@ -381,6 +421,7 @@ test_inexpressible(void **state)
 	refused(other_weight, "b.example", "priority 20 weight 1");
 	refused(no_address, "gw3.other.example", "no A or AAAA");
 	refused(no_srv, "b.example", "no SRV records");
+	refused(port_zero, "_xmpp-server._tcp.a.example", "on port 0");
 }
 
 int
@@ -389,6 +430,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_build),
 		cmocka_unit_test(test_cutover_ttl),
+		cmocka_unit_test(test_ttls),
 		cmocka_unit_test(test_text_reads_back),
 		cmocka_unit_test(test_pre_is_today),
 		cmocka_unit_test(test_inexpressible),
