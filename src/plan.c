@@ -121,6 +121,15 @@ reader(char *str, int num, void *stream)
 	int c;
 
 	if (l->pending != NULL) {
+		/* the marker line must fit inih's buffer (its line break
+		 * may go): a longer name would be cut without a word */
+		if (strlen(l->pending) > (size_t)num) {
+			bad(l, l->phys, "section name longer than %zu "
+			    "characters", (size_t)num -
+			    strlen(SECTION_MARK " = \n"));
+			free(l->pending);
+			l->pending = xstrdup(SECTION_MARK " =\n");
+		}
 		snprintf(str, (size_t)num, "%s", l->pending);
 		free(l->pending);
 		l->pending = NULL;

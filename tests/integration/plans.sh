@@ -16,6 +16,27 @@ for f in "$top_srcdir"/tests/plans/bad-*.conf; do
 	n=$((n + 1))
 done
 check "at least 15 bad plans ($n)" test "$n" -ge 15
+# The longest gateway name the reader takes is 180 characters (its
+# section marker line fits inih's 200-byte buffer); one more is refused
+# at its line, never cut (it was read as a shorter name).
+long_name() { # long_name N: a host name of N characters under .test
+	local s="" l=$(($1 - 5))
+	while [ ${#s} -lt $l ]; do
+		[ -n "$s" ] && s="$s."
+		s="$s$(printf '%*s' $((l - ${#s} < 63 ? l - ${#s} : 63)) '' | tr ' ' a)"
+	done
+	echo "$s.test"
+}
+for n in 180 181; do
+	printf '[plan]\ndomain = example.com\nzone = example.com\nzone = test\n[gateway old.example.com]\nrole = old\naddress = 192.0.2.2\n[gateway %s]\nrole = new\naddress = 192.0.2.1\n' \
+	    "$(long_name $n)" >"$T/long-$n.conf"
+done
+check "a gateway name of 180 characters ($(long_name 180 | wc -c) with the newline)" test "$(long_name 180 | wc -c)" -eq 181
+expect_status 0 "... is read whole" "$XMPPCUT" -c "$T/long-180.conf" generate --stage cutover
+check "... and published whole" grep -q "^$(long_name 180)\.	" "$T/out"
+expect_status 3 "a gateway name of 181 characters is refused" "$XMPPCUT" -c "$T/long-181.conf" generate --stage cutover
+check "... at its line, saying why" grep -q "long-181.conf:8: error: \[plan-invalid\] section name longer than 188 characters" "$T/err"
+
 # Text output: FILE:LINE: error: [plan-invalid] on stderr.
 f=$top_srcdir/tests/plans/bad-role.conf
 expect_status 3 "bad-role.conf, text output" "$XMPPCUT" -c "$f" generate --stage cutover
