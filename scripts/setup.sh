@@ -15,7 +15,7 @@ PACKAGES="
   knot knot-dnsutils knot-dnssecutils nsd ldnsutils unbound dns-root-data
   bind9-utils bind9-dnsutils prosody openssl ca-certificates
   jq iproute2 procps time prometheus nagios4-core icinga2-bin systemd
-  monitoring-plugins-contrib curl file bc python3-jsonschema
+  monitoring-plugins-contrib curl file bc python3-jsonschema socat
   clang libclang-rt-14-dev valgrind
 "
 
