@@ -117,6 +117,8 @@ report_text(struct report *r, const char *fmt, ...)
 	va_list ap;
 	char *s;
 
+	if (r->json)	/* a JSON report has no text */
+		return;
 	va_start(ap, fmt);
 	s = xvasprintf(fmt, ap);
 	va_end(ap);

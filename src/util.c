@@ -302,40 +302,56 @@ dangerous_cp(unsigned long c)
 	    c == 0x2028 || c == 0x2029;		/* line, paragraph sep. */
 }
 
+/* n bytes of s at the end of b */
+static void
+buf_addn(struct buf *b, const char *s, size_t n)
+{
+	grow(&b->s, &b->cap, b->len + n + 1, 1);
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
 char *
 str_escape(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *p = (const unsigned char *)s, *run = p;
 	struct buf b = { 0 };
+	char e[32];
 
-	buf_add(&b, "");
+	buf_addn(&b, "", 0);
+	/* safe characters are copied a run at a time, not one by one: this
+	 * escapes every line of a report */
 	while (*p != '\0') {
 		unsigned long cp;
 		size_t n = utf8_seq(p, &cp);
+		const char *esc = NULL;
 
 		if (n == 0) {
-			buf_addf(&b, "\\x%02x", *p);
-			p++;
+			snprintf(e, sizeof e, "\\x%02x", *p);
+			esc = e;
+			n = 1;
 		} else if (cp == '\n') {
-			buf_add(&b, "\\n");
-			p++;
+			esc = "\\n";
 		} else if (cp == '\r') {
-			buf_add(&b, "\\r");
-			p++;
+			esc = "\\r";
 		} else if (cp == '\t') {
-			buf_add(&b, "\\t");
-			p++;
+			esc = "\\t";
 		} else if (cp < 0x20 || cp == 0x7f) {
-			buf_addf(&b, "\\x%02lx", cp);
-			p++;
+			snprintf(e, sizeof e, "\\x%02lx", cp);
+			esc = e;
 		} else if (dangerous_cp(cp)) {
-			buf_addf(&b, "\\u{%04lX}", cp);
-			p += n;
-		} else {
-			buf_addf(&b, "%.*s", (int)n, (const char *)p);
-			p += n;
+			snprintf(e, sizeof e, "\\u{%04lX}", cp);
+			esc = e;
 		}
+		if (esc != NULL) {
+			buf_addn(&b, (const char *)run, (size_t)(p - run));
+			buf_addn(&b, esc, strlen(esc));
+			run = p + n;
+		}
+		p += n;
 	}
+	buf_addn(&b, (const char *)run, (size_t)(p - run));
 	return buf_take(&b);
 }
 

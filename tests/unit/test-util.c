@@ -262,6 +262,31 @@ test_parse_time(void **state)
 	assert_int_equal(parse_time("@-5", &t), -1);
 }
 
+static void
+test_str_escape(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "", "" },
+		{ "plain text, 100 ms", "plain text, 100 ms" },
+		{ "a\nb\rc\td", "a\\nb\\rc\\td" },
+		{ "\x01x\x1fy\x7f", "\\x01x\\x1fy\\x7f" },
+		{ "bad \xff byte", "bad \\xff byte" },
+		{ "cut \xe2\x80", "cut \\xe2\\x80" },
+		{ "\xc2\x85" "C1", "\\u{0085}C1" },
+		{ "x\xe2\x80\xae" "fdp.exe", "x\\u{202E}fdp.exe" },
+		{ "caf\xc3\xa9 \xf0\x9f\x98\x80", "caf\xc3\xa9 \xf0\x9f\x98\x80" },
+		{ "\xed\xa0\x80", "\\xed\\xa0\\x80" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *e = str_escape(cases[i][0]);
+
+		assert_string_equal(e, cases[i][1]);
+		free(e);
+	}
+}
+
 int
 main(void)
 {
@@ -273,6 +298,7 @@ main(void)
 		cmocka_unit_test(test_dns_id),
 		cmocka_unit_test(test_rrset),
 		cmocka_unit_test(test_parse_time),
+		cmocka_unit_test(test_str_escape),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
