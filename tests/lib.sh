@@ -35,7 +35,9 @@ cleanup() {
 	fi
 }
 trap cleanup 0
-trap 'exit 1' 1 2 15
+# a reader that goes away (| head) must not leave servers behind: SIGPIPE
+# ends the test through the same cleanup
+trap 'exit 1' 1 2 13 15
 
 skip() {
 	echo "SKIP: $*"
