@@ -7,7 +7,8 @@
 # DELAY_MS then do STARTTLS and TLS 1.3 (tests/bench/bench-lib.sh). CPU
 # (user+sys, the median of REPEAT=3 runs) per probe, on CPU 1 while the
 # peers and Knot are on CPU 0, of:
-#   - xmppcut probe at -j N, DNSSEC-validated (--trust-anchor: the zone's DS)
+#   - xmppcut probe at -j N, DNSSEC-validated (--trust-anchor: the zone's DS),
+#     with --json and with the default text report
 #   - the same without DNSSEC (--trust-anchor none)
 #   - tests/bench/floor: the same stream, STARTTLS and verified TLS 1.3
 #     handshake, addresses given (no DNS): the floor
@@ -25,6 +26,8 @@ bench_setup "$n" "$delay"
 echo "$n partners, bench.test DNSSEC-signed, peers wait $delay ms, hosts $HOSTS; median of $REPEAT runs, client on CPU 1"
 bench_xmppcut xmppcut "$n" p --ca "$B_CA"
 x=$B_cpu
+bench_xmppcut_text "xmppcut, text report" "$n" p --ca "$B_CA"
+xt=$B_cpu
 bench_xmppcut "xmppcut --trust-anchor none" "$n" p --ca "$B_CA" --trust-anchor none
 nodnssec=$B_cpu
 bench_floor floor "$n" p
@@ -35,9 +38,10 @@ bench_xmppcut "xmppcut PKIX, system store" "$n" p
 pkix_sys=$B_cpu
 bench_xmppcut "xmppcut DANE, system store" "$n" d
 dane_sys=$B_cpu
-awk -v x="$x" -v nd="$nodnssec" -v f="$f" -v dc="$dane_ca" -v ps="$pkix_sys" \
+awk -v x="$x" -v xt="$xt" -v nd="$nodnssec" -v f="$f" -v dc="$dane_ca" -v ps="$pkix_sys" \
     -v ds="$dane_sys" 'BEGIN {
 	printf "xmppcut / floor:                    %.2f (goal <= 1.5)\n", x / f
+	printf "xmppcut, text report / floor:       %.2f\n", xt / f
 	printf "xmppcut without DNSSEC / floor:     %.2f\n", nd / f
 	printf "DANE / PKIX, --ca:                  %.2f (goal <= 1.5)\n", dc / x
 	printf "DANE / PKIX, system store:          %.2f (goal <= 1.5)\n", ds / ps

@@ -215,6 +215,17 @@ bench_xmppcut() {
 	bench_line "$name" "$n" "$reached"
 }
 
+# bench_xmppcut_text NAME N PREFIX OPTIONS...: the same, as the default
+# text report (one line a partner) instead of --json (4 KB a partner)
+bench_xmppcut_text() {
+	local name=$1 n=$2 prefix=$3 reached
+	shift 3
+	# shellcheck disable=SC2046
+	bench_run "$name" "$X" $B_OPTS "$@" -j "$n" probe --max-time 600 $(bench_domains "$prefix" "$n")
+	reached=$(grep -c ': reachable via' "$B_DIR/$name.out" 2>/dev/null || echo 0)
+	bench_line "$name" "$n" "$reached"
+}
+
 # bench_floor NAME N PREFIX: the floor client over the same partners,
 # addresses given
 bench_floor() {
