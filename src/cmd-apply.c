@@ -62,7 +62,6 @@ static int
 apply_opt(void *arg, int opt, const char *val)
 {
 	struct apply_opts *o = arg;
-	const char *why;
 	uint64_t v;
 
 	switch (opt) {
@@ -78,13 +77,7 @@ apply_opt(void *arg, int opt, const char *val)
 		o->tsig_key = val;
 		return 0;
 	case OPT_ZONE:
-		if (dname_check(val, &why) == -1)
-			return cmd_usage_error("apply", "--zone %s: %s", val,
-			    why);
-		o->zones = xreallocarray(o->zones, o->nzones + 1,
-		    sizeof *o->zones);
-		o->zones[o->nzones++] = dname_normalize(val);
-		return 0;
+		return cmd_opt_zone("apply", val, &o->zones, &o->nzones);
 	case OPT_DRY_RUN:
 		o->dry_run = 1;
 		return 0;

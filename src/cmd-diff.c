@@ -9,19 +9,6 @@
 #include "observe.h"
 #include "render.h"
 
-static const struct option diff_longopts[] = {
-	{ NULL, 0, NULL, 0 }
-};
-
-static int
-diff_opt(void *arg, int opt, const char *val)
-{
-	(void)arg;
-	(void)opt;
-	(void)val;
-	return -1;
-}
-
 /* The observations of a saved report: 0, or -1 with a finding (exit 3). */
 static int
 load(struct report *r, const char *path, struct observations *o)
@@ -46,7 +33,7 @@ load(struct report *r, const char *path, struct observations *o)
 static int
 cmd_diff_exec(struct globals *g, int argc, char **argv)
 {
-	struct cmd_opts co = { "", diff_longopts, diff_opt, NULL };
+	struct cmd_opts co = { NULL, NULL, NULL, NULL };
 	struct observations before = { 0 }, after = { 0 };
 	struct changes changes = { 0 };
 	struct report *r = NULL;

@@ -6,7 +6,6 @@
 
 #include "cert.h"
 #include "cmd.h"
-#include "dname.h"
 #include "nsupdate.h"
 #include "render.h"
 #include "stage.h"
@@ -37,7 +36,6 @@ static int
 gen_opt(void *arg, int opt, const char *val)
 {
 	struct gen_opts *o = arg;
-	const char *why;
 
 	switch (opt) {
 	case 's':
@@ -61,13 +59,7 @@ gen_opt(void *arg, int opt, const char *val)
 		o->tsig_key = val;
 		return 0;
 	case OPT_ZONE:
-		if (dname_check(val, &why) == -1)
-			return cmd_usage_error("generate", "--zone %s: %s",
-			    val, why);
-		o->zones = xreallocarray(o->zones, o->nzones + 1,
-		    sizeof *o->zones);
-		o->zones[o->nzones++] = dname_normalize(val);
-		return 0;
+		return cmd_opt_zone("generate", val, &o->zones, &o->nzones);
 	default:
 		return -1;
 	}

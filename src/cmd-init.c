@@ -2,8 +2,9 @@
  *
  * The domains are looked up as `check` looks them up (dnslive.c, in survey
  * mode: no plan gateways to compare, TTLs as the zones' servers give
- * them), their zones found as `generate` finds them (zonefind.c), and
- * initplan.c turns the records into a plan. Any error in today's DNS (no
+ * them; the zones of the domains and of the hosts their SRV records name
+ * come from the same walk), and initplan.c turns the records into a
+ * plan. Any error in today's DNS (no
  * SRV, an alias as target, a failed or bogus lookup, ...) or in what a
  * plan can say (plan-inexpressible) means no plan: a plan from broken
  * records would have stage pre republish them. */
@@ -16,20 +17,6 @@
 #include "dnslive.h"
 #include "initplan.h"
 #include "render.h"
-#include "zonefind.h"
-
-static const struct option init_longopts[] = {
-	{ NULL, 0, NULL, 0 }
-};
-
-static int
-init_opt(void *arg, int opt, const char *val)
-{
-	(void)arg;
-	(void)opt;
-	(void)val;
-	return -1;
-}
 
 /* The answer at name/type among a domain's records, or NULL. */
 static const struct dns_answer *
@@ -145,16 +132,16 @@ survey_free(struct survey *s)
 	strlist_free(&s->owned);
 }
 
-/* The zones of the domains and gateway hosts as zone keys (domains'
- * first), and each host's zone for its comment. -1 when one is unknown
- * (zone-unknown, resolver-failed: in the report). */
+/* The zones of the domains and gateway hosts, as the lookups found them,
+ * as zone keys (domains' first), and each host's zone for its comment.
+ * -1 when one is unknown (zone-unknown, in the report). */
 static int
-plan_zones(struct report *r, struct globals *g, struct plan *p,
-    struct survey *s, struct zonemap *zm)
+plan_zones(struct report *r, struct plan *p, struct survey *s,
+    const struct zonemap *zm)
 {
 	struct strlist zones = { 0 };
 
-	if (cmd_find_zones(r, g, p, STAGE_PRE, NULL, 0, NULL, zm) == -1)
+	if (cmd_zones_unknown(r, NULL, zm) == -1)
 		return -1;
 	for (size_t i = 0; i < zm->n; i++)
 		if (!strlist_has(&zones, zm->apexes[i]))
@@ -176,7 +163,6 @@ init(struct report *r, struct globals *g, char **domains, size_t n)
 	struct dnslive_opts dl;
 	struct dnslive_result dns = { 0 };
 	struct survey s;
-	struct zonemap zm = { 0 };
 	struct buf cmdline = { 0 };
 	char *cause = NULL, *text;
 
@@ -211,14 +197,13 @@ init(struct report *r, struct globals *g, char **domains, size_t n)
 	/* no plan from records with errors: stage pre would republish them */
 	if (report_status(r) < XC_EXIT_CRITICAL &&
 	    (p = initplan_build(&s.in, report_findings(r))) != NULL &&
-	    plan_zones(r, g, p, &s, &zm) == 0) {
+	    plan_zones(r, p, &s, &dns.zones) == 0) {
 		text = initplan_text(&s.in, p);
 		render_init_plan(r, p, text);
 		report_text(r, "%s", text);
 		free(text);
 	}
 	plan_free(p);
-	zonemap_free(&zm);
 	survey_free(&s);
 	buf_free(&cmdline);
 	dnslive_result_free(&dns);
@@ -227,7 +212,7 @@ init(struct report *r, struct globals *g, char **domains, size_t n)
 static int
 cmd_init_exec(struct globals *g, int argc, char **argv)
 {
-	struct cmd_opts co = { "", init_longopts, init_opt, NULL };
+	struct cmd_opts co = { NULL, NULL, NULL, NULL };
 	struct report *r;
 	struct strlist domains = { 0 };
 	const char *why;

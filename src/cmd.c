@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dname.h"
 #include "log.h"
 #include "zonefind.h"
 
@@ -213,6 +214,18 @@ dns_server_ok(const char *s)
 }
 
 int
+cmd_opt_zone(const char *cmd, const char *val, char ***zones, size_t *nzones)
+{
+	const char *why;
+
+	if (dname_check(val, &why) == -1)
+		return cmd_usage_error(cmd, "--zone %s: %s", val, why);
+	*zones = xreallocarray(*zones, *nzones + 1, sizeof **zones);
+	(*zones)[(*nzones)++] = dname_normalize(val);
+	return 0;
+}
+
+int
 cmd_opt_dns_server(const char *cmd, const char *opt, const char *val)
 {
 	if (dns_server_ok(val) == -1)
@@ -354,6 +367,25 @@ cmd_parse(const struct cmd_entry *e, struct globals *g, int argc,
  * and --zone, else what --server (or the resolver) answers. -1 with
  * findings (exit 3) when one cannot be found. */
 int
+cmd_zones_unknown(struct report *r, const char *path,
+    const struct zonemap *zm)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < zm->n; i++) {
+		if (zm->apexes[i] != NULL)
+			continue;
+		findings_add_at(report_findings(r), SEV_ERROR, F_ZONE_UNKNOWN,
+		    path, 0, zm->names[i], "the zone that holds %s cannot "
+		    "be found (%s): give it in the plan (zone = ZONE) or with "
+		    "--zone, or --server the zone's primary", zm->names[i],
+		    zm->why[i]);
+		ret = -1;
+	}
+	return ret;
+}
+
+int
 cmd_find_zones(struct report *r, struct globals *g, const struct plan *p,
     enum stage s, char *const *extra, size_t nextra, const char *server,
     struct zonemap *zm)
@@ -386,16 +418,8 @@ cmd_find_zones(struct report *r, struct globals *g, const struct plan *p,
 		free(cause);
 		ret = -1;
 	}
-	for (size_t i = 0; i < zm->n; i++) {
-		if (zm->apexes[i] != NULL)
-			continue;
-		findings_add_at(report_findings(r), SEV_ERROR, F_ZONE_UNKNOWN,
-		    p->path, 0, zm->names[i], "the zone that holds %s cannot "
-		    "be found (%s): give it in the plan (zone = ZONE) or with "
-		    "--zone, or --server the zone's primary", zm->names[i],
-		    zm->why[i]);
+	if (cmd_zones_unknown(r, p->path, zm) == -1)
 		ret = -1;
-	}
 	strlist_free(&names);
 	strlist_free(&zones);
 	return ret;

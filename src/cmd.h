@@ -40,7 +40,8 @@ struct cmd_entry {
 
 /* A command's own options: short letters, long options (zero-terminated)
  * and the function called for each; the function returns 0, or -1 after
- * printing a usage error with cmd_usage_error(). */
+ * printing a usage error with cmd_usage_error(). A command without options
+ * of its own gives all four NULL. */
 struct cmd_opts {
 	const char *shortopts;
 	const struct option *longopts;
@@ -66,6 +67,9 @@ int cmd_opt_warn_days(const char *cmd, const char *val, unsigned *out);
 /* ADDR[@PORT]: the one syntax of a DNS server's address (--server,
  * --resolver, --stub). */
 int cmd_opt_dns_server(const char *cmd, const char *opt, const char *val);
+/* --zone ZONE (generate, apply): a zone apex, appended normalised. */
+int cmd_opt_zone(const char *cmd, const char *val, char ***zones,
+    size_t *nzones);
 /* --max-time: the whole run's bound, seconds (probe, check, monitor). */
 #define DEFAULT_MAX_TIME 60
 int cmd_opt_max_time(const char *cmd, const char *val, unsigned *out);
@@ -85,6 +89,11 @@ struct zonemap;
 int cmd_find_zones(struct report *r, struct globals *g, const struct plan *p,
     enum stage s, char *const *extra, size_t nextra, const char *server,
     struct zonemap *zm);
+
+/* A zone-unknown finding (exit 3) for every name of zm without a zone;
+ * -1 when there is one. */
+int cmd_zones_unknown(struct report *r, const char *path,
+    const struct zonemap *zm);
 
 const struct cmd_entry *cmd_find(const char *name, char **cause);
 int cmd_main(int argc, char **argv);

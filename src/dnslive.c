@@ -944,6 +944,7 @@ dnslive_result_free(struct dnslive_result *r)
 	free(r->v);
 	r->v = NULL;
 	r->n = 0;
+	zonemap_free(&r->zones);
 }
 
 /* The names whose zones are walked and whose servers are asked: the plan
@@ -1029,8 +1030,21 @@ dnslive_check(const struct dnslive_opts *o, struct findings *f,
 	loop_run(l);
 
 	z = zones_to_walk(&m, o, &nz);
+	out->zones.n = nz;
+	out->zones.names = xcalloc(nz, sizeof *out->zones.names);
+	out->zones.apexes = xcalloc(nz, sizeof *out->zones.apexes);
+	out->zones.why = xcalloc(nz, sizeof *out->zones.why);
+	for (size_t d = 0; d < nz; d++)
+		out->zones.names[d] = xstrdup(z[d].cur);
 	loop_run(l);
 	find_apexes(l, &m, z, nz);
+	for (size_t d = 0; d < nz; d++) {
+		if (z[d].apex != NULL)
+			out->zones.apexes[d] = xstrdup(z[d].apex);
+		else
+			out->zones.why[d] = xstrdup("the resolver answers no "
+			    "SOA for it or a name above it");
+	}
 	for (size_t d = 0; d < nz; d++)
 		if (z[d].apex != NULL)
 			ask(&m, z[d].apex, RR_NS);

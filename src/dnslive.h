@@ -8,6 +8,7 @@
 #include "plan.h"
 #include "resolver.h"
 #include "stage.h"
+#include "zonefind.h"
 
 struct dnslive_opts {
 	const struct resolver_opts *ro;
@@ -48,6 +49,9 @@ struct dnslive_domain {
 struct dnslive_result {
 	struct dnslive_domain *v;	/* one per plan domain, in order */
 	size_t n;
+	struct zonemap zones;	/* the zone of each name walked: the
+				 * domains, in survey mode also the hosts
+				 * their SRV records name */
 };
 
 void dnslive_result_free(struct dnslive_result *r);

@@ -380,7 +380,7 @@ put(struct buf *b, const char *fmt, ...)
 				semi--;
 			*semi = '\0';
 		} else
-			strcpy(s + INITPLAN_LINE_MAX - 3, "...");
+			memcpy(s + INITPLAN_LINE_MAX - 3, "...", 4);
 	}
 	buf_addf(b, "%s\n", s);
 	free(s);

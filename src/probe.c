@@ -774,20 +774,7 @@ connect_to(struct probe *p)
 	struct sockaddr_storage ss;
 	socklen_t sl;
 
-	memset(&ss, 0, sizeof ss);
-	if (inet_pton(AF_INET6, a, &((struct sockaddr_in6 *)&ss)->sin6_addr)
-	    == 1) {
-		ss.ss_family = AF_INET6;
-		((struct sockaddr_in6 *)&ss)->sin6_port = htons(
-		    (uint16_t)cur(p)->port);
-		sl = sizeof(struct sockaddr_in6);
-	} else if (inet_pton(AF_INET, a,
-	    &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
-		ss.ss_family = AF_INET;
-		((struct sockaddr_in *)&ss)->sin_port = htons(
-		    (uint16_t)cur(p)->port);
-		sl = sizeof(struct sockaddr_in);
-	} else {
+	if (sockaddr_from(a, cur(p)->port, &ss, &sl) == -1) {
 		next_address(p);
 		return;
 	}

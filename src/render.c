@@ -485,13 +485,9 @@ render_changes(struct report *r, const struct changes *c, int text)
 void
 render_init_plan(struct report *r, const struct plan *p, const char *text)
 {
-	json_t *gws = json_array(), *domains = json_array(),
-	    *zones = json_array();
-
-	for (size_t i = 0; i < p->ndomains; i++)
-		json_array_append_new(domains, json_string(p->domains[i]));
-	for (size_t i = 0; i < p->nzones; i++)
-		json_array_append_new(zones, json_string(p->zones[i]));
+	const struct strlist domains = { p->domains, p->ndomains };
+	const struct strlist zones = { p->zones, p->nzones };
+	json_t *gws = json_array();
 	for (size_t i = 0; i < p->ngateways; i++) {
 		const struct gateway *g = &p->gateways[i];
 		json_t *addrs = json_array();
@@ -508,7 +504,8 @@ render_init_plan(struct report *r, const struct plan *p, const char *text)
 		    json_null()));
 	}
 	report_set_json(r, "plan", json_pack("{s:o, s:o, s:I, s:I, s:o}",
-	    "domains", domains, "zones", zones, "ttl", (json_int_t)p->ttl,
+	    "domains", strings(&domains), "zones", strings(&zones), "ttl",
+	    (json_int_t)p->ttl,
 	    "cutover_ttl", (json_int_t)p->cutover_ttl, "gateways", gws));
 	report_set_string(r, "text", text);
 }

@@ -274,18 +274,7 @@ update_send(const struct upd_msg *m, const char *addr, unsigned port,
 	int fd = -1;
 
 	*cause = NULL;
-	memset(&ss, 0, sizeof ss);
-	if (inet_pton(AF_INET6, addr, &((struct sockaddr_in6 *)&ss)->sin6_addr)
-	    == 1) {
-		ss.ss_family = AF_INET6;
-		((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)port);
-		sl = sizeof(struct sockaddr_in6);
-	} else if (inet_pton(AF_INET, addr,
-	    &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
-		ss.ss_family = AF_INET;
-		((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)port);
-		sl = sizeof(struct sockaddr_in);
-	} else {
+	if (sockaddr_from(addr, port, &ss, &sl) == -1) {
 		*cause = xasprintf("%s: not an address", addr);
 		return UPD_NOT_SENT;
 	}

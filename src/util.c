@@ -533,6 +533,27 @@ parse_hostport(const char *s, char sep, char **host, unsigned *port)
 }
 
 int
+sockaddr_from(const char *addr, unsigned port, struct sockaddr_storage *ss,
+    socklen_t *len)
+{
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+	memset(ss, 0, sizeof *ss);
+	if (inet_pton(AF_INET6, addr, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		*len = sizeof *s6;
+	} else if (inet_pton(AF_INET, addr, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+		*len = sizeof *s4;
+	} else
+		return -1;
+	return 0;
+}
+
+int
 parse_endpoint(const char *s, char sep, char **addr, unsigned *port)
 {
 	unsigned char bin[16];

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include <sys/socket.h>
+
 #define PRINTFLIKE(f, a) __attribute__((format(printf, f, a)))
 
 /* Allocation that cannot fail: on out-of-memory they print and exit 3. */
@@ -86,6 +88,11 @@ char *file_read(const char *path, size_t max, size_t *len, char **cause);
  * rename. 0 on success; -1 with *cause set. */
 int file_write_atomic(const char *path, const char *data, size_t len,
     char **cause);
+
+/* The socket address of an IPv4 or IPv6 address in presentation form and
+ * a port: 0, or -1 when addr is not an address. */
+int sockaddr_from(const char *addr, unsigned port, struct sockaddr_storage *ss,
+    socklen_t *len);
 
 /* Monotonic time in milliseconds. */
 uint64_t now_ms(void);
