@@ -237,3 +237,14 @@ bench_floor() {
 	reached=$(awk '/^ok/ { print $2 }' "$B_DIR/$name.out")
 	bench_line "$name" "$n" "${reached:-0}"
 }
+
+# bench_dnsfloor NAME N PREFIX: the floor client looking the partners up
+# first with libunbound (validated, the trust anchor and stub as xmppcut
+# gets them, nothing else): the least a validating client costs
+bench_dnsfloor() {
+	local name=$1 n=$2 prefix=$3 reached
+	bench_domains "$prefix" "$n" >"$B_DIR/domains"
+	bench_run "$name" sh -c "exec '$FLOOR' -s 'bench.test=127.0.0.1@$B_DNSPORT' -a '$B_TA' -c '$B_CA' -t 10 <'$B_DIR/domains'"
+	reached=$(awk '/^ok/ { print $2 }' "$B_DIR/$name.out")
+	bench_line "$name" "$n" "${reached:-0}"
+}

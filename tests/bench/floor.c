@@ -1,9 +1,17 @@
 /* floor.c — the cost floor of a federation probe, for the benchmarks.
  *
  *   floor [-c CAFILE] [-t SECONDS] [TARGET...]
+ *   floor -s ZONE=ADDR@PORT -a TAFILE [-c CAFILE] [-t SECONDS] [DOMAIN...]
  *
  * TARGET is DOMAIN=ADDR:PORT (an IPv4 address); without any, one TARGET a
- * line on stdin. For each, all at once over non-blocking sockets in one
+ * line on stdin. With -s (a stub zone, as xmppcut's --stub) and -a (its
+ * trust anchor, as --trust-anchor), the floor looks each DOMAIN up first,
+ * the least a validating client can: libunbound's thread, every
+ * partner at once, the questions xmppcut asks -- both SRV RRsets, then
+ * the first target's A, AAAA and TLSA (_PORT._tcp.TARGET) -- each
+ * required to validate (secure), QNAME minimisation off as in xmppcut;
+ * the first A is the address. (ub_resolve, one question after the
+ * other, costs more: it sets up a new worker for each.) For each, all at once over non-blocking sockets in one
  * epoll loop, it does what a probe must do and nothing else: TCP, the
  * s2s stream header, the features (STARTTLS offered), <starttls/>,
  * <proceed/>, a TLS 1.3 handshake verified against CAFILE with DOMAIN as
@@ -17,6 +25,7 @@
  * target got through, 1 when one did not, 2 on bad usage. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ldns/ldns.h>
 #include <netinet/in.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -26,6 +35,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unbound.h>
 #include <unistd.h>
 
 #define MAX_READ 65536		/* bytes before the features, as xmppcut */
@@ -297,6 +307,128 @@ parse_target(struct conn *c, char *s)
 	return 0;
 }
 
+/* The lookups of one partner, as xmppcut asks them: both SRV RRsets,
+ * then the first target's AAAA, TLSA and A (the first A is the address).
+ * A lookup that does not validate (secure) fails the partner. */
+struct dns {
+	struct conn *c;
+	char *target;		/* the first _xmpp-server target */
+	unsigned port;
+	int pending;
+};
+
+static void
+answered(void *arg, int err, struct ub_result *r)
+{
+	struct dns *d = arg;
+	struct conn *c = d->c;
+	ldns_rdf *target = NULL;
+	size_t pos = 6;
+
+	d->pending--;
+	if (err != 0 || r == NULL || !r->secure) {
+		c->failed = err != 0 ? ub_strerror(err) : "does not validate";
+	} else if (r->qtype == LDNS_RR_TYPE_SRV && strncmp(r->qname,
+	    "_xmpp-server.", 13) == 0) {
+		if (!r->havedata || r->len[0] < 7 || ldns_wire2dname(&target,
+		    (uint8_t *)r->data[0], (size_t)r->len[0], &pos) !=
+		    LDNS_STATUS_OK || (d->target = ldns_rdf2str(target)) ==
+		    NULL)
+			c->failed = "no SRV target";
+		d->port = (unsigned)((uint8_t)r->data[0][4] << 8 |
+		    (uint8_t)r->data[0][5]);
+		c->sin.sin_port = htons((uint16_t)d->port);
+	} else if (r->qtype == LDNS_RR_TYPE_A) {
+		if (r->havedata && r->len[0] == 4)
+			memcpy(&c->sin.sin_addr, r->data[0], 4);
+		else
+			c->failed = "no address";
+	}
+	ldns_rdf_deep_free(target);
+	if (r != NULL)
+		ub_resolve_free(r);
+}
+
+static void
+ask(struct ub_ctx *u, struct dns *d, const char *name, int type)
+{
+	if (ub_resolve_async(u, name, type, LDNS_RR_CLASS_IN, d, answered,
+	    NULL) == 0)
+		d->pending++;
+	else
+		d->c->failed = "cannot ask";
+}
+
+/* Look every partner up (all at once, libunbound's own thread, as
+ * xmppcut does): the SRV RRsets of all, then their targets. */
+static void
+resolve_all(struct ub_ctx *u, struct conn *v, size_t n)
+{
+	struct dns *d = calloc(n ? n : 1, sizeof *d);
+	char name[1100];
+
+	if (d == NULL)
+		abort();
+	for (size_t i = 0; i < n; i++) {
+		d[i].c = &v[i];
+		snprintf(name, sizeof name, "_xmpp-server._tcp.%s",
+		    v[i].domain);
+		ask(u, &d[i], name, LDNS_RR_TYPE_SRV);
+		snprintf(name, sizeof name, "_xmpps-server._tcp.%s",
+		    v[i].domain);
+		ask(u, &d[i], name, LDNS_RR_TYPE_SRV);
+	}
+	ub_wait(u);
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].failed != NULL || d[i].target == NULL)
+			continue;
+		ask(u, &d[i], d[i].target, LDNS_RR_TYPE_A);
+		ask(u, &d[i], d[i].target, LDNS_RR_TYPE_AAAA);
+		snprintf(name, sizeof name, "_%u._tcp.%s", d[i].port,
+		    d[i].target);
+		ask(u, &d[i], name, LDNS_RR_TYPE_TLSA);
+	}
+	ub_wait(u);
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].failed == NULL && v[i].sin.sin_addr.s_addr == 0)
+			v[i].failed = "no address";
+		if (v[i].failed != NULL)
+			v[i].step = DONE;
+		free(d[i].target);
+	}
+	free(d);
+}
+
+static struct ub_ctx *
+resolver(const char *stub, const char *ta)
+{
+	struct ub_ctx *u = ub_ctx_create();
+	char zone[256], opt[300];
+	const char *eq = strchr(stub, '='), *tld;
+
+	if (u == NULL || eq == NULL || (size_t)(eq - stub) >= sizeof zone)
+		return NULL;
+	memcpy(zone, stub, (size_t)(eq - stub));
+	zone[eq - stub] = '\0';
+	/* as xmppcut's --stub: a special-use TLD (test., RFC 6761) that
+	 * unbound would answer itself is let through, unsigned above the
+	 * trust anchor */
+	tld = strrchr(zone, '.');
+	snprintf(opt, sizeof opt, "%s. transparent", tld ? tld + 1 : zone);
+	if (ub_ctx_async(u, 1) != 0 ||
+	    ub_ctx_set_option(u, "local-zone:", opt) != 0)
+		return ub_ctx_delete(u), NULL;
+	snprintf(opt, sizeof opt, "%s.", tld ? tld + 1 : zone);
+	if (ub_ctx_set_option(u, "domain-insecure:", opt) != 0 ||
+	    ub_ctx_set_option(u, "qname-minimisation:", "no") != 0 ||
+	    ub_ctx_set_stub(u, zone, eq + 1, 0) != 0 ||
+	    ub_ctx_add_ta_file(u, ta) != 0) {
+		ub_ctx_delete(u);
+		return NULL;
+	}
+	return u;
+}
+
 static void
 start(struct conn *c, long long timeout_ms)
 {
@@ -316,15 +448,22 @@ start(struct conn *c, long long timeout_ms)
 int
 main(int argc, char **argv)
 {
-	const char *ca = NULL;
+	const char *ca = NULL, *stub = NULL, *ta = NULL;
+	struct ub_ctx *u = NULL;
 	long long timeout_ms = 10000, next_check;
 	struct conn *v = NULL;
 	size_t n = 0, cap = 0, ok = 0;
 	char line[1024];
 	int opt;
 
-	while ((opt = getopt(argc, argv, "c:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "a:c:s:t:")) != -1) {
 		switch (opt) {
+		case 'a':
+			ta = optarg;
+			break;
+		case 's':
+			stub = optarg;
+			break;
 		case 'c':
 			ca = optarg;
 			break;
@@ -336,6 +475,13 @@ main(int argc, char **argv)
 		default:
 			goto usage;
 		}
+	}
+	if ((stub == NULL) != (ta == NULL))
+		goto usage;
+	if (stub != NULL && (u = resolver(stub, ta)) == NULL) {
+		fprintf(stderr, "floor: cannot set up libunbound with %s and "
+		    "%s\n", stub, ta);
+		return 2;
 	}
 	for (int i = optind; ; i++) {
 		char *s;
@@ -357,7 +503,12 @@ main(int argc, char **argv)
 			if ((v = realloc(v, cap * sizeof *v)) == NULL)
 				return 2;
 		}
-		if (parse_target(&v[n], s) == -1) {
+		if (u != NULL) {
+			memset(&v[n], 0, sizeof v[n]);
+			v[n].sin.sin_family = AF_INET;
+			v[n].domain = strdup(s);
+			v[n].fd = -1;
+		} else if (parse_target(&v[n], s) == -1) {
 			fprintf(stderr, "floor: %s: expected DOMAIN=ADDR:PORT\n",
 			    s);
 			return 2;
@@ -366,6 +517,8 @@ main(int argc, char **argv)
 	}
 	if (n == 0)
 		goto usage;
+	if (u != NULL)
+		resolve_all(u, v, n);
 	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL ||
 	    SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1 ||
 	    (ca != NULL ? SSL_CTX_load_verify_file(ctx, ca) :
@@ -377,8 +530,10 @@ main(int argc, char **argv)
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
 	if ((ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		return 2;
-	nleft = n;
 	for (size_t i = 0; i < n; i++) {
+		if (v[i].failed != NULL)
+			continue;
+		nleft++;
 		v[i].step = CONNECT;
 		start(&v[i], timeout_ms);
 	}
@@ -408,11 +563,15 @@ main(int argc, char **argv)
 	}
 	printf("ok %zu failed %zu\n", ok, n - ok);
 	free(v);
+	if (u != NULL)
+		ub_ctx_delete(u);
 	SSL_CTX_free(ctx);
 	close(ep);
 	return ok == n ? 0 : 1;
 usage:
 	fprintf(stderr, "usage: floor [-c CAFILE] [-t SECONDS] "
-	    "[DOMAIN=ADDR:PORT...]\n");
+	    "[DOMAIN=ADDR:PORT...]\n"
+	    "       floor -s ZONE=ADDR@PORT -a TAFILE [-c CAFILE] "
+	    "[-t SECONDS] [DOMAIN...]\n");
 	return 2;
 }
