@@ -749,16 +749,23 @@ find_servers(struct report *r, struct globals *g, const char *why,
  * 0, or -1 when held (ttl-wait; a warning with --force). */
 static int
 pre_everywhere(struct report *r, struct globals *g,
-    const struct apply_opts *o, struct zone_job *jobs, size_t n)
+    const struct apply_opts *o, struct zone_job *jobs, size_t n,
+    struct upd_set *by_zone)
 {
 	struct nslist sv = { 0 };
-	struct zone_job *ready = xcalloc(n ? n : 1, sizeof *ready);
+	struct zone_job *ready = xcalloc(by_zone->n ? by_zone->n : 1,
+	    sizeof *ready);
 	size_t nready = 0;
 	int held = 0;
 
-	for (size_t i = 0; i < n; i++)
-		if (jobs[i].state == Z_READY)
-			ready[nready++].msg = jobs[i].msg;
+	/* each zone once, whole (a split zone's two messages joined) */
+	for (size_t z = 0; z < by_zone->n; z++)
+		for (size_t i = 0; i < n; i++)
+			if (jobs[i].state == Z_READY && strcmp(jobs[i].msg->zone,
+			    by_zone->v[z].zone) == 0) {
+				ready[nready++].msg = &by_zone->v[z];
+				break;
+			}
 	if (find_servers(r, g, "before cutover", ready, nready, &sv) == 0) {
 		read_jobs(sv.v, sv.n, g->timeout * 1000);
 		for (size_t i = 0; i < sv.n; i++) {
@@ -793,20 +800,27 @@ pre_everywhere(struct report *r, struct globals *g,
 	return held && !o->force ? -1 : 0;
 }
 
-/* Wait until every authoritative server of each zone serves the stage's
- * records, polling once a second, at most `seconds`; progress on stderr.
- * At the bound, a server behind is ns-inconsistent, one that did not
- * answer ns-unreachable, one that answers but not for the zone ns-lame.
- * 0 when every server was seen serving the stage, else -1. */
+/* Wait until every authoritative server of each zone (by_zone: one
+ * message a zone) serves the stage's records, polling once a second, at
+ * most `seconds`; progress on stderr. At the bound, a server behind is
+ * ns-inconsistent, one that did not answer ns-unreachable, one that
+ * answers but not for the zone ns-lame. 0 when every server was seen
+ * serving the stage, else -1. */
 static int
-wait_propagation(struct report *r, struct globals *g, struct zone_job *jobs,
-    size_t n, unsigned seconds)
+wait_propagation(struct report *r, struct globals *g, struct upd_set *by_zone,
+    unsigned seconds)
 {
 	uint64_t end = now_ms() + (uint64_t)seconds * 1000;
 	struct nslist sv = { 0 };
-	int round = 0, ret = -1;
+	struct zone_job *zones = xcalloc(by_zone->n ? by_zone->n : 1,
+	    sizeof *zones);
+	int round = 0, ret = -1, found;
 
-	if (find_servers(r, g, "--wait", jobs, n, &sv) == -1 || sv.n == 0) {
+	for (size_t i = 0; i < by_zone->n; i++)
+		zones[i].msg = &by_zone->v[i];
+	found = find_servers(r, g, "--wait", zones, by_zone->n, &sv);
+	free(zones);
+	if (found == -1 || sv.n == 0) {
 		nslist_free(&sv);
 		return -1;
 	}
@@ -1010,7 +1024,7 @@ cmd_apply_exec(struct globals *g, int argc, char **argv)
 	struct apply_opts o;
 	struct cmd_opts co = { "s:", apply_longopts, apply_opt, &o };
 	struct zonemap zm = { 0 };
-	struct upd_set u = { 0 };
+	struct upd_set u = { 0 }, uz = { 0 };	/* uz: one message a zone */
 	struct zone_job *jobs = NULL;
 	struct upd_key *key = NULL;
 	struct journal_entry *jv = NULL;
@@ -1071,6 +1085,7 @@ cmd_apply_exec(struct globals *g, int argc, char **argv)
 		free(cause);
 		goto emit;
 	}
+	upd_set_by_zone(&u, &uz);
 	n = u.n;
 	jobs = xcalloc(n ? n : 1, sizeof *jobs);
 	for (size_t i = 0; i < n; i++)
@@ -1103,7 +1118,7 @@ cmd_apply_exec(struct globals *g, int argc, char **argv)
 	 * already in place (say, for --wait) passes */
 	go = blocked == 0 && (ready == 0 || (ttl_gate(r, &o, journal, jv, njv,
 	    jobs, n) == 0 && (o.stage != STAGE_CUTOVER || pre_everywhere(r, g,
-	    &o, jobs, n) == 0))) && !o.dry_run;
+	    &o, jobs, n, &uz) == 0))) && !o.dry_run;
 	if (go)
 		send_all(r, &o, journal, key, jobs, n, g->timeout * 1000);
 	for (size_t i = 0; i < n; i++) {
@@ -1114,6 +1129,7 @@ cmd_apply_exec(struct globals *g, int argc, char **argv)
 		nsupdate_render(&b, j->msg);
 		memset(&v, 0, sizeof v);
 		v.zone = j->msg->zone;
+		v.part = upd_part_name(j->msg->part);
 		v.primary = j->primary;
 		v.primary_name = j->primary_name;
 		v.state = zstate_names[j->state];
@@ -1140,7 +1156,7 @@ cmd_apply_exec(struct globals *g, int argc, char **argv)
 		fprintf(stderr, "xmppcut: apply: not waiting: %d zone%s not "
 		    "updated\n", refused, refused == 1 ? " was" : "s were");
 	else if (go && o.wait > 0)
-		waited = wait_propagation(r, g, jobs, n, o.wait) == 0 ? 1 : -1;
+		waited = wait_propagation(r, g, &uz, o.wait) == 0 ? 1 : -1;
 	/* pre is in place once every server serves it: count the TTL from
 	 * then (the journal's last entry for a zone is the one the gate
 	 * uses) */
@@ -1183,6 +1199,7 @@ emit:
 		job_free(&jobs[i]);
 	free(jobs);
 	upd_set_free(&u);
+	upd_set_free(&uz);
 	zonemap_free(&zm);
 	free(journal);
 	journal_free(jv, njv);

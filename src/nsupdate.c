@@ -20,7 +20,12 @@
  *
  * The zones that hold the stage's gateway hosts are sent first (those
  * with hosts only, then domains' zones with hosts), so that new targets
- * resolve before an SRV in another zone names them. */
+ * resolve before an SRV in another zone names them. When two or more
+ * zones each hold a domain and a host the previous stage did not publish
+ * (cutover, rollback), each gets two messages, its hosts with the other
+ * hosts and its SRV after all of them: whole, each would name the other's
+ * host before it exists (and were the second refused, the first would
+ * point partners at a name without an address). */
 #include "nsupdate.h"
 
 #include <ctype.h>
@@ -148,9 +153,17 @@ zone_of(const struct msg_ctx *m, const char *name)
 	return zonemap_get(m->zones, name);
 }
 
-/* The message for one zone: prerequisites, then updates. */
+const char *
+upd_part_name(enum upd_part p)
+{
+	return p == UPD_HOSTS ? "hosts" : p == UPD_SRV ? "srv" : "all";
+}
+
+/* The message for one zone (or the part of it): prerequisites, then
+ * updates. */
 static void
-message(struct upd_msg *out, const struct msg_ctx *m, const char *zone)
+message(struct upd_msg *out, const struct msg_ctx *m, const char *zone,
+    enum upd_part part)
 {
 	const struct plan *p = m->p;
 	enum role role = stage_role(m->s);
@@ -161,10 +174,11 @@ message(struct upd_msg *out, const struct msg_ctx *m, const char *zone)
 
 	memset(out, 0, sizeof *out);
 	out->zone = xstrdup(zone);
-	for (size_t i = 0; i < p->ndomains; i++)
+	out->part = part;
+	for (size_t i = 0; part != UPD_HOSTS && i < p->ndomains; i++)
 		if (strcmp(zone_of(m, p->domains[i]), zone) == 0)
 			str_push(&domains, &nd, p->domains[i]);
-	for (size_t i = 0; i < p->ngateways; i++)
+	for (size_t i = 0; part != UPD_SRV && i < p->ngateways; i++)
 		if (p->gateways[i].role == role &&
 		    strcmp(zone_of(m, p->gateways[i].host), zone) == 0)
 			str_push(&hosts, &nh, p->gateways[i].host);
@@ -228,6 +242,44 @@ upd_msg_guards_values(const struct upd_msg *m)
 }
 
 void
+upd_set_by_zone(const struct upd_set *in, struct upd_set *out)
+{
+	memset(out, 0, sizeof *out);
+	out->v = xcalloc(in->n ? in->n : 1, sizeof *out->v);
+	for (size_t i = 0; i < in->n; i++) {
+		struct upd_msg *m = NULL, joined = { 0 };
+
+		for (size_t k = 0; k < out->n && m == NULL; k++)
+			if (strcmp(out->v[k].zone, in->v[i].zone) == 0)
+				m = &out->v[k];
+		if (m == NULL) {
+			m = &out->v[out->n++];
+			m->zone = xstrdup(in->v[i].zone);
+		}
+		/* prerequisites of both, then updates of both */
+		for (int upd = 0; upd < 2; upd++) {
+			const struct upd_msg *a = m, *b = &in->v[i];
+
+			for (size_t k = upd ? a->nprereq : 0; k < (upd ? a->n :
+			    a->nprereq); k++)
+				op(&joined, a->v[k].kind, a->v[k].owner,
+				    a->v[k].type, a->v[k].ttl, a->v[k].rdata);
+			for (size_t k = upd ? b->nprereq : 0; k < (upd ? b->n :
+			    b->nprereq); k++)
+				op(&joined, b->v[k].kind, b->v[k].owner,
+				    b->v[k].type, b->v[k].ttl, b->v[k].rdata);
+			if (!upd)
+				joined.nprereq = joined.n;
+		}
+		joined.zone = m->zone;
+		m->zone = NULL;
+		upd_msg_free(m);
+		*m = joined;
+		m->part = UPD_ALL;
+	}
+}
+
+void
 upd_msg_free(struct upd_msg *m)
 {
 	for (size_t i = 0; i < m->n; i++) {
@@ -254,9 +306,9 @@ nsupdate_messages(const struct plan *p, enum stage s,
 {
 	struct rrlist cur = { 0 }, prev = { 0 };
 	struct msg_ctx m = { p, zmap, s, &cur, &prev };
-	char **zones = NULL;
-	size_t nz = 0;
-	int r = -1;
+	char **hosts = NULL, **both = NULL, **domains = NULL;
+	size_t nh = 0, nb = 0, nd = 0;
+	int split, r = -1;
 
 	memset(out, 0, sizeof *out);
 	/* the previous stage's records are matched by owner and type only:
@@ -265,36 +317,49 @@ nsupdate_messages(const struct plan *p, enum stage s,
 	if (stage_records(p, s, zmap, &cur, cause) == -1 ||
 	    stage_records(p, stage_previous(s), NULL, &prev, cause) == -1)
 		goto out;
-	/* The zones that hold the stage's hosts first (those with hosts
-	 * only, then domains' zones that also hold hosts), then the other
-	 * domains' zones: a new target resolves before an SRV in another
-	 * zone names it. */
-	for (int pass = 0; pass < 3; pass++) {
-		size_t from = nz;
+	/* The zones that hold only the stage's hosts, then those that hold
+	 * hosts and domains, then those that hold only domains. */
+	for (size_t i = 0; i < p->ngateways; i++) {
+		const char *z = zone_of(&m, p->gateways[i].host);
+		int has_domain = 0;
 
-		for (size_t i = 0; i < p->ngateways; i++) {
-			const char *z = zone_of(&m, p->gateways[i].host);
-			int domains = 0;
-
-			if (pass == 2 || p->gateways[i].role != stage_role(s))
-				continue;
-			for (size_t k = 0; k < p->ndomains; k++)
-				domains |= strcmp(zone_of(&m, p->domains[k]),
-				    z) == 0;
-			if (domains == pass)
-				str_push(&zones, &nz, z);
-		}
-		for (size_t i = 0; pass == 2 && i < p->ndomains; i++)
-			str_push(&zones, &nz, zone_of(&m, p->domains[i]));
-		if (nz > from)
-			sort_strings(zones + from, nz - from);
+		if (p->gateways[i].role != stage_role(s))
+			continue;
+		for (size_t k = 0; k < p->ndomains; k++)
+			has_domain |= strcmp(zone_of(&m, p->domains[k]), z) ==
+			    0;
+		if (has_domain)
+			str_push(&both, &nb, z);
+		else
+			str_push(&hosts, &nh, z);
 	}
-	out->v = xcalloc(nz, sizeof *out->v);
-	for (size_t i = 0; i < nz; i++)
-		message(&out->v[out->n++], &m, zones[i]);
+	for (size_t i = 0; i < p->ndomains; i++)
+		if (!str_in(both, nb, zone_of(&m, p->domains[i])))
+			str_push(&domains, &nd, zone_of(&m, p->domains[i]));
+	sort_strings(hosts, nh);
+	sort_strings(both, nb);
+	sort_strings(domains, nd);
+	/* Two zones that each hold a domain and a host the previous stage
+	 * did not publish: each one's SRV names the other's host, so no
+	 * order of whole messages works. One such zone is sent whole (after
+	 * the hosts-only zones): one message is atomic. */
+	split = nb >= 2 && stage_role(s) != stage_role(stage_previous(s));
+	out->v = xcalloc(nh + 2 * nb + nd, sizeof *out->v);
+	for (size_t i = 0; i < nh; i++)
+		message(&out->v[out->n++], &m, hosts[i], UPD_ALL);
+	/* new hosts resolve before any SRV names them */
+	for (size_t i = 0; i < nb; i++)
+		message(&out->v[out->n++], &m, both[i], split ? UPD_HOSTS :
+		    UPD_ALL);
+	for (size_t i = 0; split && i < nb; i++)
+		message(&out->v[out->n++], &m, both[i], UPD_SRV);
+	for (size_t i = 0; i < nd; i++)
+		message(&out->v[out->n++], &m, domains[i], UPD_ALL);
 	r = 0;
 out:
-	str_free(zones, nz);
+	str_free(hosts, nh);
+	str_free(both, nb);
+	str_free(domains, nd);
 	rrlist_free(&cur);
 	rrlist_free(&prev);
 	return r;
@@ -359,13 +424,22 @@ nsupdate_script(const struct plan *p, enum stage s,
 	    "; One message per zone; each carries prerequisites, so the server"
 	    "\n; refuses it and changes nothing unless the zone holds %s.\n",
 	    stage_name(s), desc, previous_state(s));
+	for (size_t i = 0; i < u.n; i++)
+		if (u.v[i].part == UPD_HOSTS) {
+			buf_addf(&b, "; Zones that each hold a domain and a %s "
+			    "gateway get two: each one's SRV\n; names the "
+			    "other's host, so the hosts go out first, the SRV "
+			    "records after all of them.\n",
+			    role_name(stage_role(s)));
+			break;
+		}
 	free(desc);
 	if (u.n > 1)
 		buf_addf(&b, "; nsupdate goes on after a refused message: when "
 		    "one says \"update failed\",\n; the zones after it may "
 		    "have changed while it did not. xmppcut apply reads\n; "
-		    "every zone first and sends nothing unless all %zu are "
-		    "ready.\n", u.n);
+		    "every zone first and sends nothing unless every one is "
+		    "ready.\n");
 	/* the secret stays in its file: nsupdate reads it there */
 	if (o->tsig_file != NULL)
 		buf_addf(&b, "; signed with the TSIG key in %s: run it with\n"
@@ -378,12 +452,15 @@ nsupdate_script(const struct plan *p, enum stage s,
 	for (size_t i = 0; i < u.n; i++) {
 		const struct upd_msg *m = &u.v[i];
 
-		buf_addf(&b, ";\n; zone %s.\n", m->zone);
+		buf_addf(&b, ";\n; zone %s.%s\n", m->zone, m->part == UPD_HOSTS ?
+		    " (its gateway hosts; its SRV records come after every "
+		    "zone's hosts)" : m->part == UPD_SRV ? " (its SRV records; "
+		    "its gateway hosts went out above)" : "");
 		if (upd_msg_guards_values(m))
 			buf_addf(&b, "; refused unless the zone holds %s, and "
 			    "no name it sets is an alias\n", previous_state(s));
 		else
-			buf_addf(&b, "; nothing of %s lives in this zone to "
+			buf_addf(&b, "; this message replaces nothing of %s to "
 			    "guard on: refused only when a name it sets is an "
 			    "alias (CNAME); the %s gateways' host records are "
 			    "set to the plan's whatever they hold (xmppcut apply "

@@ -36,9 +36,24 @@ struct upd_op {
 	char *rdata;		/* UPD_PREREQ_EXACT, UPD_ADD */
 };
 
-/* The message for one zone: prerequisites first (nprereq of them). */
+/* What of a zone a message sets. When two or more zones each hold a plan
+ * domain and a gateway host the previous stage did not publish (the new
+ * ones at cutover, the old ones at rollback), each gets two messages: its
+ * hosts, sent with every other zone's hosts, then its SRV records, sent
+ * after them -- so that no SRV names a host before the host resolves,
+ * whichever zone it lives in. Otherwise a zone gets one message. */
+enum upd_part {
+	UPD_ALL,		/* everything of the stage in the zone */
+	UPD_HOSTS,		/* its gateway hosts' A, AAAA and TLSA */
+	UPD_SRV,		/* its domains' SRV records */
+};
+const char *upd_part_name(enum upd_part p);	/* "all", "hosts", "srv" */
+
+/* The message for one zone (or part of it): prerequisites first (nprereq
+ * of them). */
 struct upd_msg {
 	char *zone;
+	enum upd_part part;
 	struct upd_op *v;
 	size_t n, nprereq;
 };
@@ -48,16 +63,21 @@ struct upd_set {
 	size_t n;
 };
 
-/* The messages of stage s, one per zone, in sending order: the zones
- * that hold the stage's gateway hosts first (hosts only, then domains'
- * zones with hosts), so new targets resolve before an SRV in another zone
- * names them. 0, or -1 with *cause. The script and `apply` send the
- * same. */
+/* The messages of stage s, one per zone (two for a zone split as
+ * upd_part says), in sending order: the zones that hold only the stage's
+ * gateway hosts, then the hosts of the zones that also hold domains, then
+ * the domains' SRV records -- new targets resolve before any SRV names
+ * them. 0, or -1 with *cause. The script and `apply` send the same. */
 int nsupdate_messages(const struct plan *p, enum stage s,
     const struct zonemap *zones, struct upd_set *out, char **cause);
 /* 1 when m has prerequisites on values (or absence) of the plan's
  * RRsets, beyond "no name it sets is an alias". */
 int upd_msg_guards_values(const struct upd_msg *m);
+/* in, one message per zone: a split zone's parts joined (prerequisites
+ * of both, then updates of both), in the order of each zone's first
+ * message. What a zone's servers must serve when the stage is in place,
+ * for watching them. */
+void upd_set_by_zone(const struct upd_set *in, struct upd_set *out);
 void upd_msg_free(struct upd_msg *m);
 void upd_set_free(struct upd_set *u);
 

@@ -420,9 +420,11 @@ render_apply_zone(struct report *r, const struct apply_zone_view *v)
 	int named = v->primary_name != NULL && (v->primary == NULL ||
 	    strcmp(v->primary_name, v->primary) != 0);
 
-	report_text(r, "zone %s (primary %s%s%s): %s", v->zone, v->primary ?
-	    v->primary : "unknown", named ? ", " : "", named ?
-	    v->primary_name : "", v->state);
+	report_text(r, "zone %s%s (primary %s%s%s): %s", v->zone,
+	    strcmp(v->part, "hosts") == 0 ? ", its hosts" : strcmp(v->part,
+	    "srv") == 0 ? ", its SRV" : "", v->primary ? v->primary :
+	    "unknown", named ? ", " : "", named ? v->primary_name : "",
+	    v->state);
 	if (v->sent && v->answered)
 		report_text(r, ", sent: %s, serial %lu -> %lu\n",
 		    dnswire_rcode_name(v->rcode), v->serial_before,
@@ -439,8 +441,9 @@ render_apply_zone(struct report *r, const struct apply_zone_view *v)
 	else
 		report_text(r, "%s\n", strcmp(v->state, "at-stage") == 0 ?
 		    ", nothing to send" : "");
-	report_push_json(r, "zones", json_pack("{s:s, s:s?, s:s?, s:s, s:s?, "
-	    "s:b, s:o, s:I, s:o, s:s}", "zone", v->zone, "primary", v->primary,
+	report_push_json(r, "zones", json_pack("{s:s, s:s, s:s?, s:s?, s:s, "
+	    "s:s?, s:b, s:o, s:I, s:o, s:s}", "zone", v->zone, "part",
+	    v->part, "primary", v->primary,
 	    "primary_name", v->primary_name, "state", v->state, "why", v->why,
 	    "sent", v->sent, "rcode", v->answered ? json_string(
 	    dnswire_rcode_name(v->rcode)) : json_null(), "serial_before",

@@ -36,6 +36,8 @@ void render_probes(struct report *r, const char *key,
 /* apply: one zone (a line, and one member of "zones"). */
 struct apply_zone_view {
 	const char *zone;
+	const char *part;	/* "all", or "hosts"/"srv" for a zone whose
+				 * message is split (nsupdate.h) */
 	const char *primary;	/* address, or NULL when not found */
 	const char *primary_name;	/* the SOA MNAME or the --server */
 	const char *state;	/* unread, at-stage, ready, unexpected */

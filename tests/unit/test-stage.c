@@ -19,15 +19,16 @@
 #include "stage.h"
 #include "zonefind.h"
 
+/* The plan at rel (from the source tree's top), or the test fails. */
 static struct plan *
-example_plan(void)
+load_plan(const char *rel)
 {
 	const char *top = getenv("top_srcdir");
 	char *path;
 	struct findings f = { 0 };
 	struct plan *p;
 
-	if (asprintf(&path, "%s/zones/example.conf", top ? top : ".") < 0)
+	if (asprintf(&path, "%s/%s", top ? top : ".", rel) < 0)
 		return NULL;
 	p = plan_load(path, &f);
 	if (p == NULL)
@@ -35,6 +36,12 @@ example_plan(void)
 	findings_free(&f);
 	free(path);
 	return p;
+}
+
+static struct plan *
+example_plan(void)
+{
+	return load_plan("zones/example.conf");
 }
 
 /* The zones of the example plan: its zone keys. */
@@ -130,20 +137,29 @@ test_records(void **state)
 	plan_free(p);
 }
 
-/* The message for zone in a script, from "zone Z." to "send". */
+/* The messages for zone in a script, each from "zone Z." to "send",
+ * joined (a split zone has two), or NULL. */
 static char *
 message(const char *script, const char *zone)
 {
-	char *key, *start, *end;
+	char *key, *start, *end, *out = NULL;
+	size_t len = 0;
 
 	if (asprintf(&key, "\nzone %s.\n", zone) < 0)
 		return NULL;
-	start = strstr(script, key);
+	for (start = strstr(script, key); start != NULL &&
+	    (end = strstr(start, "\nsend\n")) != NULL;
+	    start = strstr(end, key)) {
+		size_t n = (size_t)(end - start);
+
+		out = realloc(out, len + n + 1);
+		assert_non_null(out);
+		memcpy(out + len, start, n);
+		len += n;
+		out[len] = '\0';
+	}
 	free(key);
-	if (start == NULL)
-		return NULL;
-	end = strstr(start, "\nsend\n");
-	return end ? strndup(start, (size_t)(end - start)) : NULL;
+	return out;
 }
 
 static void
@@ -253,24 +269,22 @@ test_messages(void **state)
 static void
 test_message_order(void **state)
 {
-	const char *top = getenv("top_srcdir");
-	struct findings f = { 0 };
 	struct zonemap zm;
 	struct upd_set u;
 	struct plan *p;
-	char *path, *cause = NULL;
+	char *cause = NULL;
 
 	(void)state;
-	assert_true(asprintf(&path, "%s/tests/plans/good-host-in-other-zone.conf",
-	    top ? top : ".") > 0);
-	p = plan_load(path, &f);
-	assert_non_null(p);
+	p = load_plan("tests/plans/good-host-in-other-zone.conf");
 	example_zones(p, &zm);
 	assert_int_equal(nsupdate_messages(p, STAGE_CUTOVER, &zm, &u, &cause),
 	    0);
+	/* one zone holds a domain and the new host: whole, and first */
 	assert_int_equal(u.n, 2);
 	assert_string_equal(u.v[0].zone, "example.org");
+	assert_int_equal(u.v[0].part, UPD_ALL);
 	assert_string_equal(u.v[1].zone, "example.com");
+	assert_int_equal(u.v[1].part, UPD_ALL);
 	upd_set_free(&u);
 	/* rollback: the old gateway's zone first */
 	assert_int_equal(nsupdate_messages(p, STAGE_ROLLBACK, &zm, &u, &cause),
@@ -278,9 +292,99 @@ test_message_order(void **state)
 	assert_string_equal(u.v[0].zone, "example.com");
 	upd_set_free(&u);
 	zonemap_free(&zm);
-	findings_free(&f);
 	plan_free(p);
-	free(path);
+}
+
+/* What message m sets: 1 when it adds an SRV, 2 when it adds an
+ * address, 3 both. */
+static int
+sets(const struct upd_msg *m)
+{
+	int what = 0;
+
+	for (size_t i = m->nprereq; i < m->n; i++)
+		if (m->v[i].kind == UPD_ADD)
+			what |= m->v[i].type == RR_SRV ? 1 : m->v[i].type ==
+			    RR_A || m->v[i].type == RR_AAAA ? 2 : 0;
+	return what;
+}
+
+/* Two domain zones that each hold a new gateway both SRVs name: at
+ * cutover every zone's hosts go out before any SRV; pre and final, whose
+ * hosts are already published, and rollback, whose one old gateway lives
+ * in one zone, keep one message a zone. */
+static void
+test_message_split(void **state)
+{
+	struct zonemap zm;
+	struct upd_set u, z;
+	struct plan *p;
+	char *cause = NULL, *s, *m;
+	struct nsupdate_opts o = { NULL, NULL, &zm };
+
+	(void)state;
+	p = load_plan("tests/plans/good-two-new-zones.conf");
+	example_zones(p, &zm);
+	assert_int_equal(nsupdate_messages(p, STAGE_CUTOVER, &zm, &u, &cause),
+	    0);
+	assert_int_equal(u.n, 4);
+	assert_string_equal(u.v[0].zone, "example.com");
+	assert_string_equal(u.v[1].zone, "example.org");
+	assert_string_equal(u.v[2].zone, "example.com");
+	assert_string_equal(u.v[3].zone, "example.org");
+	for (size_t i = 0; i < 4; i++) {
+		assert_int_equal(u.v[i].part, i < 2 ? UPD_HOSTS : UPD_SRV);
+		assert_int_equal(sets(&u.v[i]), i < 2 ? 2 : 1);
+		assert_true(u.v[i].nprereq > 0);
+	}
+	/* the SRV part keeps its guard on what pre left */
+	assert_true(upd_msg_guards_values(&u.v[2]));
+	/* joined again, a zone each, for watching its servers: prerequisites
+	 * of both parts before any update */
+	upd_set_by_zone(&u, &z);
+	assert_int_equal(z.n, 2);
+	assert_string_equal(z.v[0].zone, "example.com");
+	assert_string_equal(z.v[1].zone, "example.org");
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(z.v[i].part, UPD_ALL);
+		assert_int_equal(sets(&z.v[i]), 3);
+		assert_int_equal(z.v[i].nprereq, u.v[i].nprereq +
+		    u.v[i + 2].nprereq);
+		assert_int_equal(z.v[i].n, u.v[i].n + u.v[i + 2].n);
+		for (size_t k = 0; k < z.v[i].n; k++)
+			assert_true((k < z.v[i].nprereq) ==
+			    (z.v[i].v[k].kind == UPD_PREREQ_EXACT ||
+			    z.v[i].v[k].kind == UPD_PREREQ_ABSENT));
+	}
+	upd_set_free(&z);
+	upd_set_free(&u);
+	for (int k = 0; k < 2; k++) {
+		assert_int_equal(nsupdate_messages(p, k == 0 ? STAGE_PRE :
+		    STAGE_FINAL, &zm, &u, &cause), 0);
+		for (size_t i = 0; i < u.n; i++)
+			assert_int_equal(u.v[i].part, UPD_ALL);
+		upd_set_free(&u);
+	}
+	assert_int_equal(nsupdate_messages(p, STAGE_ROLLBACK, &zm, &u, &cause),
+	    0);
+	assert_int_equal(u.n, 2);
+	assert_int_equal(u.v[0].part, UPD_ALL);
+	assert_string_equal(u.v[0].zone, "example.com");
+	upd_set_free(&u);
+	/* the script says so */
+	s = nsupdate_script(p, STAGE_CUTOVER, &o, &cause);
+	assert_non_null(s);
+	assert_non_null(strstr(s, "the SRV records after all of them"));
+	m = message(s, "example.org");
+	assert_non_null(m);
+	assert_true(strstr(m, "update add xmpp.example.org. ") <
+	    strstr(m, "update add _xmpp-server._tcp.example.org. "));
+	free(m);
+	assert_true(strstr(s, "update add xmpp.example.org. ") <
+	    strstr(s, "update add _xmpp-server._tcp.example.com. "));
+	free(s);
+	zonemap_free(&zm);
+	plan_free(p);
 }
 
 static char *
@@ -406,6 +510,7 @@ main(void)
 		cmocka_unit_test(test_nsupdate),
 		cmocka_unit_test(test_messages),
 		cmocka_unit_test(test_message_order),
+		cmocka_unit_test(test_message_split),
 		cmocka_unit_test(test_journal),
 		cmocka_unit_test(test_tsig_keys),
 	};

@@ -1,0 +1,77 @@
+#!/bin/bash
+# shellcheck disable=SC2086
+# Two domain zones that each hold a new gateway, both gateways serving
+# both domains, against the lab's Knot servers. One message a zone cannot
+# be ordered: example.test's SRV names gw.plain.test before plain.test's
+# message adds it, and the other way round. So at cutover every zone's
+# hosts go out first, then the SRV records. With plain.test's ACL refusing
+# the key, example.test's host goes out and its SRV is held back: no
+# domain ever names a host without an address (one message a zone sent
+# example.test's SRV, naming gw.plain.test, which then never came).
+# Fixed and run again, apply resumes where it stopped. Rollback, whose
+# one old gateway lives in example.test, sends that zone whole, first.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+need jq nsupdate knotc
+lab_start
+P=$LAB_DIR/split.conf
+cat >"$P" <<EOF2
+[plan]
+domain = example.test
+domain = plain.test
+ttl = 3600
+cutover-ttl = 300
+
+[gateway old.example.test]
+role = old
+address = $LAB_OLD
+
+[gateway new.example.test]
+role = new
+address = $LAB_NEW
+weight = 50
+
+[gateway gw.plain.test]
+role = new
+address = 192.0.2.88
+weight = 50
+EOF2
+ap() { "$XMPPCUT" -c "$P" $LAB_OPTS --json apply --tsig-key "$LAB_TSIG" --server "$LAB_NS1" "$@"; }
+srv() { dig +short @"$LAB_NS1" "_xmpp-server._tcp.$1" SRV | sort | tr '\n' ' '; }
+
+check "today: plain.test served by the old gateway" lab_nsupdate_both 'zone plain.test.' \
+    'update delete _xmpp-server._tcp.plain.test. SRV' \
+    'update add _xmpp-server._tcp.plain.test. 3600 SRV 0 0 5269 old.example.test.'
+expect_status 0 "pre" ap --stage pre
+json_ok "... one message a zone (the hosts are today's)" \
+    '[.zones[] | "\(.zone) \(.part) \(.sent)"] == ["example.test all true", "plain.test all true"]'
+expect_status 0 "pre on ns2 too" "$XMPPCUT" -c "$P" $LAB_OPTS --json apply --tsig-key "$LAB_TSIG" --server "$LAB_NS2" --stage pre
+sed -i 's/^pre \([^ ]*\) [0-9]* /pre \1 1000000000 /' "$P.journal"	# the TTL has passed
+
+expect_status 0 "cutover --dry-run" ap --stage cutover --dry-run
+json_ok "... every zone's hosts, then every zone's SRV" \
+    '[.zones[] | "\(.zone) \(.part) \(.state)"] == ["example.test hosts ready", "plain.test hosts ready", "example.test srv ready", "plain.test srv ready"]'
+json_ok "... the hosts messages set no SRV, the SRV messages no address" \
+    '([.zones[] | select(.part == "hosts") | .message | test("IN SRV")] | any | not) and ([.zones[] | select(.part == "srv") | .message | test("IN A ")] | any | not)'
+expect_status 0 "the script says the same" "$XMPPCUT" -c "$P" $LAB_OPTS generate --stage cutover --format nsupdate
+check "... every host before any SRV" awk '/^update add .* IN A /{a=NR} /^update add .* IN SRV /{if (!s) s=NR} END{exit !(a && s && a < s)}' "$T/out"
+
+lab_refuse_key plain.test
+expect_status 2 "cutover with plain.test refusing the key" ap --stage cutover
+json_ok "... only example.test's host sent; its SRV held back, naming gw.plain.test" \
+    '([.zones[] | select(.sent) | "\(.zone) \(.part)"] == ["example.test hosts"]) and ([.findings[] | select(.id == "update-refused" and .subject == "example.test" and (.message | contains("held back")) and (.message | contains("gw.plain.test")))] | length == 1)'
+check "... example.test's SRV still names the old gateway" test "$(srv example.test)" = "0 0 5269 old.example.test. "
+check "... gw.plain.test has no address, and nothing names it" test -z "$(dig +short @"$LAB_NS1" gw.plain.test A)"
+check "... new.example.test published" test "$(dig +short @"$LAB_NS1" new.example.test A)" = "$LAB_NEW"
+lab_accept_key
+expect_status 0 "fixed, run again: resumes" ap --stage cutover
+json_ok "... example.test's host at the stage, the rest sent" \
+    '[.zones[] | "\(.zone) \(.part) \(.state) \(.sent)"] == ["example.test hosts at-stage false", "plain.test hosts ready true", "example.test srv ready true", "plain.test srv ready true"]'
+check "... example.test names both gateways" test "$(srv example.test)" = "0 50 5269 gw.plain.test. 0 50 5269 new.example.test. "
+check "... gw.plain.test resolves" test "$(dig +short @"$LAB_NS1" gw.plain.test A)" = 192.0.2.88
+expect_status 0 "run again: nothing to send" ap --stage cutover
+json_ok "... every part at the stage" '[.zones[].state] | all(. == "at-stage")'
+
+expect_status 0 "rollback --dry-run: one zone holds the old gateway" ap --stage rollback --dry-run
+json_ok "... it goes first, whole (one message is atomic), then plain.test" \
+    '[.zones[] | "\(.zone) \(.part)"] == ["example.test all", "plain.test all"]'
+done_testing
