@@ -1143,7 +1143,16 @@ cmd_apply_exec(struct globals *g, int argc, char **argv)
 		v.serial_after = j->serial_after;
 		render_apply_zone(r, &v);
 		buf_free(&b);
-		refused += j->state == Z_READY && !j->sent;
+		/* zones, not messages: a split zone's parts count once */
+		if (j->state == Z_READY && !j->sent) {
+			size_t k = 0;
+
+			while (k < i && !(strcmp(jobs[k].msg->zone,
+			    j->msg->zone) == 0 && jobs[k].state == Z_READY &&
+			    !jobs[k].sent))
+				k++;
+			refused += k == i;
+		}
 		sent_any |= j->sent;
 		/* pre changes TTLs, not values: what counts is the old TTL */
 		if (j->sent && (o.stage == STAGE_PRE ? j->max_ttl :

@@ -56,7 +56,8 @@ expect_status 0 "the script says the same" "$XMPPCUT" -c "$P" $LAB_OPTS generate
 check "... every host before any SRV" awk '/^update add .* IN A /{a=NR} /^update add .* IN SRV /{if (!s) s=NR} END{exit !(a && s && a < s)}' "$T/out"
 
 lab_refuse_key plain.test
-expect_status 2 "cutover with plain.test refusing the key" ap --stage cutover
+expect_status 2 "cutover with plain.test refusing the key (--wait)" ap --stage cutover --wait 2
+check "... no waiting: 2 zones (not 3 messages) not updated" grep -q 'not waiting: 2 zones were not updated' "$T/err"
 json_ok "... only example.test's host sent; its SRV held back, naming gw.plain.test" \
     '([.zones[] | select(.sent) | "\(.zone) \(.part)"] == ["example.test hosts"]) and ([.findings[] | select(.id == "update-refused" and .subject == "example.test" and (.message | contains("held back")) and (.message | contains("gw.plain.test")))] | length == 1)'
 check "... example.test's SRV still names the old gateway" test "$(srv example.test)" = "0 0 5269 old.example.test. "
