@@ -586,7 +586,7 @@ ttl_gate(struct report *r, const struct apply_opts *o, const char *journal,
 		if (jobs[i].state != Z_READY || !replaces_values(jobs[i].msg))
 			continue;
 		e = journal_last(v, nv, STAGE_PRE, jobs[i].msg->zone);
-		if (e == NULL)
+		if (e == NULL && !strlist_has(&missing, jobs[i].msg->zone))
 			strlist_add(&missing, jobs[i].msg->zone);
 		else if (last == NULL || e->at + (time_t)e->ttl >
 		    last->at + (time_t)last->ttl)
@@ -998,22 +998,32 @@ send_all(struct report *r, const struct apply_opts *o, const char *journal,
 			continue;
 		if ((host = names_failed_host(j->msg, &failed)) != NULL) {
 			findings_add(report_findings(r), SEV_ERROR,
-			    F_UPDATE_REFUSED, j->msg->zone, "zone %s is held "
-			    "back: its SRV would name %s, whose zone was not "
-			    "updated; run apply again once it is",
-			    j->msg->zone, host);
+			    F_UPDATE_REFUSED, j->msg->zone, "zone %s%s is held "
+			    "back: its SRV would name %s, whose update was not "
+			    "applied; run apply again once it is",
+			    j->msg->zone, j->msg->part == UPD_SRV ? "'s SRV "
+			    "update" : "", host);
 			continue;
 		}
 		if (send_one(r, o, journal, key, j, timeout_ms) == -1)
 			break;
 		if (j->sent)
 			continue;
-		for (size_t k = j->msg->nprereq; k < j->msg->n; k++)
-			if (j->msg->v[k].kind == UPD_DELETE &&
-			    (j->msg->v[k].type == RR_A ||
-			    j->msg->v[k].type == RR_AAAA) &&
-			    !strlist_has(&failed, j->msg->v[k].owner))
-				strlist_add(&failed, j->msg->v[k].owner);
+		/* its hosts: those whose addresses or TLSA it sets (a
+		 * gateway with external addresses has only TLSA here) */
+		for (size_t k = j->msg->nprereq; k < j->msg->n; k++) {
+			const struct upd_op *op = &j->msg->v[k];
+			const char *h = op->owner;
+
+			if (op->kind != UPD_DELETE || (op->type != RR_A &&
+			    op->type != RR_AAAA && op->type != RR_TLSA))
+				continue;
+			if (op->type == RR_TLSA && (h = strstr(h, "._tcp.")) !=
+			    NULL)
+				h += strlen("._tcp.");
+			if (h != NULL && !strlist_has(&failed, h))
+				strlist_add(&failed, h);
+		}
 	}
 	strlist_free(&failed);
 }
@@ -1098,6 +1108,19 @@ cmd_apply_exec(struct globals *g, int argc, char **argv)
 
 		classify(j, o.stage);
 		ready += j->state == Z_READY;
+		if (j->state == Z_UNREAD || j->state == Z_UNEXPECTED) {
+			size_t k = 0;
+
+			/* a split zone's second part: said once, with the
+			 * first */
+			while (k < i && (strcmp(jobs[k].msg->zone,
+			    j->msg->zone) != 0 || jobs[k].state != j->state))
+				k++;
+			if (k < i) {
+				blocked++;
+				continue;
+			}
+		}
 		if (j->state == Z_UNREAD)
 			findings_add(report_findings(r), SEV_ERROR,
 			    F_DNS_FAILURE, j->msg->zone, "zone %s cannot be "

@@ -175,7 +175,7 @@ message(struct upd_msg *out, const struct msg_ctx *m, const char *zone,
 	memset(out, 0, sizeof *out);
 	out->zone = xstrdup(zone);
 	out->part = part;
-	for (size_t i = 0; part != UPD_HOSTS && i < p->ndomains; i++)
+	for (size_t i = 0; i < p->ndomains; i++)
 		if (strcmp(zone_of(m, p->domains[i]), zone) == 0)
 			str_push(&domains, &nd, p->domains[i]);
 	for (size_t i = 0; part != UPD_SRV && i < p->ngateways; i++)
@@ -189,9 +189,12 @@ message(struct upd_msg *out, const struct msg_ctx *m, const char *zone,
 		for (int svc = 0; svc < 2; svc++) {
 			owner = xasprintf("%s._tcp.%s", svc == 0 ?
 			    "_xmpp-server" : "_xmpps-server", domains[i]);
+			/* a hosts part is guarded by the SRV records too: run
+			 * out of order, it changes nothing either */
 			op(out, UPD_PREREQ_ABSENT, owner, RR_CNAME, 0, NULL);
 			prereq_rrset(out, m->prev, owner, RR_SRV);
-			replace_rrset(&upd, m->cur, owner, RR_SRV);
+			if (part != UPD_HOSTS)
+				replace_rrset(&upd, m->cur, owner, RR_SRV);
 			free(owner);
 		}
 	}
@@ -241,6 +244,18 @@ upd_msg_guards_values(const struct upd_msg *m)
 	return 0;
 }
 
+static int
+has_op(const struct upd_msg *m, const struct upd_op *o)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (m->v[i].kind == o->kind && m->v[i].type == o->type &&
+		    strcmp(m->v[i].owner, o->owner) == 0 &&
+		    (m->v[i].rdata == NULL) == (o->rdata == NULL) &&
+		    (o->rdata == NULL || strcmp(m->v[i].rdata, o->rdata) == 0))
+			return 1;
+	return 0;
+}
+
 void
 upd_set_by_zone(const struct upd_set *in, struct upd_set *out)
 {
@@ -266,8 +281,11 @@ upd_set_by_zone(const struct upd_set *in, struct upd_set *out)
 				    a->v[k].type, a->v[k].ttl, a->v[k].rdata);
 			for (size_t k = upd ? b->nprereq : 0; k < (upd ? b->n :
 			    b->nprereq); k++)
-				op(&joined, b->v[k].kind, b->v[k].owner,
-				    b->v[k].type, b->v[k].ttl, b->v[k].rdata);
+				/* both parts guard the SRV records: once */
+				if (upd || !has_op(&joined, &b->v[k]))
+					op(&joined, b->v[k].kind, b->v[k].owner,
+					    b->v[k].type, b->v[k].ttl,
+					    b->v[k].rdata);
 			if (!upd)
 				joined.nprereq = joined.n;
 		}
@@ -300,6 +318,26 @@ upd_set_free(struct upd_set *u)
 	memset(u, 0, sizeof *u);
 }
 
+/* 1 when zone holds a gateway host of the stage whose addresses the plan
+ * keeps (not external) and the previous stage did not publish: it may
+ * not resolve until this stage's message for the zone. */
+static int
+holds_unpublished(const struct msg_ctx *m, const char *zone)
+{
+	enum role role = stage_role(m->s);
+
+	for (size_t i = 0; i < m->p->ngateways; i++) {
+		const struct gateway *g = &m->p->gateways[i];
+
+		if (g->role == role && !g->external &&
+		    strcmp(zone_of(m, g->host), zone) == 0 &&
+		    !published(m->prev, g->host, RR_A) &&
+		    !published(m->prev, g->host, RR_AAAA))
+			return 1;
+	}
+	return 0;
+}
+
 int
 nsupdate_messages(const struct plan *p, enum stage s,
     const struct zonemap *zmap, struct upd_set *out, char **cause)
@@ -307,8 +345,8 @@ nsupdate_messages(const struct plan *p, enum stage s,
 	struct rrlist cur = { 0 }, prev = { 0 };
 	struct msg_ctx m = { p, zmap, s, &cur, &prev };
 	char **hosts = NULL, **both = NULL, **domains = NULL;
-	size_t nh = 0, nb = 0, nd = 0;
-	int split, r = -1;
+	size_t nh = 0, nb = 0, nd = 0, nsplit = 0;
+	int *split = NULL, r = -1;
 
 	memset(out, 0, sizeof *out);
 	/* the previous stage's records are matched by owner and type only:
@@ -340,23 +378,34 @@ nsupdate_messages(const struct plan *p, enum stage s,
 	sort_strings(both, nb);
 	sort_strings(domains, nd);
 	/* Two zones that each hold a domain and a host the previous stage
-	 * did not publish: each one's SRV names the other's host, so no
-	 * order of whole messages works. One such zone is sent whole (after
-	 * the hosts-only zones): one message is atomic. */
-	split = nb >= 2 && stage_role(s) != stage_role(stage_previous(s));
+	 * did not publish (it may not exist yet): each one's SRV names the
+	 * other's host, so no order of whole messages works, and those zones
+	 * are split. One such zone is sent whole (after the hosts-only
+	 * zones): one message is atomic. */
+	split = xcalloc(nb ? nb : 1, sizeof *split);
+	for (size_t i = 0; i < nb; i++)
+		nsplit += split[i] = holds_unpublished(&m, both[i]);
+	for (size_t i = 0; nsplit < 2 && i < nb; i++)
+		split[i] = 0;
 	out->v = xcalloc(nh + 2 * nb + nd, sizeof *out->v);
 	for (size_t i = 0; i < nh; i++)
 		message(&out->v[out->n++], &m, hosts[i], UPD_ALL);
-	/* new hosts resolve before any SRV names them */
+	/* then the split zones' hosts, the other zones that hold hosts
+	 * (whose SRV may name them), the split zones' SRV, the rest */
 	for (size_t i = 0; i < nb; i++)
-		message(&out->v[out->n++], &m, both[i], split ? UPD_HOSTS :
-		    UPD_ALL);
-	for (size_t i = 0; split && i < nb; i++)
-		message(&out->v[out->n++], &m, both[i], UPD_SRV);
+		if (split[i])
+			message(&out->v[out->n++], &m, both[i], UPD_HOSTS);
+	for (size_t i = 0; i < nb; i++)
+		if (!split[i])
+			message(&out->v[out->n++], &m, both[i], UPD_ALL);
+	for (size_t i = 0; i < nb; i++)
+		if (split[i])
+			message(&out->v[out->n++], &m, both[i], UPD_SRV);
 	for (size_t i = 0; i < nd; i++)
 		message(&out->v[out->n++], &m, domains[i], UPD_ALL);
 	r = 0;
 out:
+	free(split);
 	str_free(hosts, nh);
 	str_free(both, nb);
 	str_free(domains, nd);

@@ -10,6 +10,8 @@
 # example.test's SRV, naming gw.plain.test, which then never came).
 # Fixed and run again, apply resumes where it stopped. Rollback, whose
 # one old gateway lives in example.test, sends that zone whole, first.
+# The script run out of order (cutover after final) changes nothing: the
+# hosts messages are guarded by the SRV records too.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 need jq nsupdate knotc
 lab_start
@@ -47,11 +49,15 @@ json_ok "... one message a zone (the hosts are today's)" \
 expect_status 0 "pre on ns2 too" "$XMPPCUT" -c "$P" $LAB_OPTS --json apply --tsig-key "$LAB_TSIG" --server "$LAB_NS2" --stage pre
 sed -i 's/^pre \([^ ]*\) [0-9]* /pre \1 1000000000 /' "$P.journal"	# the TTL has passed
 
+dead=127.0.0.1@$(free_port)
+expect_status 2 "cutover --dry-run at a server that does not answer" "$XMPPCUT" -c "$P" $LAB_OPTS --json apply --stage cutover --dry-run --server "$dead" --zone example.test --zone plain.test --timeout 1
+json_ok "... said once a zone, not once a message" \
+    '[.findings[] | select(.id == "dns-failure") | .subject] == ["example.test", "plain.test"] and (.zones | length == 4)'
 expect_status 0 "cutover --dry-run" ap --stage cutover --dry-run
 json_ok "... every zone's hosts, then every zone's SRV" \
     '[.zones[] | "\(.zone) \(.part) \(.state)"] == ["example.test hosts ready", "plain.test hosts ready", "example.test srv ready", "plain.test srv ready"]'
 json_ok "... the hosts messages set no SRV, the SRV messages no address" \
-    '([.zones[] | select(.part == "hosts") | .message | test("IN SRV")] | any | not) and ([.zones[] | select(.part == "srv") | .message | test("IN A ")] | any | not)'
+    '([.zones[] | select(.part == "hosts") | .message | test("update add [^\\n]* IN SRV")] | any | not) and ([.zones[] | select(.part == "srv") | .message | test("update add [^\\n]* IN A ")] | any | not)'
 expect_status 0 "the script says the same" "$XMPPCUT" -c "$P" $LAB_OPTS generate --stage cutover --format nsupdate
 check "... every host before any SRV" awk '/^update add .* IN A /{a=NR} /^update add .* IN SRV /{if (!s) s=NR} END{exit !(a && s && a < s)}' "$T/out"
 
@@ -75,4 +81,16 @@ json_ok "... every part at the stage" '[.zones[].state] | all(. == "at-stage")'
 expect_status 0 "rollback --dry-run: one zone holds the old gateway" ap --stage rollback --dry-run
 json_ok "... it goes first, whole (one message is atomic), then plain.test" \
     '[.zones[] | "\(.zone) \(.part)"] == ["example.test all", "plain.test all"]'
+
+# Out of order, the script changes nothing: the hosts messages are guarded
+# by the SRV records pre left, as the SRV messages are.
+expect_status 0 "final" ap --stage final
+expect_status 0 "the cutover script, for after final" "$XMPPCUT" -c "$P" $LAB_OPTS generate --stage cutover --format nsupdate --server "$LAB_NS1"
+cp "$T/out" "$LAB_DIR/cutover.nsupdate"
+se=$(lab_serial "$LAB_NS1" example.test) sp=$(lab_serial "$LAB_NS1" plain.test)
+expect_status 2 "... nsupdate: every message refused" nsupdate -k "$LAB_TSIG" "$LAB_DIR/cutover.nsupdate"
+check "... on the SRV guard, four times" test "$(grep -c 'update failed: NXRRSET' "$T/err")" = 4
+check "... example.test unchanged" test "$(lab_serial "$LAB_NS1" example.test)" = "$se"
+check "... plain.test unchanged" test "$(lab_serial "$LAB_NS1" plain.test)" = "$sp"
+check "... new.example.test keeps final's TTL" test "$(dig +noall +answer @"$LAB_NS1" new.example.test A | awk '{print $2}')" = 3600
 done_testing
