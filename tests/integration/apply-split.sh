@@ -11,7 +11,9 @@
 # Fixed and run again, apply resumes where it stopped. Rollback, whose
 # one old gateway lives in example.test, sends that zone whole, first.
 # The script run out of order (cutover after final) changes nothing: the
-# hosts messages are guarded by the SRV records too.
+# hosts messages are guarded by the SRV records too. A gateway with
+# external addresses and a certificate, whose zone's message sets only
+# TLSA: refused, it holds back the SRV naming its host.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 need jq nsupdate knotc
 lab_start
@@ -93,4 +95,35 @@ check "... on the SRV guard, four times" test "$(grep -c 'update failed: NXRRSET
 check "... example.test unchanged" test "$(lab_serial "$LAB_NS1" example.test)" = "$se"
 check "... plain.test unchanged" test "$(lab_serial "$LAB_NS1" plain.test)" = "$sp"
 check "... new.example.test keeps final's TTL" test "$(dig +noall +answer @"$LAB_NS1" new.example.test A | awk '{print $2}')" = 3600
+
+# A gateway whose addresses are kept outside the plan (address = external)
+# with a certificate: its zone's message sets only TLSA. Refused, the SRV
+# that would name its host is held back all the same (DANE partners would
+# find no TLSA for it).
+cat >"$LAB_DIR/ext.conf" <<EOF2
+[plan]
+domain = partner-b.test
+zone = partner-b.test
+zone = partner-c.test
+[gateway xmpp.partner-b.test]
+role = old
+address = $LAB_PARTNERS
+[gateway xmpp.partner-c.test]
+role = new
+address = external
+cert = ca/new.pem
+EOF2
+ex() { "$XMPPCUT" -c "$LAB_DIR/ext.conf" $LAB_OPTS --json apply --tsig-key "$LAB_TSIG" --server "$LAB_NS1" "$@"; }
+expect_status 0 "external addresses: pre" ex --stage pre
+sed -i 's/^pre \([^ ]*\) [0-9]* /pre \1 1000000000 /' "$LAB_DIR/ext.conf.journal"
+# (ns2, a primary of its own, gets pre too: the cutover waits for it)
+lab_nsupdate "$LAB_NS2" 'zone partner-b.test.' 'update delete _xmpp-server._tcp.partner-b.test. SRV' \
+    'update add _xmpp-server._tcp.partner-b.test. 300 SRV 0 0 5269 xmpp.partner-b.test.' \
+    'update delete xmpp.partner-b.test. A' "update add xmpp.partner-b.test. 300 A $LAB_PARTNERS"
+lab_refuse_key partner-c.test
+expect_status 2 "... cutover with the TLSA-only zone refusing the key" ex --stage cutover
+json_ok "... partner-c.test refused, partner-b.test's SRV held back" \
+    '([.zones[] | select(.sent)] | length == 0) and ([.findings[] | select(.id == "update-refused" and .subject == "partner-b.test" and (.message | contains("held back")) and (.message | contains("xmpp.partner-c.test")))] | length == 1)'
+check "... partner-b.test's SRV unchanged" test "$(srv partner-b.test)" = "0 0 5269 xmpp.partner-b.test. "
+lab_accept_key
 done_testing
