@@ -345,8 +345,8 @@ nsupdate_messages(const struct plan *p, enum stage s,
 	struct rrlist cur = { 0 }, prev = { 0 };
 	struct msg_ctx m = { p, zmap, s, &cur, &prev };
 	char **hosts = NULL, **both = NULL, **domains = NULL;
-	size_t nh = 0, nb = 0, nd = 0, nsplit = 0;
-	int *split = NULL, r = -1;
+	size_t nh = 0, nb = 0, nd = 0, nunpub = 0;
+	int *unpub = NULL, split, r = -1;
 
 	memset(out, 0, sizeof *out);
 	/* the previous stage's records are matched by owner and type only:
@@ -380,32 +380,33 @@ nsupdate_messages(const struct plan *p, enum stage s,
 	/* Two zones that each hold a domain and a host the previous stage
 	 * did not publish (it may not exist yet): each one's SRV names the
 	 * other's host, so no order of whole messages works, and those zones
-	 * are split. One such zone is sent whole (after the hosts-only
-	 * zones): one message is atomic. */
-	split = xcalloc(nb ? nb : 1, sizeof *split);
+	 * are split. One such zone is sent whole, before the other zones
+	 * with domains: one message is atomic. */
+	unpub = xcalloc(nb ? nb : 1, sizeof *unpub);
 	for (size_t i = 0; i < nb; i++)
-		nsplit += split[i] = holds_unpublished(&m, both[i]);
-	for (size_t i = 0; nsplit < 2 && i < nb; i++)
-		split[i] = 0;
+		nunpub += unpub[i] = holds_unpublished(&m, both[i]);
+	split = nunpub >= 2;
 	out->v = xcalloc(nh + 2 * nb + nd, sizeof *out->v);
 	for (size_t i = 0; i < nh; i++)
 		message(&out->v[out->n++], &m, hosts[i], UPD_ALL);
-	/* then the split zones' hosts, the other zones that hold hosts
-	 * (whose SRV may name them), the split zones' SRV, the rest */
+	/* then the split zones' hosts -- or the one zone whose host may not
+	 * resolve yet, whole -- then the other zones that hold hosts (whose
+	 * SRV names those), the split zones' SRV, the rest */
 	for (size_t i = 0; i < nb; i++)
-		if (split[i])
-			message(&out->v[out->n++], &m, both[i], UPD_HOSTS);
+		if (unpub[i])
+			message(&out->v[out->n++], &m, both[i], split ?
+			    UPD_HOSTS : UPD_ALL);
 	for (size_t i = 0; i < nb; i++)
-		if (!split[i])
+		if (!unpub[i])
 			message(&out->v[out->n++], &m, both[i], UPD_ALL);
-	for (size_t i = 0; i < nb; i++)
-		if (split[i])
+	for (size_t i = 0; split && i < nb; i++)
+		if (unpub[i])
 			message(&out->v[out->n++], &m, both[i], UPD_SRV);
 	for (size_t i = 0; i < nd; i++)
 		message(&out->v[out->n++], &m, domains[i], UPD_ALL);
 	r = 0;
 out:
-	free(split);
+	free(unpub);
 	str_free(hosts, nh);
 	str_free(both, nb);
 	str_free(domains, nd);

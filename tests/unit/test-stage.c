@@ -429,9 +429,10 @@ journal_reads(const char *text, size_t *n)
 	return journal_reads_n(text, strlen(text), n);
 }
 
-/* No split when no zone holds a host that may not resolve yet: host
- * names the previous stage published (a name moving to a new address) or
- * kept outside the plan (address = external). */
+/* No split when fewer than two zones hold a host that may not resolve
+ * yet: host names the previous stage published (a name moving to a new
+ * address) or kept outside the plan (address = external) do not count.
+ * The one zone that holds such a host goes first, whole. */
 static void
 test_message_no_split(void **state)
 {
@@ -453,10 +454,17 @@ test_message_no_split(void **state)
 	    "weight = 50\n"
 	    "[gateway xmpp.example.org]\nrole = new\naddress = external\n"
 	    "weight = 50\n",
+	    "[plan]\ndomain = example.com\ndomain = example.org\n"
+	    "zone = example.com\nzone = example.org\n"
+	    "[gateway old.example.com]\nrole = old\naddress = 192.0.2.5\n"
+	    "[gateway gw.example.com]\nrole = new\naddress = external\n"
+	    "weight = 50\n"
+	    "[gateway xmpp.example.org]\nrole = new\naddress = 192.0.2.11\n"
+	    "weight = 50\n",
 	};
 
 	(void)state;
-	for (size_t k = 0; k < 2; k++) {
+	for (size_t k = 0; k < 3; k++) {
 		char *path = temp_file(plans[k]), *cause = NULL;
 		struct findings f = { 0 };
 		struct plan *p = plan_load(path, &f);
@@ -471,6 +479,10 @@ test_message_no_split(void **state)
 		assert_int_equal(u.n, 2);
 		for (size_t i = 0; i < u.n; i++)
 			assert_int_equal(u.v[i].part, UPD_ALL);
+		/* the zone whose host may not resolve yet goes first, before
+		 * example.com, whose SRV names that host */
+		if (k == 2)
+			assert_string_equal(u.v[0].zone, "example.org");
 		upd_set_free(&u);
 		zonemap_free(&zm);
 		findings_free(&f);
