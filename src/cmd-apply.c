@@ -586,9 +586,11 @@ ttl_gate(struct report *r, const struct apply_opts *o, const char *journal,
 		if (jobs[i].state != Z_READY || !replaces_values(jobs[i].msg))
 			continue;
 		e = journal_last(v, nv, STAGE_PRE, jobs[i].msg->zone);
-		if (e == NULL && !strlist_has(&missing, jobs[i].msg->zone))
-			strlist_add(&missing, jobs[i].msg->zone);
-		else if (last == NULL || e->at + (time_t)e->ttl >
+		if (e == NULL) {
+			/* a split zone's two parts: named once */
+			if (!strlist_has(&missing, jobs[i].msg->zone))
+				strlist_add(&missing, jobs[i].msg->zone);
+		} else if (last == NULL || e->at + (time_t)e->ttl >
 		    last->at + (time_t)last->ttl)
 			last = e;
 	}
@@ -1028,6 +1030,19 @@ send_all(struct report *r, const struct apply_opts *o, const char *journal,
 	strlist_free(&failed);
 }
 
+/* 1 when an earlier job is the other part of the same zone, in the same
+ * state and as sent: what is said of a zone is said once. */
+static int
+same_as_earlier_part(const struct zone_job *jobs, size_t i)
+{
+	for (size_t k = 0; k < i; k++)
+		if (strcmp(jobs[k].msg->zone, jobs[i].msg->zone) == 0 &&
+		    jobs[k].state == jobs[i].state &&
+		    jobs[k].sent == jobs[i].sent)
+			return 1;
+	return 0;
+}
+
 static int
 cmd_apply_exec(struct globals *g, int argc, char **argv)
 {
@@ -1108,18 +1123,11 @@ cmd_apply_exec(struct globals *g, int argc, char **argv)
 
 		classify(j, o.stage);
 		ready += j->state == Z_READY;
-		if (j->state == Z_UNREAD || j->state == Z_UNEXPECTED) {
-			size_t k = 0;
-
-			/* a split zone's second part: said once, with the
-			 * first */
-			while (k < i && (strcmp(jobs[k].msg->zone,
-			    j->msg->zone) != 0 || jobs[k].state != j->state))
-				k++;
-			if (k < i) {
-				blocked++;
-				continue;
-			}
+		/* a split zone's second part: said with the first */
+		if ((j->state == Z_UNREAD || j->state == Z_UNEXPECTED) &&
+		    same_as_earlier_part(jobs, i)) {
+			blocked++;
+			continue;
 		}
 		if (j->state == Z_UNREAD)
 			findings_add(report_findings(r), SEV_ERROR,
@@ -1167,15 +1175,8 @@ cmd_apply_exec(struct globals *g, int argc, char **argv)
 		render_apply_zone(r, &v);
 		buf_free(&b);
 		/* zones, not messages: a split zone's parts count once */
-		if (j->state == Z_READY && !j->sent) {
-			size_t k = 0;
-
-			while (k < i && !(strcmp(jobs[k].msg->zone,
-			    j->msg->zone) == 0 && jobs[k].state == Z_READY &&
-			    !jobs[k].sent))
-				k++;
-			refused += k == i;
-		}
+		refused += j->state == Z_READY && !j->sent &&
+		    !same_as_earlier_part(jobs, i);
 		sent_any |= j->sent;
 		/* pre changes TTLs, not values: what counts is the old TTL */
 		if (j->sent && (o.stage == STAGE_PRE ? j->max_ttl :

@@ -51,6 +51,12 @@ json_ok "... one message a zone (the hosts are today's)" \
 expect_status 0 "pre on ns2 too" "$XMPPCUT" -c "$P" $LAB_OPTS --json apply --tsig-key "$LAB_TSIG" --server "$LAB_NS2" --stage pre
 sed -i 's/^pre \([^ ]*\) [0-9]* /pre \1 1000000000 /' "$P.journal"	# the TTL has passed
 
+cp "$P.journal" "$T/journal"
+sed -i '/^pre plain.test /d' "$P.journal"
+expect_status 1 "cutover --dry-run, the journal without plain.test's pre" ap --stage cutover --dry-run
+json_ok "... ttl-wait names plain.test once (two parts, one zone)" \
+    '[.findings[] | select(.id == "ttl-wait") | .message | test("^plain.test has no journal entry")] == [true]'
+cp "$T/journal" "$P.journal"
 dead=127.0.0.1@$(free_port)
 expect_status 2 "cutover --dry-run at a server that does not answer" "$XMPPCUT" -c "$P" $LAB_OPTS --json apply --stage cutover --dry-run --server "$dead" --zone example.test --zone plain.test --timeout 1
 json_ok "... said once a zone, not once a message" \
