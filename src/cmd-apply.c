@@ -15,6 +15,7 @@
  * server that drops part of an update is caught. A refusal is said and
  * the other zones go on, so a run can always be repeated: what is at the
  * stage is left alone. */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +105,10 @@ static const char *const zstate_names[] = { "unread", "at-stage", "ready",
 struct zone_job {
 	struct upd_msg *msg;
 	char *primary;		/* address */
+	struct strlist others;	/* all the primary's addresses (A, then
+				 * AAAA, each in numeric order), tried in
+				 * turn while it is silent */
+	size_t next_other;
 	unsigned port;
 	char *primary_name;	/* the SOA MNAME, or the --server */
 	struct dns_answer **seen;	/* what the server serves */
@@ -162,6 +167,7 @@ job_free(struct zone_job *j)
 	job_forget(j);
 	free(j->primary);
 	free(j->primary_name);
+	strlist_free(&j->others);
 }
 
 /* The values of the RRset in the message at owner/type, for kind (the
@@ -389,6 +395,31 @@ read_jobs(struct zone_job *jobs, size_t n, unsigned timeout_ms)
 	loop_free(l);
 }
 
+/* read_jobs, then, for each zone whose primary did not answer for it,
+ * the primary's other addresses in turn (an SOA MNAME with an address
+ * this host cannot reach, say its IPv4 one behind a firewall): the first
+ * that answers is the primary from then on. */
+static void
+read_jobs_any_address(struct zone_job *jobs, size_t n, unsigned timeout_ms)
+{
+	read_jobs(jobs, n, timeout_ms);
+	for (size_t i = 0; i < n; i++) {
+		struct zone_job *j = &jobs[i];
+
+		while (j->primary != NULL && !j->read &&
+		    j->next_other < j->others.n) {
+			fprintf(stderr, "xmppcut: apply: %s (%s) does not answer "
+			    "for zone %s; trying %s\n", j->primary_name,
+			    j->primary, j->msg->zone,
+			    j->others.v[j->next_other]);
+			job_forget(j);
+			free(j->primary);
+			j->primary = xstrdup(j->others.v[j->next_other++]);
+			read_jobs(j, 1, timeout_ms);
+		}
+	}
+}
+
 /* The largest TTLs of the RRsets the message replaces: of all, and of
  * those whose values change (what a cache may hold that is no longer so). */
 static void
@@ -445,6 +476,20 @@ first_address(const struct dns_answer *a)
 {
 	return a != NULL && a->status == DNS_OK && a->rrset != NULL &&
 	    a->rrset->n > 0 ? a->rrset->rdata[0] : NULL;
+}
+
+/* qsort: two addresses of one family (text), in numeric order. */
+static int
+address_cmp(const void *a, const void *b)
+{
+	const char *x = *(char *const *)a, *y = *(char *const *)b;
+	unsigned char bx[16] = { 0 }, by[16] = { 0 };
+	int fx = strchr(x, ':') ? AF_INET6 : AF_INET;
+	int fy = strchr(y, ':') ? AF_INET6 : AF_INET;
+
+	if (inet_pton(fx, x, bx) != 1 || inet_pton(fy, y, by) != 1)
+		return strcmp(x, y);
+	return memcmp(bx, by, sizeof bx);
 }
 
 /* The MNAME of an SOA answer (its first field), normalised. */
@@ -508,13 +553,27 @@ find_primaries(struct report *r, struct globals *g, const struct apply_opts *o,
 	}
 	loop_run(l);
 	for (size_t i = 0; i < n; i++) {
-		const char *a = first_address(addr[2 * i]);
+		/* every address, A first, each family in numeric order (the
+		 * same primary every run, whatever order the resolver
+		 * rotates): the first is the primary, the others are tried
+		 * when it does not answer */
+		for (int f = 0; f < 2; f++) {
+			const struct dns_answer *a = addr[2 * i + f];
+			size_t from = jobs[i].others.n;
 
-		if (a == NULL)
-			a = first_address(addr[2 * i + 1]);
+			for (size_t k = 0; first_address(a) != NULL &&
+			    k < a->rrset->n; k++)
+				if (!strlist_has(&jobs[i].others,
+				    a->rrset->rdata[k]))
+					strlist_add(&jobs[i].others,
+					    a->rrset->rdata[k]);
+			qsort(jobs[i].others.v + from, jobs[i].others.n - from,
+			    sizeof *jobs[i].others.v, address_cmp);
+		}
 		jobs[i].port = 53;
-		if (a != NULL)
-			jobs[i].primary = xstrdup(a);
+		if (jobs[i].others.n > 0)
+			jobs[i].primary = xstrdup(jobs[i].others.v[
+			    jobs[i].next_other++]);
 		else if (jobs[i].primary_name == NULL)
 			jobs[i].why = xasprintf("its primary cannot be found: "
 			    "the resolver gives no SOA for %s%s%s; give it "
@@ -1117,7 +1176,7 @@ cmd_apply_exec(struct globals *g, int argc, char **argv)
 		jobs[i].msg = &u.v[i];
 	if (find_primaries(r, g, &o, jobs, n) == -1)
 		goto emit;
-	read_jobs(jobs, n, g->timeout * 1000);
+	read_jobs_any_address(jobs, n, g->timeout * 1000);
 	for (size_t i = 0; i < n; i++) {
 		struct zone_job *j = &jobs[i];
 

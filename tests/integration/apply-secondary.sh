@@ -5,7 +5,8 @@
 # 2 s): the primary found from the SOA MNAME (no --server); --wait seeing
 # the secondary catch up; the secondary down when the cutover is sent and
 # --wait seeing it come back and catch up; a secondary still down at the
-# bound is ns-unreachable (a warning: propagation not verified there).
+# bound is ns-unreachable (a warning: propagation not verified there);
+# an SOA MNAME with addresses that do not answer: the next one is tried.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 need jq
 LAB_SECONDARY=1 lab_start
@@ -43,4 +44,18 @@ expect_status 1 "final with the secondary down, --wait 2" ap --stage final --wai
 json_ok "... ns-unreachable names the secondary" \
     '([.findings[] | select(.id == "ns-unreachable" and (.message | contains("ns2.example.test")))] | length == 1) and ([.findings[] | select(.id == "ns-inconsistent")] | length == 0)'
 lab_knot_start 2
+
+# The SOA MNAME with addresses that do not answer besides its own (an
+# address this host cannot reach): apply tries the others in turn.
+net=${LAB_NS1%.*}
+check "ns1.example.test gets three more addresses, none answering" lab_nsupdate "$LAB_NS1" 'zone example.test.' \
+    "update add ns1.example.test. 300 A $net.5" "update add ns1.example.test. 300 A $net.6" \
+    "update add ns1.example.test. 300 A $net.7"
+: >"$T/tries"
+for i in 1 2 3 4; do
+	expect_status 0 "final again ($i): read at ns1's address that answers" ap --stage final --timeout 1
+	json_ok "... at the stage, primary $LAB_NS1" '.zones[0].state == "at-stage" and .zones[0].primary == "'"$LAB_NS1"'"'
+	cat "$T/err" >>"$T/tries"
+done
+check "... having said which addresses did not answer" grep -q "^xmppcut: apply: ns1.example.test ($net.[567]) does not answer for zone example.test; trying " "$T/tries"
 done_testing
