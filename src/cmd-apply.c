@@ -405,7 +405,23 @@ read_jobs_any_address(struct zone_job *jobs, size_t n, unsigned timeout_ms)
 	read_jobs(jobs, n, timeout_ms);
 	for (size_t i = 0; i < n; i++) {
 		struct zone_job *j = &jobs[i];
+		size_t k = 0;
 
+		/* a split zone's second part: where its first part got an
+		 * answer, without trying (and saying) it all again */
+		while (k < i && strcmp(jobs[k].msg->zone, j->msg->zone) != 0)
+			k++;
+		if (k < i) {
+			if (!j->read && jobs[k].read &&
+			    strcmp(jobs[k].primary, j->primary) != 0) {
+				job_forget(j);
+				free(j->primary);
+				j->primary = xstrdup(jobs[k].primary);
+				j->next_other = jobs[k].next_other;
+				read_jobs(j, 1, timeout_ms);
+			}
+			continue;
+		}
 		while (j->primary != NULL && !j->read &&
 		    j->next_other < j->others.n) {
 			fprintf(stderr, "xmppcut: apply: %s (%s) does not answer "
@@ -567,8 +583,10 @@ find_primaries(struct report *r, struct globals *g, const struct apply_opts *o,
 				    a->rrset->rdata[k]))
 					strlist_add(&jobs[i].others,
 					    a->rrset->rdata[k]);
-			qsort(jobs[i].others.v + from, jobs[i].others.n - from,
-			    sizeof *jobs[i].others.v, address_cmp);
+			if (jobs[i].others.n - from > 1)
+				qsort(jobs[i].others.v + from,
+				    jobs[i].others.n - from,
+				    sizeof *jobs[i].others.v, address_cmp);
 		}
 		jobs[i].port = 53;
 		if (jobs[i].others.n > 0)

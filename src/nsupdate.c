@@ -318,9 +318,11 @@ upd_set_free(struct upd_set *u)
 	memset(u, 0, sizeof *u);
 }
 
-/* 1 when zone holds a gateway host of the stage whose addresses the plan
- * keeps (not external) and the previous stage did not publish: it may
- * not resolve until this stage's message for the zone. */
+/* 1 when zone holds a gateway host of the stage that this stage's
+ * message for the zone first publishes: its addresses (kept by the plan,
+ * not external) or its TLSA records, which the previous stage did not
+ * publish. An SRV naming it before then sends partners to a name without
+ * an address, or DANE partners to one without TLSA. */
 static int
 holds_unpublished(const struct msg_ctx *m, const char *zone)
 {
@@ -329,11 +331,24 @@ holds_unpublished(const struct msg_ctx *m, const char *zone)
 	for (size_t i = 0; i < m->p->ngateways; i++) {
 		const struct gateway *g = &m->p->gateways[i];
 
-		if (g->role == role && !g->external &&
-		    strcmp(zone_of(m, g->host), zone) == 0 &&
-		    !published(m->prev, g->host, RR_A) &&
+		if (g->role != role || strcmp(zone_of(m, g->host), zone) != 0)
+			continue;
+		if (!g->external && !published(m->prev, g->host, RR_A) &&
 		    !published(m->prev, g->host, RR_AAAA))
 			return 1;
+		for (int k = 0; g->cert != NULL && k < 2; k++) {
+			unsigned port = k == 0 ? g->port : g->direct_tls_port;
+			char *owner;
+			int seen;
+
+			if (port == 0)
+				continue;
+			owner = xasprintf("_%u._tcp.%s", port, g->host);
+			seen = published(m->prev, owner, RR_TLSA);
+			free(owner);
+			if (!seen)
+				return 1;
+		}
 	}
 	return 0;
 }
@@ -465,16 +480,20 @@ nsupdate_script(const struct plan *p, enum stage s,
 	struct upd_set u;
 	struct buf b = { 0 };
 	char *desc;
+	int split = 0;
 
 	if (nsupdate_messages(p, s, o->zones, &u, cause) == -1)
 		return NULL;
 	desc = stage_describe(p, s);
+	for (size_t i = 0; i < u.n; i++)
+		split |= u.v[i].part == UPD_HOSTS;
 	buf_addf(&b, "; xmppcut generate --stage %s --format nsupdate\n"
 	    "; %s.\n"
-	    "; One message per zone; each carries prerequisites, so the server"
+	    "; %s; each carries prerequisites, so the server"
 	    "\n; refuses it and changes nothing unless the zone holds %s.\n",
-	    stage_name(s), desc, previous_state(s));
-	for (size_t i = 0; i < u.n; i++)
+	    stage_name(s), desc, split ? "One message per zone, two for some"
+	    : "One message per zone", previous_state(s));
+	for (size_t i = 0; split && i < u.n; i++)
 		if (u.v[i].part == UPD_HOSTS) {
 			buf_addf(&b, "; Zones that each hold a domain and a %s "
 			    "gateway get two: each one's SRV\n; names the "

@@ -37,8 +37,9 @@ struct upd_op {
 };
 
 /* What of a zone a message sets. When two or more zones each hold a plan
- * domain and a gateway host the previous stage did not publish (the new
- * ones at cutover, the old ones at rollback), each gets two messages: its
+ * domain and a gateway host whose addresses (kept by the plan) or TLSA
+ * records the previous stage did not publish (the new ones at cutover,
+ * the old ones at rollback), each gets two messages: its
  * hosts, sent with every other zone's hosts, then its SRV records, sent
  * after them -- so that no SRV names a host before the host resolves,
  * whichever zone it lives in. Otherwise a zone gets one message. */

@@ -132,4 +132,14 @@ json_ok "... partner-c.test refused, partner-b.test's SRV held back" \
     '([.zones[] | select(.sent)] | length == 0) and ([.findings[] | select(.id == "update-refused" and .subject == "partner-b.test" and (.message | contains("held back")) and (.message | contains("xmpp.partner-c.test")))] | length == 1)'
 check "... partner-b.test's SRV unchanged" test "$(srv partner-b.test)" = "0 0 5269 xmpp.partner-b.test. "
 lab_accept_key
+
+# The SOA MNAME (ns1.example.test, of both zones) with an address that does
+# not answer first: each zone tries it once, its two parts do not.
+net=${LAB_NS1%.*}
+check "ns1.example.test gets an address that does not answer" lab_nsupdate_both 'zone example.test.' \
+    "update add ns1.example.test. 300 A $net.5"
+expect_status 2 "cutover --dry-run at each zone's SOA primary (after final: unexpected)" \
+    "$XMPPCUT" -c "$P" $LAB_OPTS --json apply --stage cutover --dry-run --timeout 1
+check "... the silent address said once a zone, not once a part" test "$(grep -c "($net.5) does not answer for zone" "$T/err")" = 2
+json_ok "... every part read at ns1's address that answers" '[.zones[] | .primary] == ["'"$LAB_NS1"'", "'"$LAB_NS1"'", "'"$LAB_NS1"'", "'"$LAB_NS1"'"]'
 done_testing

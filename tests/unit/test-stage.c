@@ -492,6 +492,52 @@ test_message_no_split(void **state)
 	}
 }
 
+/* A gateway with external addresses and a certificate: its zone's
+ * message first publishes its TLSA, so an SRV must not name it before --
+ * with another zone's new host, both zones are split. */
+static void
+test_message_split_tlsa(void **state)
+{
+	const char *top = getenv("top_srcdir");
+	char *text, *path, *cause = NULL;
+	struct findings f = { 0 };
+	struct zonemap zm;
+	struct upd_set u;
+	struct plan *p;
+
+	(void)state;
+	assert_true(asprintf(&text, "[plan]\ndomain = example.com\n"
+	    "domain = example.org\nzone = example.com\nzone = example.org\n"
+	    "[gateway old.example.com]\nrole = old\naddress = 192.0.2.5\n"
+	    "[gateway gw.example.com]\nrole = new\naddress = external\n"
+	    "cert = %s/zones/edge.example.com.pem\nweight = 50\n"
+	    "[gateway xmpp.example.org]\nrole = new\naddress = 192.0.2.11\n"
+	    "weight = 50\n", top ? top : ".") > 0);
+	path = temp_file(text);
+	p = plan_load(path, &f);
+	if (p == NULL)
+		fail_msg("%s", f.n ? f.v[0].message : "?");
+	example_zones(p, &zm);
+	assert_int_equal(nsupdate_messages(p, STAGE_CUTOVER, &zm, &u, &cause),
+	    0);
+	assert_int_equal(u.n, 4);
+	assert_string_equal(u.v[0].zone, "example.com");
+	assert_int_equal(u.v[0].part, UPD_HOSTS);
+	/* TLSA only: the addresses are kept elsewhere */
+	for (size_t i = u.v[0].nprereq; i < u.v[0].n; i++)
+		assert_int_equal(u.v[0].v[i].type, RR_TLSA);
+	assert_int_equal(u.v[1].part, UPD_HOSTS);
+	assert_int_equal(u.v[2].part, UPD_SRV);
+	assert_int_equal(u.v[3].part, UPD_SRV);
+	upd_set_free(&u);
+	zonemap_free(&zm);
+	findings_free(&f);
+	plan_free(p);
+	unlink(path);
+	free(path);
+	free(text);
+}
+
 static void
 test_journal(void **state)
 {
@@ -579,6 +625,7 @@ main(void)
 		cmocka_unit_test(test_message_order),
 		cmocka_unit_test(test_message_split),
 		cmocka_unit_test(test_message_no_split),
+		cmocka_unit_test(test_message_split_tlsa),
 		cmocka_unit_test(test_journal),
 		cmocka_unit_test(test_tsig_keys),
 	};
