@@ -972,6 +972,45 @@ wait_propagation(struct report *r, struct globals *g, struct upd_set *by_zone,
 	return ret;
 }
 
+/* The gateway host an operation's owner belongs to: the owner of A and
+ * AAAA, HOST of _PORT._tcp.HOST TLSA; NULL for other types. */
+static const char *
+host_of(const struct upd_op *o)
+{
+	const char *t;
+
+	if (o->type == RR_A || o->type == RR_AAAA)
+		return o->owner;
+	if (o->type == RR_TLSA && (t = strstr(o->owner, "._tcp.")) != NULL)
+		return t + strlen("._tcp.");
+	return NULL;
+}
+
+/* 1 when the zone, as read before sending, held every value the message
+ * sets for host: its A and AAAA records, and TLSA records (_PORT._tcp.host)
+ * -- an SRV may name it whether or not the message went through. */
+static int
+host_in_place(const struct zone_job *j, const char *host)
+{
+	const struct upd_msg *m = j->msg;
+	int ok = 1;
+
+	for (size_t i = m->nprereq; i < m->n && ok; i++) {
+		const struct upd_op *o = &m->v[i];
+		const char *t = host_of(o);
+		struct strlist want = { 0 }, have = { 0 };
+
+		if (o->kind != UPD_DELETE || t == NULL || strcmp(t, host) != 0)
+			continue;
+		wanted(m, o->owner, o->type, UPD_ADD, &want, NULL);
+		values(seen(j, o->owner, o->type), &have);
+		ok = strlist_equal(&want, &have);
+		strlist_free(&want);
+		strlist_free(&have);
+	}
+	return ok;
+}
+
 /* The SRV target a message adds that is in failed (hosts whose zone was
  * not updated), or NULL. */
 static const char *
@@ -994,6 +1033,14 @@ names_failed_host(const struct upd_msg *m, const struct strlist *failed)
 		free(host);
 	}
 	return hit;
+}
+
+/* What a split zone's message is, for findings: "" for a whole zone. */
+static const char *
+part_note(const struct upd_msg *m)
+{
+	return m->part == UPD_HOSTS ? " (its hosts)" : m->part == UPD_SRV ?
+	    " (its SRV records)" : "";
 }
 
 /* Send one zone its message (its journal entry first: it may reach the
@@ -1022,17 +1069,19 @@ send_one(struct report *r, const struct apply_opts *o, const char *journal,
 	j->answered = out == UPD_ANSWERED;
 	if (j->answered && j->rcode != 0) {
 		findings_add(report_findings(r), SEV_ERROR, F_UPDATE_REFUSED,
-		    j->msg->zone, "%s refused the update for zone %s: %s%s; "
+		    j->msg->zone, "%s refused the update for zone %s%s: %s%s; "
 		    "nothing changed there", j->primary, j->msg->zone,
-		    dnswire_rcode_name(j->rcode), j->rcode == 9 ? " (the key "
-		    "is not accepted: check --tsig-key and the zone's ACL)" :
-		    "");
+		    part_note(j->msg), dnswire_rcode_name(j->rcode),
+		    j->rcode != 9 ? "" : key != NULL ? " (the key is not "
+		    "accepted: check --tsig-key and the zone's ACL)" : " (no "
+		    "--tsig-key was given: the zone's ACL may want the update "
+		    "signed)");
 		return 0;
 	}
 	if (out == UPD_NOT_SENT) {
 		findings_add(report_findings(r), SEV_ERROR, F_UPDATE_REFUSED,
-		    j->msg->zone, "the update for zone %s was not sent: %s; "
-		    "run apply again", j->msg->zone, cause);
+		    j->msg->zone, "the update for zone %s%s was not sent: %s; "
+		    "run apply again", j->msg->zone, part_note(j->msg), cause);
 		free(cause);
 		return 0;
 	}
@@ -1046,9 +1095,9 @@ send_one(struct report *r, const struct apply_opts *o, const char *journal,
 	j->serial_after = after.serial_before;
 	if (!j->sent)
 		findings_add(report_findings(r), SEV_ERROR, F_UPDATE_REFUSED,
-		    j->msg->zone, "%s; zone %s does not hold the stage (%s)%s",
-		    j->answered ? "the server answered NOERROR" : cause,
-		    j->msg->zone, after.state == Z_READY ? "it is unchanged" :
+		    j->msg->zone, "%s; zone %s%s does not hold the stage "
+		    "(%s)%s", j->answered ? "the server answered NOERROR" :
+		    cause, j->msg->zone, part_note(j->msg), after.state == Z_READY ? "it is unchanged" :
 		    after.why ? after.why : "it cannot be read", j->answered ?
 		    ": part of the update was dropped (a server ignores an "
 		    "addition at an alias, RFC 2136 §3.4.2.2)" :
@@ -1080,8 +1129,7 @@ send_all(struct report *r, const struct apply_opts *o, const char *journal,
 			    F_UPDATE_REFUSED, j->msg->zone, "zone %s%s is held "
 			    "back: its SRV would name %s, whose update was not "
 			    "applied; run apply again once it is",
-			    j->msg->zone, j->msg->part == UPD_SRV ? "'s SRV "
-			    "update" : "", host);
+			    j->msg->zone, part_note(j->msg), host);
 			continue;
 		}
 		if (send_one(r, o, journal, key, j, timeout_ms) == -1)
@@ -1089,18 +1137,16 @@ send_all(struct report *r, const struct apply_opts *o, const char *journal,
 		if (j->sent)
 			continue;
 		/* its hosts: those whose addresses or TLSA it sets (a
-		 * gateway with external addresses has only TLSA here) */
+		 * gateway with external addresses has only TLSA here) --
+		 * unless the zone held their values already (an old gateway
+		 * at rollback: its records were never removed) */
 		for (size_t k = j->msg->nprereq; k < j->msg->n; k++) {
 			const struct upd_op *op = &j->msg->v[k];
-			const char *h = op->owner;
+			const char *h = op->kind == UPD_DELETE ?
+			    host_of(op) : NULL;
 
-			if (op->kind != UPD_DELETE || (op->type != RR_A &&
-			    op->type != RR_AAAA && op->type != RR_TLSA))
-				continue;
-			if (op->type == RR_TLSA && (h = strstr(h, "._tcp.")) !=
-			    NULL)
-				h += strlen("._tcp.");
-			if (h != NULL && !strlist_has(&failed, h))
+			if (h != NULL && !strlist_has(&failed, h) &&
+			    !host_in_place(j, h))
 				strlist_add(&failed, h);
 		}
 	}
@@ -1264,7 +1310,8 @@ cmd_apply_exec(struct globals *g, int argc, char **argv)
 	/* also when all was at the stage already: watch it propagate */
 	if (go && o.wait > 0 && refused > 0)
 		fprintf(stderr, "xmppcut: apply: not waiting: %d zone%s not "
-		    "updated\n", refused, refused == 1 ? " was" : "s were");
+		    "wholly updated\n", refused, refused == 1 ? " was" :
+		    "s were");
 	else if (go && o.wait > 0)
 		waited = wait_propagation(r, g, &uz, o.wait) == 0 ? 1 : -1;
 	/* pre is in place once every server serves it: count the TTL from

@@ -440,7 +440,8 @@ render_apply_zone(struct report *r, const struct apply_zone_view *v)
 		report_text(r, ", would send:\n%s", v->message);
 	else
 		report_text(r, "%s\n", strcmp(v->state, "at-stage") == 0 ?
-		    ", nothing to send" : "");
+		    ", nothing to send" : strcmp(v->state, "ready") == 0 &&
+		    !v->dry_run ? ", not sent" : "");
 	report_push_json(r, "zones", json_pack("{s:s, s:s, s:s?, s:s?, s:s, "
 	    "s:s?, s:b, s:o, s:I, s:o, s:s}", "zone", v->zone, "part",
 	    v->part, "primary", v->primary,

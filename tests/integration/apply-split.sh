@@ -9,7 +9,9 @@
 # domain ever names a host without an address (one message a zone sent
 # example.test's SRV, naming gw.plain.test, which then never came).
 # Fixed and run again, apply resumes where it stopped. Rollback, whose
-# one old gateway lives in example.test, sends that zone whole, first.
+# one old gateway lives in example.test, sends that zone whole, first;
+# with example.test refused, plain.test still rolls back (the old host's
+# records are in place).
 # The script run out of order (cutover after final) changes nothing: the
 # hosts messages are guarded by the SRV records too. A gateway with
 # external addresses and a certificate, whose zone's message sets only
@@ -71,9 +73,11 @@ check "... every host before any SRV" awk '/^update add .* IN A /{a=NR} /^update
 
 lab_refuse_key plain.test
 expect_status 2 "cutover with plain.test refusing the key (--wait)" ap --stage cutover --wait 2
-check "... no waiting: 2 zones (not 3 messages) not updated" grep -q 'not waiting: 2 zones were not updated' "$T/err"
+check "... no waiting: 2 zones (not 3 messages) not updated" grep -q 'not waiting: 2 zones were not wholly updated' "$T/err"
 json_ok "... only example.test's host sent; its SRV held back, naming gw.plain.test" \
     '([.zones[] | select(.sent) | "\(.zone) \(.part)"] == ["example.test hosts"]) and ([.findings[] | select(.id == "update-refused" and .subject == "example.test" and (.message | contains("held back")) and (.message | contains("gw.plain.test")))] | length == 1)'
+json_ok "... the refusal says which part" \
+    '[.findings[] | select(.id == "update-refused" and (.message | contains("zone plain.test (its hosts): NOTAUTH (the key is not accepted")))] | length == 1'
 check "... example.test's SRV still names the old gateway" test "$(srv example.test)" = "0 0 5269 old.example.test. "
 check "... gw.plain.test has no address, and nothing names it" test -z "$(dig +short @"$LAB_NS1" gw.plain.test A)"
 check "... new.example.test published" test "$(dig +short @"$LAB_NS1" new.example.test A)" = "$LAB_NEW"
@@ -89,6 +93,18 @@ json_ok "... every part at the stage" '[.zones[].state] | all(. == "at-stage")'
 expect_status 0 "rollback --dry-run: one zone holds the old gateway" ap --stage rollback --dry-run
 json_ok "... it goes first, whole (one message is atomic), then plain.test" \
     '[.zones[] | "\(.zone) \(.part)"] == ["example.test all", "plain.test all"]'
+
+# An emergency rollback with example.test refusing the key: plain.test's
+# SRV names old.example.test, whose records were never removed -- it goes
+# back, not held back.
+lab_refuse_key example.test
+expect_status 2 "rollback with example.test refusing the key" ap --stage rollback
+json_ok "... example.test refused, plain.test rolled back (its SRV's host is in place)" \
+    '([.zones[] | select(.sent) | .zone] == ["plain.test"]) and ([.findings[] | select(.message | contains("held back"))] | length == 0)'
+check "... plain.test names the old gateway" test "$(srv plain.test)" = "0 0 5269 old.example.test. "
+lab_accept_key
+expect_status 0 "rollback again: example.test" ap --stage rollback
+expect_status 0 "cutover again" ap --stage cutover
 
 # Out of order, the script changes nothing: the hosts messages are guarded
 # by the SRV records pre left, as the SRV messages are.
@@ -132,6 +148,9 @@ json_ok "... partner-c.test refused, partner-b.test's SRV held back" \
     '([.zones[] | select(.sent)] | length == 0) and ([.findings[] | select(.id == "update-refused" and .subject == "partner-b.test" and (.message | contains("held back")) and (.message | contains("xmpp.partner-c.test")))] | length == 1)'
 check "... partner-b.test's SRV unchanged" test "$(srv partner-b.test)" = "0 0 5269 xmpp.partner-b.test. "
 lab_accept_key
+expect_status 2 "... the same without --tsig-key" "$XMPPCUT" -c "$LAB_DIR/ext.conf" $LAB_OPTS --json apply --server "$LAB_NS1" --stage cutover
+json_ok "... NOTAUTH says no key was given" \
+    '[.findings[] | select(.id == "update-refused" and (.message | contains("no --tsig-key was given")))] | length == 1'
 
 # The SOA MNAME (ns1.example.test, of both zones) with an address that does
 # not answer first: each zone tries it once, its two parts do not.
