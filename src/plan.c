@@ -48,6 +48,7 @@ struct loader {
 	struct gw_lines *gwl;	/* one per gateway */
 	size_t capgwl;
 	unsigned plan_line, ttl_line, cutover_ttl_line, from_line;
+	unsigned *zone_line;	/* of each plan zone key */
 };
 
 static void bad(struct loader *, unsigned, const char *, ...)
@@ -345,6 +346,11 @@ plan_key(struct loader *l, const char *key, const char *value)
 			return;
 		if (add_unique(&p->zones, &p->nzones, name) == -1)
 			bad(l, l->phys, "duplicate zone %s", name);
+		else {
+			l->zone_line = xreallocarray(l->zone_line, p->nzones,
+			    sizeof *l->zone_line);
+			l->zone_line[p->nzones - 1] = l->phys;
+		}
 		free(name);
 	} else
 		bad(l, l->phys, "unknown key '%s' in [plan]; the keys are "
@@ -534,6 +540,20 @@ finish(struct loader *l)
 	if (plan_count_role(p, ROLE_NEW) == 0)
 		bad(l, at, "no gateway with 'role = new': the plan needs "
 		    "the gateway to move to");
+	/* a zone key that holds no name of the plan is a misspelt one */
+	for (size_t i = 0; i < p->nzones; i++) {
+		int holds = 0;
+
+		for (size_t k = 0; k < p->ndomains && !holds; k++)
+			holds = dname_is_under(p->domains[k], p->zones[i]);
+		for (size_t k = 0; k < p->ngateways && !holds; k++)
+			holds = dname_is_under(p->gateways[k].host,
+			    p->zones[i]);
+		if (!holds)
+			bad(l, l->zone_line[i], "zone %s holds no domain and "
+			    "no gateway of the plan: misspelt? (a zone key "
+			    "names the zone of plan names)", p->zones[i]);
+	}
 }
 
 struct plan *
@@ -569,6 +589,7 @@ plan_load(const char *path, struct findings *f)
 	free(l.map);
 	free(l.gwl);
 	free(l.pending);
+	free(l.zone_line);
 	if (l.errors > 0) {
 		plan_free(p);
 		return NULL;
