@@ -1097,8 +1097,9 @@ send_one(struct report *r, const struct apply_opts *o, const char *journal,
 		findings_add(report_findings(r), SEV_ERROR, F_UPDATE_REFUSED,
 		    j->msg->zone, "%s; zone %s%s does not hold the stage "
 		    "(%s)%s", j->answered ? "the server answered NOERROR" :
-		    cause, j->msg->zone, part_note(j->msg), after.state == Z_READY ? "it is unchanged" :
-		    after.why ? after.why : "it cannot be read", j->answered ?
+		    cause, j->msg->zone, part_note(j->msg), after.state ==
+		    Z_READY ? "it is unchanged" : after.why ? after.why :
+		    "it cannot be read", j->answered ?
 		    ": part of the update was dropped (a server ignores an "
 		    "addition at an alias, RFC 2136 §3.4.2.2)" :
 		    "; run apply again");
