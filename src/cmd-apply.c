@@ -263,6 +263,23 @@ differs_from_stage(const struct zone_job *j)
 	return why;
 }
 
+/* why, and for a host's addresses the way on: the plan's addresses may
+ * have been corrected after a stage published the earlier ones, which no
+ * stage replaces (each guards on what the plan says was published). */
+static char *
+address_hint(char *why, const struct upd_op *o)
+{
+	char *out;
+
+	if (o->type != RR_A && o->type != RR_AAAA)
+		return why;
+	out = xasprintf("%s; if %s's addresses in the plan changed since, set "
+	    "the record to the plan's by hand (nsupdate), or put the plan "
+	    "back", why, o->owner);
+	free(why);
+	return out;
+}
+
 /* Ready for the message: every prerequisite holds (as the server will
  * judge them); every RRset without one (a host the previous stage did not
  * publish) holds nothing or the stage's own values; at cutover, pre's
@@ -286,8 +303,9 @@ not_ready(const struct zone_job *j, enum stage stage)
 			wanted(m, o->owner, o->type, UPD_PREREQ_EXACT, &want,
 			    NULL);
 			if (!strlist_equal(&want, &have))
-				why = holds(o->owner, o->type, &have,
-				    "the previous stage left", &want);
+				why = address_hint(holds(o->owner, o->type,
+				    &have, "the previous stage left", &want),
+				    o);
 			else if (stage == STAGE_CUTOVER &&
 			    a->rrset->ttl_max > o->ttl)
 				why = xasprintf("%s %s has TTL %u, stage pre "
@@ -310,8 +328,8 @@ not_ready(const struct zone_job *j, enum stage stage)
 		values(seen(j, o->owner, o->type), &have);
 		wanted(m, o->owner, o->type, UPD_ADD, &want, NULL);
 		if (have.n > 0 && !strlist_equal(&want, &have))
-			why = holds(o->owner, o->type, &have, "neither nothing "
-			    "nor the plan's", &want);
+			why = address_hint(holds(o->owner, o->type, &have,
+			    "neither nothing nor the plan's", &want), o);
 		strlist_free(&want);
 		strlist_free(&have);
 	}

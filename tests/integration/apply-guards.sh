@@ -108,6 +108,8 @@ sc=$(lab_serial "$LAB_NS1" partner-c.test)
 expect_status 2 "cutover with a host holding other values" ap --stage cutover --server "$LAB_NS1"
 json_ok "... partner-c.test unexpected, naming the address" \
     '[.findings[] | select(.id == "zone-unexpected-state") | .subject] == ["partner-c.test"] and (.findings[0].message | contains("192.0.2.99"))'
+json_ok "... and the way on, should the plan have been corrected" \
+    '.findings[0].message | contains("if gw.partner-c.test'"'"'s addresses in the plan changed since, set the record to the plan'"'"'s by hand")'
 check "... nothing sent" test "$(lab_serial "$LAB_NS1" partner-c.test)" = "$sc"
 
 # An alias at the host: apply refuses, the script is refused by Knot.
