@@ -15,7 +15,6 @@
  * server that drops part of an update is caught. A refusal is said and
  * the other zones go on, so a run can always be repeated: what is at the
  * stage is left alone. */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -413,6 +412,17 @@ read_jobs(struct zone_job *jobs, size_t n, unsigned timeout_ms)
 	loop_free(l);
 }
 
+/* The other part of job i's zone sent before it (a split zone), or
+ * NULL: what is done or said for a zone is done or said once. */
+static const struct zone_job *
+first_part(const struct zone_job *jobs, size_t i)
+{
+	for (size_t k = 0; k < i; k++)
+		if (strcmp(jobs[k].msg->zone, jobs[i].msg->zone) == 0)
+			return &jobs[k];
+	return NULL;
+}
+
 /* read_jobs, then, for each zone whose primary did not answer for it,
  * the primary's other addresses in turn (an SOA MNAME with an address
  * this host cannot reach, say its IPv4 one behind a firewall): the first
@@ -423,19 +433,17 @@ read_jobs_any_address(struct zone_job *jobs, size_t n, unsigned timeout_ms)
 	read_jobs(jobs, n, timeout_ms);
 	for (size_t i = 0; i < n; i++) {
 		struct zone_job *j = &jobs[i];
-		size_t k = 0;
+		const struct zone_job *f = first_part(jobs, i);
 
 		/* a split zone's second part: where its first part got an
 		 * answer, without trying (and saying) it all again */
-		while (k < i && strcmp(jobs[k].msg->zone, j->msg->zone) != 0)
-			k++;
-		if (k < i) {
-			if (!j->read && jobs[k].read &&
-			    strcmp(jobs[k].primary, j->primary) != 0) {
+		if (f != NULL) {
+			if (!j->read && f->read &&
+			    strcmp(f->primary, j->primary) != 0) {
 				job_forget(j);
 				free(j->primary);
-				j->primary = xstrdup(jobs[k].primary);
-				j->next_other = jobs[k].next_other;
+				j->primary = xstrdup(f->primary);
+				j->next_other = f->next_other;
 				read_jobs(j, 1, timeout_ms);
 			}
 			continue;
@@ -517,13 +525,14 @@ static int
 address_cmp(const void *a, const void *b)
 {
 	const char *x = *(char *const *)a, *y = *(char *const *)b;
-	unsigned char bx[16] = { 0 }, by[16] = { 0 };
-	int fx = strchr(x, ':') ? AF_INET6 : AF_INET;
-	int fy = strchr(y, ':') ? AF_INET6 : AF_INET;
+	struct sockaddr_storage sx, sy;
+	socklen_t lx, ly;
 
-	if (inet_pton(fx, x, bx) != 1 || inet_pton(fy, y, by) != 1)
+	/* zeroed but for family and address: ordered by the address */
+	if (sockaddr_from(x, 0, &sx, &lx) == -1 ||
+	    sockaddr_from(y, 0, &sy, &ly) == -1)
 		return strcmp(x, y);
-	return memcmp(bx, by, sizeof bx);
+	return memcmp(&sx, &sy, sizeof sx);
 }
 
 /* The MNAME of an SOA answer (its first field), normalised. */
@@ -1172,17 +1181,15 @@ send_all(struct report *r, const struct apply_opts *o, const char *journal,
 	strlist_free(&failed);
 }
 
-/* 1 when an earlier job is the other part of the same zone, in the same
- * state and as sent: what is said of a zone is said once. */
+/* 1 when job i's zone was said already, by its first part in the same
+ * state and as sent. */
 static int
 same_as_earlier_part(const struct zone_job *jobs, size_t i)
 {
-	for (size_t k = 0; k < i; k++)
-		if (strcmp(jobs[k].msg->zone, jobs[i].msg->zone) == 0 &&
-		    jobs[k].state == jobs[i].state &&
-		    jobs[k].sent == jobs[i].sent)
-			return 1;
-	return 0;
+	const struct zone_job *f = first_part(jobs, i);
+
+	return f != NULL && f->state == jobs[i].state &&
+	    f->sent == jobs[i].sent;
 }
 
 static int

@@ -125,6 +125,18 @@ replace_rrset(struct upd_msg *upd, const struct rrlist *cur,
 	}
 }
 
+/* The owner of gateway g's TLSA records for its STARTTLS port (k 0) or
+ * its direct TLS port (k 1), newly allocated; NULL when it has no
+ * certificate or no such port. */
+static char *
+tlsa_owner(const struct gateway *g, int k)
+{
+	unsigned port = k == 0 ? g->port : g->direct_tls_port;
+
+	return g->cert != NULL && port != 0 ? xasprintf("_%u._tcp.%s", port,
+	    g->host) : NULL;
+}
+
 /* What the zone holds before stage s, for the script's comments. */
 static const char *
 previous_state(enum stage s)
@@ -213,12 +225,9 @@ message(struct upd_msg *out, const struct msg_ctx *m, const char *zone,
 				prereq_rrset(out, m->prev, hosts[i], t);
 			replace_rrset(&upd, m->cur, hosts[i], t);
 		}
-		for (int k = 0; g->cert != NULL && k < 2; k++) {
-			unsigned port = k == 0 ? g->port : g->direct_tls_port;
-
-			if (port == 0)
+		for (int k = 0; k < 2; k++) {
+			if ((owner = tlsa_owner(g, k)) == NULL)
 				continue;
-			owner = xasprintf("_%u._tcp.%s", port, g->host);
 			op(out, UPD_PREREQ_ABSENT, owner, RR_CNAME, 0, NULL);
 			if (same_hosts || published(m->prev, owner, RR_TLSA))
 				prereq_rrset(out, m->prev, owner, RR_TLSA);
@@ -336,14 +345,12 @@ holds_unpublished(const struct msg_ctx *m, const char *zone)
 		if (!g->external && !published(m->prev, g->host, RR_A) &&
 		    !published(m->prev, g->host, RR_AAAA))
 			return 1;
-		for (int k = 0; g->cert != NULL && k < 2; k++) {
-			unsigned port = k == 0 ? g->port : g->direct_tls_port;
-			char *owner;
+		for (int k = 0; k < 2; k++) {
+			char *owner = tlsa_owner(g, k);
 			int seen;
 
-			if (port == 0)
+			if (owner == NULL)
 				continue;
-			owner = xasprintf("_%u._tcp.%s", port, g->host);
 			seen = published(m->prev, owner, RR_TLSA);
 			free(owner);
 			if (!seen)

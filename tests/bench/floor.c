@@ -284,6 +284,16 @@ step(struct conn *c)
 	}
 }
 
+/* A target to be: nothing sent, no address yet. */
+static void
+conn_init(struct conn *c, const char *domain)
+{
+	memset(c, 0, sizeof *c);
+	c->sin.sin_family = AF_INET;
+	c->domain = strdup(domain);
+	c->fd = -1;
+}
+
 static int
 parse_target(struct conn *c, char *s)
 {
@@ -297,13 +307,12 @@ parse_target(struct conn *c, char *s)
 	port = strtoul(colon + 1, &end, 10);
 	if (*end != '\0' || port == 0 || port > 65535)
 		return -1;
-	memset(&c->sin, 0, sizeof c->sin);
-	c->sin.sin_family = AF_INET;
+	conn_init(c, s);
 	c->sin.sin_port = htons((uint16_t)port);
-	if (inet_pton(AF_INET, eq + 1, &c->sin.sin_addr) != 1)
+	if (inet_pton(AF_INET, eq + 1, &c->sin.sin_addr) != 1) {
+		free(c->domain);
 		return -1;
-	c->domain = strdup(s);
-	c->fd = -1;
+	}
 	return 0;
 }
 
@@ -503,12 +512,9 @@ main(int argc, char **argv)
 			if ((v = realloc(v, cap * sizeof *v)) == NULL)
 				return 2;
 		}
-		if (u != NULL) {
-			memset(&v[n], 0, sizeof v[n]);
-			v[n].sin.sin_family = AF_INET;
-			v[n].domain = strdup(s);
-			v[n].fd = -1;
-		} else if (parse_target(&v[n], s) == -1) {
+		if (u != NULL)
+			conn_init(&v[n], s);
+		else if (parse_target(&v[n], s) == -1) {
 			fprintf(stderr, "floor: %s: expected DOMAIN=ADDR:PORT\n",
 			    s);
 			return 2;

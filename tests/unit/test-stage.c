@@ -59,6 +59,18 @@ example_zones(const struct plan *p, struct zonemap *zm)
 	assert_int_equal(zonefind(&zo, names, n, zm, &cause), 0);
 }
 
+/* The cutover's messages for p, its zones from its zone keys (zm is
+ * filled, for the caller to free). */
+static void
+cutover_messages(const struct plan *p, struct zonemap *zm, struct upd_set *u)
+{
+	char *cause = NULL;
+
+	example_zones(p, zm);
+	assert_int_equal(nsupdate_messages(p, STAGE_CUTOVER, zm, u, &cause),
+	    0);
+}
+
 static size_t
 count(const struct rrlist *l, enum rrtype t, uint32_t ttl)
 {
@@ -276,9 +288,7 @@ test_message_order(void **state)
 
 	(void)state;
 	p = load_plan("tests/plans/good-host-in-other-zone.conf");
-	example_zones(p, &zm);
-	assert_int_equal(nsupdate_messages(p, STAGE_CUTOVER, &zm, &u, &cause),
-	    0);
+	cutover_messages(p, &zm, &u);
 	/* one zone holds a domain and the new host: whole, and first */
 	assert_int_equal(u.n, 2);
 	assert_string_equal(u.v[0].zone, "example.org");
@@ -324,9 +334,7 @@ test_message_split(void **state)
 
 	(void)state;
 	p = load_plan("tests/plans/good-two-new-zones.conf");
-	example_zones(p, &zm);
-	assert_int_equal(nsupdate_messages(p, STAGE_CUTOVER, &zm, &u, &cause),
-	    0);
+	cutover_messages(p, &zm, &u);
 	assert_int_equal(u.n, 4);
 	assert_string_equal(u.v[0].zone, "example.com");
 	assert_string_equal(u.v[1].zone, "example.org");
@@ -429,6 +437,22 @@ journal_reads(const char *text, size_t *n)
 	return journal_reads_n(text, strlen(text), n);
 }
 
+/* The plan in text, or the test fails. */
+static struct plan *
+plan_from_text(const char *text)
+{
+	char *path = temp_file(text);
+	struct findings f = { 0 };
+	struct plan *p = plan_load(path, &f);
+
+	if (p == NULL)
+		fail_msg("%s", f.n ? f.v[0].message : "?");
+	findings_free(&f);
+	unlink(path);
+	free(path);
+	return p;
+}
+
 /* No split when fewer than two zones hold a host that may not resolve
  * yet: host names the previous stage published (a name moving to a new
  * address) or kept outside the plan (address = external) do not count.
@@ -465,17 +489,11 @@ test_message_no_split(void **state)
 
 	(void)state;
 	for (size_t k = 0; k < 3; k++) {
-		char *path = temp_file(plans[k]), *cause = NULL;
-		struct findings f = { 0 };
-		struct plan *p = plan_load(path, &f);
+		struct plan *p = plan_from_text(plans[k]);
 		struct zonemap zm;
 		struct upd_set u;
 
-		if (p == NULL)
-			fail_msg("plan %zu: %s", k, f.n ? f.v[0].message : "?");
-		example_zones(p, &zm);
-		assert_int_equal(nsupdate_messages(p, STAGE_CUTOVER, &zm, &u,
-		    &cause), 0);
+		cutover_messages(p, &zm, &u);
 		assert_int_equal(u.n, 2);
 		for (size_t i = 0; i < u.n; i++)
 			assert_int_equal(u.v[i].part, UPD_ALL);
@@ -485,10 +503,7 @@ test_message_no_split(void **state)
 			assert_string_equal(u.v[0].zone, "example.org");
 		upd_set_free(&u);
 		zonemap_free(&zm);
-		findings_free(&f);
 		plan_free(p);
-		unlink(path);
-		free(path);
 	}
 }
 
@@ -499,8 +514,7 @@ static void
 test_message_split_tlsa(void **state)
 {
 	const char *top = getenv("top_srcdir");
-	char *text, *path, *cause = NULL;
-	struct findings f = { 0 };
+	char *text;
 	struct zonemap zm;
 	struct upd_set u;
 	struct plan *p;
@@ -513,13 +527,8 @@ test_message_split_tlsa(void **state)
 	    "cert = %s/zones/edge.example.com.pem\nweight = 50\n"
 	    "[gateway xmpp.example.org]\nrole = new\naddress = 192.0.2.11\n"
 	    "weight = 50\n", top ? top : ".") > 0);
-	path = temp_file(text);
-	p = plan_load(path, &f);
-	if (p == NULL)
-		fail_msg("%s", f.n ? f.v[0].message : "?");
-	example_zones(p, &zm);
-	assert_int_equal(nsupdate_messages(p, STAGE_CUTOVER, &zm, &u, &cause),
-	    0);
+	p = plan_from_text(text);
+	cutover_messages(p, &zm, &u);
 	assert_int_equal(u.n, 4);
 	assert_string_equal(u.v[0].zone, "example.com");
 	assert_int_equal(u.v[0].part, UPD_HOSTS);
@@ -531,10 +540,7 @@ test_message_split_tlsa(void **state)
 	assert_int_equal(u.v[3].part, UPD_SRV);
 	upd_set_free(&u);
 	zonemap_free(&zm);
-	findings_free(&f);
 	plan_free(p);
-	unlink(path);
-	free(path);
 	free(text);
 }
 
