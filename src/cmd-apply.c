@@ -1,7 +1,8 @@
 /* cmd-apply.c — `xmppcut apply`: a stage sent to each zone's primary as
  * RFC 2136 UPDATEs, only where the zone is ready for it, never half.
  *
- * Each zone's primary (--server, else the address of its SOA MNAME) is
+ * Each zone's primary (--server, else the addresses of its SOA MNAME in
+ * turn until one answers, and for the UPDATE until one takes it) is
  * read directly (RD=0) for every RRset the stage's message touches, and
  * the zone is sorted into: at the stage (nothing to send), ready, or
  * unexpected (or unread, when the primary cannot be found or does not
@@ -1093,6 +1094,18 @@ send_one(struct report *r, const struct apply_opts *o, const char *journal,
 	}
 	out = update_send(j->msg, j->primary, j->port, key, timeout_ms,
 	    &j->rcode, &cause);
+	/* nothing left this machine (TCP refused or silent where UDP got
+	 * through, say): the primary's other addresses in turn */
+	while (out == UPD_NOT_SENT && j->next_other < j->others.n) {
+		fprintf(stderr, "xmppcut: apply: %s (%s): %s; sending the "
+		    "update for zone %s to %s\n", j->primary_name, j->primary,
+		    cause, j->msg->zone, j->others.v[j->next_other]);
+		free(cause);
+		free(j->primary);
+		j->primary = xstrdup(j->others.v[j->next_other++]);
+		out = update_send(j->msg, j->primary, j->port, key,
+		    timeout_ms, &j->rcode, &cause);
+	}
 	j->answered = out == UPD_ANSWERED;
 	if (j->answered && j->rcode != 0) {
 		findings_add(report_findings(r), SEV_ERROR, F_UPDATE_REFUSED,
@@ -1148,6 +1161,7 @@ send_all(struct report *r, const struct apply_opts *o, const char *journal,
 
 	for (size_t i = 0; i < n; i++) {
 		struct zone_job *j = &jobs[i];
+		const struct zone_job *f;
 		const char *host;
 
 		if (j->state != Z_READY)
@@ -1159,6 +1173,13 @@ send_all(struct report *r, const struct apply_opts *o, const char *journal,
 			    "applied; run apply again once it is",
 			    j->msg->zone, part_note(j->msg), host);
 			continue;
+		}
+		/* a split zone's second part: where its first part went */
+		if ((f = first_part(jobs, i)) != NULL && f->primary &&
+		    strcmp(f->primary, j->primary) != 0) {
+			free(j->primary);
+			j->primary = xstrdup(f->primary);
+			j->next_other = f->next_other;
 		}
 		if (send_one(r, o, journal, key, j, timeout_ms) == -1)
 			break;

@@ -15,9 +15,11 @@
 # The script run out of order (cutover after final) changes nothing: the
 # hosts messages are guarded by the SRV records too. A gateway with
 # external addresses and a certificate, whose zone's message sets only
-# TLSA: refused, it holds back the SRV naming its host.
+# TLSA: refused, it holds back the SRV naming its host. Without --server,
+# an SOA MNAME address that takes UDP only: each zone's first part falls
+# back to the next address for its UPDATE, its second part goes there.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
-need jq nsupdate knotc
+need jq nsupdate knotc socat
 lab_start
 P=$LAB_DIR/split.conf
 cat >"$P" <<EOF2
@@ -104,7 +106,26 @@ json_ok "... example.test refused, plain.test rolled back (its SRV's host is in 
 check "... plain.test names the old gateway" test "$(srv plain.test)" = "0 0 5269 old.example.test. "
 lab_accept_key
 expect_status 0 "rollback again: example.test" ap --stage rollback
-expect_status 0 "cutover again" ap --stage cutover
+
+# Without --server, the first address of example.test's SOA MNAME takes
+# UDP only (a firewall): the zone is read there, its first part's UPDATE
+# goes to the next address, and its second part's straight there.
+V=${LAB_NS1%.*}.6
+start_bg udponly socat UDP4-RECVFROM:53,bind="$V",fork UDP4-SENDTO:"$LAB_NS1":53
+wait_dns "$V" 53 example.test || not_ok "the UDP-only forwarder answers"
+check "ns1.example.test gets it as its first address" lab_nsupdate_both \
+    'zone example.test.' "update add ns1.example.test. 300 A $V"
+check "... and the new gateways' addresses are gone (the hosts parts have work)" lab_nsupdate_both \
+    'zone example.test.' 'update delete new.example.test. A' 'send' \
+    'zone plain.test.' 'update delete gw.plain.test. A'
+expect_status 0 "cutover again, to the primaries the SOAs name" "$XMPPCUT" -c "$P" $LAB_OPTS --json apply --tsig-key "$LAB_TSIG" --stage cutover
+check "... each zone's UPDATE refused at the UDP-only address once, not once a part" \
+    test "$(grep -c "^xmppcut: apply: ns1.example.test ($V): no TCP connection to $V port 53: Connection refused; sending the update for zone" "$T/err")" = 2
+json_ok "... every part sent to ns1's next address" \
+    '[.zones[] | "\(.zone) \(.part) \(.sent) \(.primary)"] == ["example.test hosts true '"$LAB_NS1"'", "plain.test hosts true '"$LAB_NS1"'", "example.test srv true '"$LAB_NS1"'", "plain.test srv true '"$LAB_NS1"'"]'
+stop_bg udponly
+check "... (the UDP-only address gone again)" lab_nsupdate_both \
+    'zone example.test.' "update delete ns1.example.test. A $V"
 
 # Out of order, the script changes nothing: the hosts messages are guarded
 # by the SRV records pre left, as the SRV messages are.

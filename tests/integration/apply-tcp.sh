@@ -5,7 +5,8 @@
 # UPDATE (TCP, RFC 7766) cannot go out. The connection's own error is the
 # finding (the socket is writable when the connection fails: SO_ERROR
 # says why), nothing is claimed sent, the zone is unchanged, and apply
-# through the real primary then goes through.
+# through the real primary then goes through. When the SOA MNAME has
+# another address, apply sends the UPDATE there.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 need jq socat dig
 lab_start
@@ -26,4 +27,21 @@ json_ok "... nothing claimed sent" '[.zones[] | select(.sent)] == []'
 check "... the zone is unchanged" test "$(lab_serial "$LAB_NS1" example.test)" = "$s1"
 expect_status 0 "apply through the primary itself goes through" ap --stage pre --server "$LAB_NS1"
 json_ok "... sent" '[.zones[] | select(.sent) | .zone] == ["example.test"]'
+
+# The SOA MNAME's first address answers over UDP only (the firewall
+# again), the next is ns1 itself: apply reads the zone at the first and,
+# the UPDATE refused there, sends it to the next.
+V=${LAB_NS1%.*}.5
+start_bg udponly5 socat UDP4-RECVFROM:53,bind="$V",fork UDP4-SENDTO:"$LAB_NS1":53
+wait_dns "$V" 53 example.test || not_ok "the second UDP-only forwarder answers"
+check "ns1.example.test gets it as its first address" lab_nsupdate_both \
+    'zone example.test.' "update add ns1.example.test. 300 A $V"
+expect_status 0 "pre at ns2 too (its own copy of the zone)" ap --stage pre --server "$LAB_NS2"
+# pre's TTL long passed
+sed -i 's/^pre \([^ ]*\) [0-9]* /pre \1 1000000000 /' "$LAB_PLAN.journal"
+s1=$(lab_serial "$LAB_NS1" example.test)
+expect_status 0 "cutover to the primary the SOA names" ap --stage cutover
+check "... said: TCP refused at the address it read at, sent to the next" grep -q "^xmppcut: apply: ns1.example.test ($V): no TCP connection to $V port 53: Connection refused; sending the update for zone example.test to $LAB_NS1\$" "$T/err"
+json_ok "... sent, by ns1's next address" '.zones[0].sent and .zones[0].primary == "'"$LAB_NS1"'" and .findings == []'
+check "... the zone changed" test "$(lab_serial "$LAB_NS1" example.test)" != "$s1"
 done_testing
