@@ -913,6 +913,30 @@ pre_everywhere(struct report *r, struct globals *g,
  * ns-inconsistent, one that did not answer ns-unreachable, one that
  * answers but not for the zone ns-lame. 0 when every server was seen
  * serving the stage, else -1. */
+/* With more than one zone, how many servers each has ("2 of example.test,
+ * 3 of plain.test": a server of two zones counts in each); else NULL. */
+static char *
+servers_by_zone(const struct nslist *sv, const struct upd_set *by_zone)
+{
+	struct strlist parts = { 0 };
+	char *out;
+
+	if (by_zone->n < 2)
+		return NULL;
+	for (size_t z = 0; z < by_zone->n; z++) {
+		size_t k = 0;
+
+		for (size_t i = 0; i < sv->n; i++)
+			k += strcmp(sv->v[i].msg->zone, by_zone->v[z].zone) ==
+			    0;
+		strlist_take(&parts, xasprintf("%zu of %s", k,
+		    by_zone->v[z].zone));
+	}
+	out = strlist_join(&parts, ", ", "");
+	strlist_free(&parts);
+	return out;
+}
+
 static int
 wait_propagation(struct report *r, struct globals *g, struct upd_set *by_zone,
     unsigned seconds)
@@ -933,7 +957,7 @@ wait_propagation(struct report *r, struct globals *g, struct upd_set *by_zone,
 	}
 	for (;;) {
 		size_t behind = 0, silent = 0;
-		const char *first = NULL;
+		const struct zone_job *first = NULL;
 
 		for (size_t i = 0; i < sv.n; i++)
 			job_forget(&sv.v[i]);
@@ -950,13 +974,17 @@ wait_propagation(struct report *r, struct globals *g, struct upd_set *by_zone,
 			} else
 				s->state = Z_AT_STAGE;
 			if (s->state != Z_AT_STAGE && first == NULL)
-				first = sv.names[i];
+				first = s;
 		}
 		if (behind == 0 && silent == 0) {
+			char *each = servers_by_zone(&sv, by_zone);
+
 			fprintf(stderr, "xmppcut: apply: all %zu servers serve "
-			    "the stage%s\n", sv.n, sv.unaddressed ? " (not "
-			    "counting the name servers without an address)" :
-			    "");
+			    "the stage%s%s%s%s\n", sv.n, each ? " (" : "",
+			    each ? each : "", each ? ")" : "", sv.unaddressed ?
+			    " (not counting the name servers without an "
+			    "address)" : "");
+			free(each);
 			ret = sv.unaddressed || sv.incomplete ? -1 : 0;
 			break;
 		}
@@ -990,10 +1018,12 @@ wait_propagation(struct report *r, struct globals *g, struct upd_set *by_zone,
 			}
 			break;
 		}
-		fprintf(stderr, "xmppcut: apply: %zu of %zu servers behind%s "
-		    "(%s)%s\n", behind + silent, sv.n, silent ? " or silent" :
-		    "", first ? first : "?", round++ ? "" :
-		    "; waiting");
+		fprintf(stderr, "xmppcut: apply: %zu of %zu servers%s behind%s "
+		    "(%s%s%s)%s\n", behind + silent, sv.n, by_zone->n > 1 ?
+		    " of the zones" : "", silent ? " or silent" : "",
+		    first ? sv.names[first - sv.v] : "?", by_zone->n > 1 &&
+		    first ? " for " : "", by_zone->n > 1 && first ?
+		    first->msg->zone : "", round++ ? "" : "; waiting");
 		sleep(1);
 	}
 	nslist_free(&sv);

@@ -48,7 +48,7 @@ json_ok "... example.test at the stage (not sent again), plain.test sent" \
 check "... example.test untouched" test "$(lab_serial "$LAB_NS1" example.test)" = "$s2"
 expect_status 0 "pre on the second server, --wait: every server caught up" \
     ap --stage pre --server "$LAB_NS2" --wait 5
-check "... every server serves the stage" grep -q 'all 4 servers serve the stage' "$T/err"
+check "... every server serves the stage" grep -q 'all 4 servers serve the stage (2 of example.test, 2 of plain.test)' "$T/err"
 check "the journal holds pre for each zone" grep -q '^pre example.test [0-9]* 3600$' "$P.journal"
 check "... and plain.test" grep -q '^pre plain.test [0-9]* 3600$' "$P.journal"
 
@@ -62,7 +62,7 @@ sed -i 's/^pre \([^ ]*\) [0-9]* /pre \1 1000000000 /' "$P.journal"	# an hour lat
 expect_status 0 "once the TTL has passed: sent" ap --stage cutover --server "$LAB_NS1"
 expect_status 2 "run again with --wait: nothing to send, the second server behind" ap --stage cutover --server "$LAB_NS1" --wait 2
 json_ok "... ns-inconsistent names ns2" '[.findings[] | select(.id == "ns-inconsistent" and (.message | contains("ns2.example.test")))] | length >= 1'
-check "... progress on stderr" grep -q 'servers behind' "$T/err"
+check "... progress on stderr, naming the server and its zone" grep -q '^xmppcut: apply: [0-9] of 4 servers of the zones behind (ns2.example.test for [a-z.]*test); waiting$' "$T/err"
 expect_status 0 "cutover on the second server" ap --stage cutover --server "$LAB_NS2"
 
 # A zone changed by hand: final refuses everything.
