@@ -123,9 +123,15 @@ struct live {
 	size_t nz;
 };
 
-static const struct dns_answer *
-authoritative(const struct live *lv, const char *owner, enum rrtype type)
+/* The TTL a cache may be given for owner/type: the largest of those that
+ * the zone's live servers serving the values v give (v: the resolver's).
+ * 0 when no server serves them. */
+static int
+authoritative_ttl(const struct live *lv, const char *owner, enum rrtype type,
+    const char *v, uint32_t *ttl, int *mixed)
 {
+	int any = 0;
+
 	for (size_t i = 0; i < lv->nz; i++) {
 		const struct zone *z = &lv->z[i];
 
@@ -133,25 +139,36 @@ authoritative(const struct live *lv, const char *owner, enum rrtype type)
 			continue;
 		for (size_t k = 0; k < z->nservers; k++) {
 			const struct dns_answer *a;
+			char *w;
 
 			if (z->servers[k].dead)
 				continue;
 			a = found(&z->servers[k].a, owner, type);
-			if (a != NULL && a->status == DNS_OK)
-				return a;
+			if (a == NULL || a->status != DNS_OK ||
+			    a->rrset == NULL)
+				continue;
+			w = answer_values(a);
+			if (strcmp(v, w) == 0) {
+				if (!any || a->rrset->ttl > *ttl)
+					*ttl = a->rrset->ttl;
+				*mixed |= a->rrset->ttl_mixed;
+				any = 1;
+			}
+			free(w);
 		}
 	}
-	return NULL;
+	return any;
 }
 
 static struct rrset *
 live_get(void *ctx, const char *owner, enum rrtype type)
 {
 	struct live *lv = ctx;
-	const struct dns_answer *auth;
 	struct dns_answer *a;
 	struct rrset *s;
-	char *v1, *v2;
+	uint32_t ttl = 0;
+	int mixed = 0;
+	char *v;
 
 	if (type == RR_CNAME) {
 		if ((a = found(lv->m, owner, RR_A)) == NULL ||
@@ -169,17 +186,12 @@ live_get(void *ctx, const char *owner, enum rrtype type)
 	if ((type == RR_A || type == RR_AAAA) && a->canonname != NULL)
 		return NULL;
 	s = rrset_clone(a->rrset);
-	if ((auth = authoritative(lv, owner, type)) != NULL &&
-	    auth->rrset != NULL) {
-		v1 = answer_values(a);
-		v2 = answer_values(auth);
-		if (strcmp(v1, v2) == 0) {
-			s->ttl = auth->rrset->ttl;
-			s->ttl_mixed = auth->rrset->ttl_mixed;
-		}
-		free(v1);
-		free(v2);
+	v = answer_values(a);
+	if (authoritative_ttl(lv, owner, type, v, &ttl, &mixed)) {
+		s->ttl = ttl;
+		s->ttl_mixed = mixed;
 	}
+	free(v);
 	return s;
 }
 
@@ -465,15 +477,18 @@ ask_servers(struct loop *l, struct answers *m, struct zone *z,
 {
 	struct dns_answer *ns = found(m, z->apex, RR_NS);
 	const struct plan *p = o->plan;
+	struct strlist names = { 0 };
 
+	/* by name: the same order every run, whatever order the resolver
+	 * gives (reports compare; verdicts do not hang on the first) */
 	for (size_t i = 0; ns != NULL && ns->rrset != NULL &&
-	    i < ns->rrset->n; i++) {
-		char *name = xstrndup(ns->rrset->rdata[i],
-		    strlen(ns->rrset->rdata[i]) - 1);
-
-		add_servers(l, m, z, name, o, f);
-		free(name);
-	}
+	    i < ns->rrset->n; i++)
+		strlist_take(&names, xstrndup(ns->rrset->rdata[i],
+		    strlen(ns->rrset->rdata[i]) - 1));
+	strlist_sort_unique(&names);
+	for (size_t i = 0; i < names.n; i++)
+		add_servers(l, m, z, names.v[i], o, f);
+	strlist_free(&names);
 	for (size_t i = 0; i < z->nservers; i++)
 		ask(&z->servers[i].a, z->apex, RR_SOA);
 	loop_run(l);
@@ -626,6 +641,19 @@ compare_servers(const struct zone *z, struct findings *f)
 				    "every server, or fix the one behind",
 				    rrtype_name(type), ref->name, ref->addr, v0,
 				    s->name, s->addr, v);
+			else if (ra->rrset != NULL && a->rrset != NULL &&
+			    ra->rrset->ttl != a->rrset->ttl)
+				/* partners get the same records either way;
+				 * the largest TTL is what counts for a cache
+				 * (ttl-above-cutover judges it) */
+				findings_add(f, SEV_WARNING, F_NS_INCONSISTENT,
+				    name, "the zone's servers disagree on the "
+				    "%s records' TTL: %s (%s) serves TTL %u, "
+				    "%s (%s) TTL %u (the same %s); wait for "
+				    "the change to reach every server, or fix "
+				    "the one behind", rrtype_name(type),
+				    ref->name, ref->addr, ra->rrset->ttl,
+				    s->name, s->addr, a->rrset->ttl, v);
 			free(v);
 		}
 		free(v0);
@@ -647,9 +675,31 @@ compare_servers(const struct zone *z, struct findings *f)
 	free(missed);
 }
 
+/* 1 when a live server of z serves the values v at name/type. */
+static int
+served_by_any(const struct zone *z, const char *name, enum rrtype type,
+    const char *v)
+{
+	int any = 0;
+
+	for (size_t i = 0; !any && i < z->nservers; i++) {
+		const struct dns_answer *a = found(&z->servers[i].a, name,
+		    type);
+		char *w;
+
+		if (z->servers[i].dead || a == NULL || a->status != DNS_OK)
+			continue;
+		w = answer_values(a);
+		any = strcmp(w, v) == 0;
+		free(w);
+	}
+	return any;
+}
+
 /* Where the validating resolver answers other records than the zone's
  * servers serve, its answer came from a cache: say so, and until when a
- * cache may hold it. */
+ * cache may hold it. (Where one server serves what it answers, the
+ * servers disagree: that is ns-inconsistent, not a cache.) */
 static void
 stale_cache(const struct answers *m, const struct zone *z, int survey,
     struct findings *f)
@@ -673,7 +723,10 @@ stale_cache(const struct answers *m, const struct zone *z, int survey,
 			continue;
 		va = answer_values(auth);
 		vc = answer_values(c);
-		if (strcmp(va, vc) != 0 && c->rrset == NULL) {
+		if (strcmp(va, vc) != 0 && served_by_any(z, auth->name,
+		    auth->type, vc))
+			;	/* fresh, from another server */
+		else if (strcmp(va, vc) != 0 && c->rrset == NULL) {
 			/* a negative answer: cached for the zone's negative
 			 * TTL (RFC 2308), which the resolver does not say */
 			findings_add(f, survey ? SEV_ERROR : SEV_INFO,

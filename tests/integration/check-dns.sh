@@ -42,7 +42,24 @@ expect_status 1 "old state: check --stage pre" xc check --stage pre
 check "before pre: the TTLs are above cutover-ttl" test "$(finding_ids)" = ttl-above-cutover
 json_ok "ttl-above-cutover for the SRV and the gateway's A" '[.findings[].subject] | sort == ["_xmpp-server._tcp.example.test", "old.example.test"]'
 
-check "pre applied to both servers" lab_update pre "$LAB_NS1" "$LAB_NS2"
+# The servers listed first serving pre's TTL is not enough: a cache fed by
+# the other keeps today's records for their TTL (the largest counts).
+check "pre applied to the first server only" lab_update pre "$LAB_NS1"
+expect_status 1 "... check --stage pre: warnings (the records are right, a TTL is not yet)" xc check --stage pre
+json_ok "... ttl-above-cutover from ns2's TTL, for the SRV and the gateway's A" \
+    '[.findings[] | select(.id == "ttl-above-cutover") | .subject] | sort == ["_xmpp-server._tcp.example.test", "old.example.test"]'
+json_ok "... ns-inconsistent: the same records, another TTL (a warning)" \
+    '([.findings[] | select(.id == "ns-inconsistent") | .message | test("disagree on the (SRV|A) records. TTL: .* serves TTL 300, ns2.example.test .* TTL 3600")] | length == 2) and ([.findings[] | select(.id == "ns-inconsistent") | .severity] | unique == ["warning"])'
+check "pre applied to the second server, the first back at today's TTL" lab_update pre "$LAB_NS2"
+check "... (today's TTL on the first)" lab_nsupdate "$LAB_NS1" 'zone example.test.' \
+    'update delete _xmpp-server._tcp.example.test. SRV' \
+    'update add _xmpp-server._tcp.example.test. 3600 SRV 0 0 5269 old.example.test.' \
+    'update delete old.example.test. A' "update add old.example.test. 3600 A $LAB_OLD"
+sleep 0.2
+expect_status 1 "... check --stage pre, whichever server is listed first" xc check --stage pre
+json_ok "... ttl-above-cutover again, from ns1's TTL" \
+    '[.findings[] | select(.id == "ttl-above-cutover") | .subject] | sort == ["_xmpp-server._tcp.example.test", "old.example.test"]'
+check "pre applied to the first server again" lab_update pre "$LAB_NS1"
 expect_status 0 "pre: check --stage pre (TTLs at cutover-ttl)" xc check --stage pre
 expect_status 0 "pre: rollback's records are pre's" xc check --stage rollback
 
@@ -50,6 +67,14 @@ check "cutover applied to the first server only" lab_update cutover "$LAB_NS1"
 expect_status 2 "half propagated: check --expect new" xc check --expect new
 json_ok "ns-inconsistent names both servers" "[.findings[] | select(.id == \"ns-inconsistent\" and (.message | contains(\"$LAB_NS1\") and contains(\"$LAB_NS2\")))] | length >= 1"
 json_ok "the server serials differ" '[.domains[0].servers[].serial] | unique | length == 2'
+# A resolver that asks only the server behind answers it fresh: the
+# servers disagree, no cache is stale (the first server listed serves
+# the new records).
+expect_status 2 "... the resolver asking ns2 alone" "$XMPPCUT" -c "$LAB_PLAN" \
+    --stub "example.test=$LAB_NS2" --trust-anchor "$LAB_TA" --json check --expect new --dns-only
+json_ok "... ns-inconsistent, and no cache-stale" \
+    '([.findings[] | select(.id == "ns-inconsistent")] | length >= 1) and ([.findings[] | select(.id == "cache-stale")] | length == 0)'
+json_ok "... the servers listed by name" '[.domains[0].servers[].name] == ["ns1.example.test", "ns2.example.test"]'
 
 check "cutover applied to the second server" lab_update cutover "$LAB_NS2"
 expect_status 0 "cutover everywhere: check --expect new" xc check --expect new
