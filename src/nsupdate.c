@@ -187,7 +187,10 @@ message(struct upd_msg *out, const struct msg_ctx *m, const char *zone,
 	memset(out, 0, sizeof *out);
 	out->zone = xstrdup(zone);
 	out->part = part;
-	for (size_t i = 0; i < p->ndomains; i++)
+	/* a hosts part is guarded by its hosts alone: a hand change to the
+	 * zone's SRV records must not keep a host from existing when other
+	 * zones' SRV records name it */
+	for (size_t i = 0; part != UPD_HOSTS && i < p->ndomains; i++)
 		if (strcmp(zone_of(m, p->domains[i]), zone) == 0)
 			str_push(&domains, &nd, p->domains[i]);
 	for (size_t i = 0; part != UPD_SRV && i < p->ngateways; i++)
@@ -201,12 +204,9 @@ message(struct upd_msg *out, const struct msg_ctx *m, const char *zone,
 		for (int svc = 0; svc < 2; svc++) {
 			owner = xasprintf("%s._tcp.%s", svc == 0 ?
 			    "_xmpp-server" : "_xmpps-server", domains[i]);
-			/* a hosts part is guarded by the SRV records too: run
-			 * out of order, it changes nothing either */
 			op(out, UPD_PREREQ_ABSENT, owner, RR_CNAME, 0, NULL);
 			prereq_rrset(out, m->prev, owner, RR_SRV);
-			if (part != UPD_HOSTS)
-				replace_rrset(&upd, m->cur, owner, RR_SRV);
+			replace_rrset(&upd, m->cur, owner, RR_SRV);
 			free(owner);
 		}
 	}
@@ -399,21 +399,25 @@ nsupdate_messages(const struct plan *p, enum stage s,
 	sort_strings(hosts, nh);
 	sort_strings(both, nb);
 	sort_strings(domains, nd);
-	/* Two zones that each hold a domain and a host the previous stage
-	 * did not publish (it may not exist yet): each one's SRV names the
-	 * other's host, so no order of whole messages works, and those zones
-	 * are split. One such zone is sent whole, before the other zones
-	 * with domains: one message is atomic. */
+	/* A zone that holds a domain and a host the previous stage did not
+	 * publish (it may not exist yet), where other zones' SRV records
+	 * name that host too, is split: its hosts first, guarded by nothing
+	 * but the hosts' own records, then its SRV records. Sent whole, a
+	 * refusal of its SRV (changed by hand, say) would keep the host
+	 * away while the other zones' messages -- nsupdate goes on --
+	 * named it; and two such zones each name the other's host, which
+	 * no order of whole messages can serve. With no other zone, one
+	 * message is atomic. */
 	unpub = xcalloc(nb ? nb : 1, sizeof *unpub);
 	for (size_t i = 0; i < nb; i++)
 		nunpub += unpub[i] = holds_unpublished(&m, both[i]);
-	split = nunpub >= 2;
+	split = nunpub >= 1 && nb + nd >= 2;
 	out->v = xcalloc(nh + 2 * nb + nd, sizeof *out->v);
 	for (size_t i = 0; i < nh; i++)
 		message(&out->v[out->n++], &m, hosts[i], UPD_ALL);
-	/* then the split zones' hosts -- or the one zone whose host may not
-	 * resolve yet, whole -- then the other zones that hold hosts (whose
-	 * SRV names those), the split zones' SRV, the rest */
+	/* then the split zones' hosts -- or the one zone, whole -- then the
+	 * other zones that hold hosts (whose SRV names those), the split
+	 * zones' SRV, the rest */
 	for (size_t i = 0; i < nb; i++)
 		if (unpub[i])
 			message(&out->v[out->n++], &m, both[i], split ?
@@ -502,10 +506,12 @@ nsupdate_script(const struct plan *p, enum stage s,
 	    : "One message per zone", previous_state(s));
 	for (size_t i = 0; split && i < u.n; i++)
 		if (u.v[i].part == UPD_HOSTS) {
-			buf_addf(&b, "; Zones that each hold a domain and a %s "
-			    "gateway get two: each one's SRV\n; names the "
-			    "other's host, so the hosts go out first, the SRV "
-			    "records after all of them.\n",
+			buf_addf(&b, "; A zone that holds a domain and a %s "
+			    "gateway host named by other zones' SRV\n; records "
+			    "gets two: its hosts first, guarded only by the "
+			    "hosts' own records (a\n; hand change to its SRV "
+			    "records cannot keep them away), the SRV records\n"
+			    "; after every zone's hosts.\n",
 			    role_name(stage_role(s)));
 			break;
 		}
@@ -513,9 +519,11 @@ nsupdate_script(const struct plan *p, enum stage s,
 	if (u.n > 1)
 		buf_addf(&b, "; nsupdate goes on after a refused message: when "
 		    "one says \"update failed\",\n; the zones after it may "
-		    "have changed while it did not. xmppcut apply reads\n; "
-		    "every zone first and sends nothing unless every one is "
-		    "ready.\n");
+		    "have changed while it did not -- after a refused\n; "
+		    "hosts message, SRV records naming a host without the "
+		    "plan's records. xmppcut\n; apply reads every zone first, "
+		    "sends nothing unless every one is ready, and\n; holds "
+		    "back an SRV whose host's message was refused.\n");
 	/* the secret stays in its file: nsupdate reads it there */
 	if (o->tsig_file != NULL)
 		buf_addf(&b, "; signed with the TSIG key in %s: run it with\n"

@@ -9,11 +9,12 @@
 # domain ever names a host without an address (one message a zone sent
 # example.test's SRV, naming gw.plain.test, which then never came).
 # Fixed and run again, apply resumes where it stopped. Rollback, whose
-# one old gateway lives in example.test, sends that zone whole, first;
-# with example.test refused, plain.test still rolls back (the old host's
-# records are in place).
-# The script run out of order (cutover after final) changes nothing: the
-# hosts messages are guarded by the SRV records too. A gateway with
+# one old gateway lives in example.test, sends that zone's host first,
+# then its SRV, then plain.test; with example.test refused, plain.test
+# still rolls back (the old host's records are in place).
+# The script run out of order (cutover after final) changes no SRV
+# record; its hosts messages, guarded by the hosts alone, set the new
+# hosts' records at cutover's TTL. A gateway with
 # external addresses and a certificate, whose zone's message sets only
 # TLSA: refused, it holds back the SRV naming its host. Without --server,
 # an SOA MNAME address that takes UDP only: each zone's first part falls
@@ -93,8 +94,8 @@ expect_status 0 "run again: nothing to send" ap --stage cutover
 json_ok "... every part at the stage" '[.zones[].state] | all(. == "at-stage")'
 
 expect_status 0 "rollback --dry-run: one zone holds the old gateway" ap --stage rollback --dry-run
-json_ok "... it goes first, whole (one message is atomic), then plain.test" \
-    '[.zones[] | "\(.zone) \(.part)"] == ["example.test all", "plain.test all"]'
+json_ok "... its host first, then its SRV, then plain.test" \
+    '[.zones[] | "\(.zone) \(.part)"] == ["example.test hosts", "example.test srv", "plain.test all"]'
 
 # An emergency rollback with example.test refusing the key: plain.test's
 # SRV names old.example.test, whose records were never removed -- it goes
@@ -127,17 +128,20 @@ stop_bg udponly
 check "... (the UDP-only address gone again)" lab_nsupdate_both \
     'zone example.test.' "update delete ns1.example.test. A $V"
 
-# Out of order, the script changes nothing: the hosts messages are guarded
-# by the SRV records pre left, as the SRV messages are.
+# Out of order, the script changes no SRV record: the SRV messages are
+# guarded by the SRV records pre left.
 expect_status 0 "final" ap --stage final
 expect_status 0 "the cutover script, for after final" "$XMPPCUT" -c "$P" $LAB_OPTS generate --stage cutover --format nsupdate --server "$LAB_NS1"
 cp "$T/out" "$LAB_DIR/cutover.nsupdate"
-se=$(lab_serial "$LAB_NS1" example.test) sp=$(lab_serial "$LAB_NS1" plain.test)
-expect_status 2 "... nsupdate: every message refused" nsupdate -k "$LAB_TSIG" "$LAB_DIR/cutover.nsupdate"
-check "... on the SRV guard, four times" test "$(grep -c 'update failed: NXRRSET' "$T/err")" = 4
-check "... example.test unchanged" test "$(lab_serial "$LAB_NS1" example.test)" = "$se"
-check "... plain.test unchanged" test "$(lab_serial "$LAB_NS1" plain.test)" = "$sp"
-check "... new.example.test keeps final's TTL" test "$(dig +noall +answer @"$LAB_NS1" new.example.test A | awk '{print $2}')" = 3600
+expect_status 2 "... nsupdate: every SRV message refused" nsupdate -k "$LAB_TSIG" "$LAB_DIR/cutover.nsupdate"
+check "... on the SRV guard, twice" test "$(grep -c 'update failed: NXRRSET' "$T/err")" = 2
+check "... example.test's SRV keeps final's records and TTL" test "$(dig +noall +answer @"$LAB_NS1" _xmpp-server._tcp.example.test SRV | awk '{print $2, $5, $6, $7, $8}' | sort | tr '\n' ' ')" = "3600 0 50 5269 gw.plain.test. 3600 0 50 5269 new.example.test. "
+check "... plain.test's too" test "$(dig +noall +answer @"$LAB_NS1" _xmpp-server._tcp.plain.test SRV | awk '{print $2, $5, $6, $7, $8}' | sort | tr '\n' ' ')" = "3600 0 50 5269 gw.plain.test. 3600 0 50 5269 new.example.test. "
+# The hosts messages are guarded by the hosts alone (so that a hand change
+# to a zone's SRV cannot keep its host away from the other zones' SRV):
+# run out of order, they set the new hosts' records at cutover's TTL.
+check "... the hosts messages went through: new.example.test at cutover's TTL" test "$(dig +noall +answer @"$LAB_NS1" new.example.test A | awk '{print $2, $5}')" = "300 $LAB_NEW"
+expect_status 0 "final again puts final's TTL back" ap --stage final
 
 # A gateway whose addresses are kept outside the plan (address = external)
 # with a certificate: its zone's message sets only TLSA. Refused, the SRV

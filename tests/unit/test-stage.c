@@ -275,6 +275,20 @@ test_messages(void **state)
 	plan_free(p);
 }
 
+/* What message m sets: 1 when it adds an SRV, 2 when it adds an
+ * address, 3 both. */
+static int
+sets(const struct upd_msg *m)
+{
+	int what = 0;
+
+	for (size_t i = m->nprereq; i < m->n; i++)
+		if (m->v[i].kind == UPD_ADD)
+			what |= m->v[i].type == RR_SRV ? 1 : m->v[i].type ==
+			    RR_A || m->v[i].type == RR_AAAA ? 2 : 0;
+	return what;
+}
+
 /* The zones holding the stage's hosts are sent first: a domain's zone
  * that holds the new gateway before another domain's zone whose SRV
  * names it, whatever their names' order. */
@@ -289,34 +303,35 @@ test_message_order(void **state)
 	(void)state;
 	p = load_plan("tests/plans/good-host-in-other-zone.conf");
 	cutover_messages(p, &zm, &u);
-	/* one zone holds a domain and the new host: whole, and first */
-	assert_int_equal(u.n, 2);
+	/* one zone holds a domain and the new host, which example.com's SRV
+	 * names too: its host first, guarded by the host alone (a hand
+	 * change to its SRV cannot keep the host away), then its SRV, then
+	 * example.com */
+	assert_int_equal(u.n, 3);
 	assert_string_equal(u.v[0].zone, "example.org");
-	assert_int_equal(u.v[0].part, UPD_ALL);
-	assert_string_equal(u.v[1].zone, "example.com");
-	assert_int_equal(u.v[1].part, UPD_ALL);
+	assert_int_equal(u.v[0].part, UPD_HOSTS);
+	assert_int_equal(sets(&u.v[0]), 2);
+	for (size_t k = 0; k < u.v[0].nprereq; k++)
+		assert_null(strstr(u.v[0].v[k].owner, "._tcp."));
+	assert_string_equal(u.v[1].zone, "example.org");
+	assert_int_equal(u.v[1].part, UPD_SRV);
+	assert_int_equal(sets(&u.v[1]), 1);
+	assert_true(upd_msg_guards_values(&u.v[1]));
+	assert_string_equal(u.v[2].zone, "example.com");
+	assert_int_equal(u.v[2].part, UPD_ALL);
 	upd_set_free(&u);
-	/* rollback: the old gateway's zone first */
+	/* rollback: the old gateway's zone's host first, the same way */
 	assert_int_equal(nsupdate_messages(p, STAGE_ROLLBACK, &zm, &u, &cause),
 	    0);
+	assert_int_equal(u.n, 3);
 	assert_string_equal(u.v[0].zone, "example.com");
+	assert_int_equal(u.v[0].part, UPD_HOSTS);
+	assert_string_equal(u.v[1].zone, "example.com");
+	assert_int_equal(u.v[1].part, UPD_SRV);
+	assert_string_equal(u.v[2].zone, "example.org");
 	upd_set_free(&u);
 	zonemap_free(&zm);
 	plan_free(p);
-}
-
-/* What message m sets: 1 when it adds an SRV, 2 when it adds an
- * address, 3 both. */
-static int
-sets(const struct upd_msg *m)
-{
-	int what = 0;
-
-	for (size_t i = m->nprereq; i < m->n; i++)
-		if (m->v[i].kind == UPD_ADD)
-			what |= m->v[i].type == RR_SRV ? 1 : m->v[i].type ==
-			    RR_A || m->v[i].type == RR_AAAA ? 2 : 0;
-	return what;
 }
 
 /* Two domain zones that each hold a new gateway both SRVs name: at
@@ -345,10 +360,14 @@ test_message_split(void **state)
 		assert_int_equal(sets(&u.v[i]), i < 2 ? 2 : 1);
 		assert_true(u.v[i].nprereq > 0);
 	}
-	/* both parts are guarded by what pre left (the SRV records): a
-	 * script run out of order changes nothing */
-	assert_true(upd_msg_guards_values(&u.v[0]));
+	/* the hosts parts are guarded by their hosts alone (new: no
+	 * alias), the SRV parts by what pre left: run out of order, the
+	 * script changes no SRV record */
+	for (size_t i = 0; i < 2; i++)
+		for (size_t k = 0; k < u.v[i].nprereq; k++)
+			assert_null(strstr(u.v[i].v[k].owner, "._tcp."));
 	assert_true(upd_msg_guards_values(&u.v[2]));
+	assert_true(upd_msg_guards_values(&u.v[3]));
 	/* joined again, a zone each, for watching its servers: prerequisites
 	 * of both parts before any update */
 	upd_set_by_zone(&u, &z);
@@ -358,11 +377,10 @@ test_message_split(void **state)
 	for (size_t i = 0; i < 2; i++) {
 		assert_int_equal(z.v[i].part, UPD_ALL);
 		assert_int_equal(sets(&z.v[i]), 3);
-		/* the hosts part holds the SRV part's guards too: once */
-		assert_int_equal(z.v[i].nprereq, u.v[i].nprereq);
-		assert_true(u.v[i].nprereq > u.v[i + 2].nprereq);
-		assert_int_equal(z.v[i].n, u.v[i].n + u.v[i + 2].n -
+		/* the guards of both parts */
+		assert_int_equal(z.v[i].nprereq, u.v[i].nprereq +
 		    u.v[i + 2].nprereq);
+		assert_int_equal(z.v[i].n, u.v[i].n + u.v[i + 2].n);
 		for (size_t k = 0; k < z.v[i].n; k++)
 			assert_true((k < z.v[i].nprereq) ==
 			    (z.v[i].v[k].kind == UPD_PREREQ_EXACT ||
@@ -377,16 +395,20 @@ test_message_split(void **state)
 			assert_int_equal(u.v[i].part, UPD_ALL);
 		upd_set_free(&u);
 	}
+	/* rollback: the one zone holding the old gateway is split, the
+	 * other is one message */
 	assert_int_equal(nsupdate_messages(p, STAGE_ROLLBACK, &zm, &u, &cause),
 	    0);
-	assert_int_equal(u.n, 2);
-	assert_int_equal(u.v[0].part, UPD_ALL);
+	assert_int_equal(u.n, 3);
+	assert_int_equal(u.v[0].part, UPD_HOSTS);
 	assert_string_equal(u.v[0].zone, "example.com");
+	assert_int_equal(u.v[1].part, UPD_SRV);
+	assert_int_equal(u.v[2].part, UPD_ALL);
 	upd_set_free(&u);
 	/* the script says so */
 	s = nsupdate_script(p, STAGE_CUTOVER, &o, &cause);
 	assert_non_null(s);
-	assert_non_null(strstr(s, "the SRV records after all of them"));
+	assert_non_null(strstr(s, "; after every zone's hosts."));
 	m = message(s, "example.org");
 	assert_non_null(m);
 	assert_true(strstr(m, "update add xmpp.example.org. ") <
@@ -453,10 +475,10 @@ plan_from_text(const char *text)
 	return p;
 }
 
-/* No split when fewer than two zones hold a host that may not resolve
- * yet: host names the previous stage published (a name moving to a new
- * address) or kept outside the plan (address = external) do not count.
- * The one zone that holds such a host goes first, whole. */
+/* No split when no zone holds a host that may not resolve yet: host
+ * names the previous stage published (a name moving to a new address) or
+ * kept outside the plan (address = external) do not count. One that
+ * does, named by another zone's SRV, is split, and goes first. */
 static void
 test_message_no_split(void **state)
 {
@@ -494,13 +516,36 @@ test_message_no_split(void **state)
 		struct upd_set u;
 
 		cutover_messages(p, &zm, &u);
-		assert_int_equal(u.n, 2);
+		assert_int_equal(u.n, k < 2 ? 2 : 3);
 		for (size_t i = 0; i < u.n; i++)
-			assert_int_equal(u.v[i].part, UPD_ALL);
-		/* the zone whose host may not resolve yet goes first, before
-		 * example.com, whose SRV names that host */
-		if (k == 2)
+			assert_int_equal(u.v[i].part, k < 2 ? UPD_ALL : i == 0 ?
+			    UPD_HOSTS : i == 1 ? UPD_ALL : UPD_SRV);
+		/* the zone whose host may not resolve yet: its host goes
+		 * first, before example.com, whose SRV names that host */
+		if (k == 2) {
 			assert_string_equal(u.v[0].zone, "example.org");
+			assert_string_equal(u.v[1].zone, "example.com");
+			assert_string_equal(u.v[2].zone, "example.org");
+		}
+		upd_set_free(&u);
+		zonemap_free(&zm);
+		plan_free(p);
+	}
+	/* one zone alone, its new host in it: one message, atomic */
+	{
+		struct plan *p = plan_from_text("[plan]\ndomain = example.com\n"
+		    "zone = example.com\n"
+		    "[gateway old.example.com]\nrole = old\n"
+		    "address = 192.0.2.5\n"
+		    "[gateway new.example.com]\nrole = new\n"
+		    "address = 192.0.2.10\n");
+		struct zonemap zm;
+		struct upd_set u;
+
+		cutover_messages(p, &zm, &u);
+		assert_int_equal(u.n, 1);
+		assert_int_equal(u.v[0].part, UPD_ALL);
+		assert_int_equal(sets(&u.v[0]), 3);
 		upd_set_free(&u);
 		zonemap_free(&zm);
 		plan_free(p);
