@@ -275,6 +275,7 @@ each_identity(X509 *x, int (*fn)(void *, enum cert_id, const char *),
 
 struct match_arg {
 	const char *domain;
+	int direct;
 	enum cert_id found;
 	char *matched;
 };
@@ -290,11 +291,13 @@ match_one(void *arg, enum cert_id id, const char *v)
 		hit = cert_dns_id_matches(v, m->domain);
 		break;
 	case CERT_ID_SRV:
-		/* _xmpp-server.DOMAIN (RFC 6120 §13.7.1.2.1); XEP-0368 direct
-		 * TLS gateways may present _xmpps-server.DOMAIN */
+		/* _xmpp-server.DOMAIN (RFC 6120 §13.7.1.2.1); on a XEP-0368
+		 * direct TLS endpoint _xmpps-server.DOMAIN too -- not under
+		 * STARTTLS, whose service is xmpp-server (RFC 6125 §6.5.1;
+		 * Prosody refuses it there) */
 		if (strncmp(v, "_xmpp-server.", 13) == 0)
 			hit = strcmp(v + 13, m->domain) == 0;
-		else if (strncmp(v, "_xmpps-server.", 14) == 0)
+		else if (m->direct && strncmp(v, "_xmpps-server.", 14) == 0)
 			hit = strcmp(v + 14, m->domain) == 0;
 		break;
 	case CERT_ID_XMPPADDR:
@@ -334,16 +337,32 @@ subject_cn(X509 *x)
 	    last)));
 }
 
-enum cert_id
-cert_match(const struct cert *c, const char *domain, char **matched)
+/* 1 when the leaf presents a URI-ID. */
+static int
+has_uri_id(X509 *x)
 {
-	struct match_arg m = { domain, CERT_ID_NONE, NULL };
+	GENERAL_NAMES *gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL,
+	    NULL);
+	int r = 0;
+
+	for (int i = 0; !r && i < sk_GENERAL_NAME_num(gens); i++)
+		r = sk_GENERAL_NAME_value(gens, i)->type == GEN_URI;
+	GENERAL_NAMES_free(gens);
+	return r;
+}
+
+enum cert_id
+cert_match(const struct cert *c, const char *domain, int direct,
+    char **matched)
+{
+	struct match_arg m = { domain, direct, CERT_ID_NONE, NULL };
 	char *cn;
 
 	if (each_identity(c->leaf, match_one, &m) == 0 &&
 	    each_identity(c->leaf, any_identity, NULL) == 0 &&
-	    (cn = subject_cn(c->leaf)) != NULL) {
-		/* CN only when there is no DNS-ID, SRV-ID or XmppAddr */
+	    !has_uri_id(c->leaf) && (cn = subject_cn(c->leaf)) != NULL) {
+		/* CN only when there is no DNS-ID, SRV-ID, URI-ID or
+		 * XmppAddr (RFC 6125 §6.4.4) */
 		if (cert_dns_id_matches(cn, domain)) {
 			m.found = CERT_ID_CN;
 			m.matched = cn;
@@ -832,7 +851,8 @@ cert_check(const struct cert *c, char *const *domains, size_t ndomains,
 	facts->ids = xcalloc(ndomains, sizeof *facts->ids);
 	for (size_t i = 0; i < ndomains; i++) {
 		char *matched = NULL;
-		enum cert_id id = cert_match(c, domains[i], &matched);
+		enum cert_id id = cert_match(c, domains[i], pol->direct,
+		    &matched);
 
 		facts->ids[facts->nids++] = (struct cert_identity){
 		    xstrdup(domains[i]), id, matched };

@@ -44,11 +44,13 @@ enum cert_id {
 };
 const char *cert_id_name(enum cert_id id);
 
-/* Which identity of the leaf matches the XMPP domain (normalised). When
- * one does and matched is not NULL, *matched is the presented identity,
- * newly allocated. */
+/* Which identity of the leaf matches the XMPP domain (normalised), for
+ * server-to-server XMPP: SRV-ID _xmpp-server.DOMAIN, and with direct
+ * (XEP-0368 direct TLS) _xmpps-server.DOMAIN too. When one does and
+ * matched is not NULL, *matched is the presented identity, newly
+ * allocated. */
 enum cert_id cert_match(const struct cert *c, const char *domain,
-    char **matched);
+    int direct, char **matched);
 
 /* 1 when a DNS-ID pattern matches a name (both lowercase, no trailing
  * dot): exact, or "*." as the whole left-most label standing for exactly
@@ -72,6 +74,9 @@ struct cert_policy {
 	 * DANE-TA (2): PKIX does not. Their findings are then info, for
 	 * partners that do not use DANE. */
 	enum cert_dane { CERT_DANE_NONE, CERT_DANE_TA, CERT_DANE_EE } dane;
+	/* presented on a direct TLS endpoint (XEP-0368): an SRV-ID for
+	 * _xmpps-server counts too */
+	int direct;
 };
 
 #define CERT_DEFAULT_WARN_DAYS 21

@@ -539,12 +539,15 @@ tls_done(struct probe *p)
 		struct cert *verified = tls_verified(p->tls);
 
 		pol.verified = verified;
+		pol.direct = a->direct;
 		a->cert = cert_check(c, &domain, 1, &pol, p->req->domain, &f);
 		findings_move(&p->res->findings, &f);
 		cert_free(verified);
 		cert_free(c);
 	}
-	a->dane_used = dane != -1;
+	/* -2: the chain failed PKIX first; cert-untrusted says why, and a
+	 * TLSA record is not blamed for it */
+	a->dane_used = dane >= 0;
 	a->dane_matched = dane == 1;
 	key_as_planned(p, a);
 	if (dane == 0)

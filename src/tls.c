@@ -227,9 +227,16 @@ tls_alpn(const struct tls *t)
 int
 tls_dane(const struct tls *t)
 {
+	long r;
+
 	if (!t->dane)
 		return -1;
-	return SSL_get0_dane_authority(t->ssl, NULL, NULL) >= 0;
+	if (SSL_get0_dane_authority(t->ssl, NULL, NULL) >= 0)
+		return 1;
+	/* a PKIX-TA/PKIX-EE record (usage 0, 1) is judged after the chain:
+	 * when the chain fails, whether one matches is not known */
+	r = SSL_get_verify_result(t->ssl);
+	return r == X509_V_OK || r == X509_V_ERR_DANE_NO_MATCH ? 0 : -2;
 }
 
 int

@@ -45,7 +45,8 @@ const char *tls_version(const struct tls *t);	/* "TLSv1.3" */
 int tls_version_old(const struct tls *t);	/* below TLS 1.2 */
 const char *tls_cipher(const struct tls *t);
 const char *tls_alpn(const struct tls *t);	/* NULL when none */
-/* -1 without TLSA records, 0 when none matched, 1 when one did. */
+/* -1 without TLSA records, 0 when none matched, 1 when one did, -2 when
+ * the chain failed PKIX before the records could be judged. */
 int tls_dane(const struct tls *t);
 /* The usage of the TLSA record that matched (0-3), or -1. */
 int tls_dane_usage(const struct tls *t);

@@ -110,6 +110,22 @@ done
 sleep 0.5
 expect_status 2 "a TLSA for another key: dane-mismatch" xc probe dane-ee.example.test
 json_ok "... an error" '[.findings[] | select(.id == "dane-mismatch" and .severity == "error")] | length == 1'
+# PKIX-EE (1 1 1) for the same self-signed certificate: the record
+# matches, PKIX does not (no CA vouches for it). openssl s_client says
+# "self-signed certificate", not a TLSA mismatch: cert-untrusted alone
+# (user trial, helper-13: dane-mismatch sent the admin to fix a right
+# record).
+for ns in "$LAB_NS1" "$LAB_NS2"; do
+	printf 'server %s 53\nzone example.test.\nupdate delete _5269._tcp.dane-host.example.test. TLSA\nupdate add _5269._tcp.dane-host.example.test. 300 TLSA 1 1 1 %s\nsend\n' \
+	    "$ns" "$spki" | nsupdate -k "$LAB_TSIG"
+done
+sleep 0.5
+expect_status 2 "PKIX-EE matching a certificate no CA vouches for" xc probe dane-ee.example.test
+json_ok "... cert-untrusted, no dane-mismatch" \
+    '([.findings[] | select(.id == "cert-untrusted" and .severity == "error")] | length == 1) and ([.findings[] | select(.id == "dane-mismatch")] | length == 0)'
+s_client dane-ee.example.test "$NET.80" -dane_tlsa_domain dane-host.example.test \
+    -dane_tlsa_rrdata "1 1 1 $spki"
+check "... openssl s_client agrees: self-signed" sh -c "grep -q 'self-signed certificate' '$T/s_client' || { sed 's/^/# /' '$T/s_client'; false; }"
 
 # DNSSEC fails closed.
 expect_status 2 "a bogus address is never connected to" xc probe bogus-addr.test

@@ -16,7 +16,7 @@
 #include "cert.h"
 
 static enum cert_id
-match(const char *file, const char *domain, char **matched)
+match(const char *file, const char *domain, int direct, char **matched)
 {
 	const char *top = getenv("top_srcdir");
 	char *path, *cause = NULL;
@@ -28,20 +28,22 @@ match(const char *file, const char *domain, char **matched)
 		fail();
 	if ((c = cert_load_file(path, &cause)) == NULL)
 		fail_msg("%s: %s", path, cause);
-	id = cert_match(c, domain, matched);
+	id = cert_match(c, domain, direct, matched);
 	cert_free(c);
 	free(path);
 	return id;
 }
 
-#define ID(file, domain, want) do {					\
+#define ID_AT(file, domain, direct, want) do {				\
 	char *m_ = NULL;						\
-	enum cert_id got_ = match(file, domain, &m_);			\
+	enum cert_id got_ = match(file, domain, direct, &m_);		\
 	if (got_ != (want))						\
 		fail_msg("%s for %s: %s, want %s", file, domain,	\
 		    cert_id_name(got_), cert_id_name(want));		\
 	free(m_);							\
 } while (0)
+/* under STARTTLS */
+#define ID(file, domain, want) ID_AT(file, domain, 0, want)
 
 static void
 test_identities(void **state)
@@ -60,7 +62,13 @@ test_identities(void **state)
 	ID("wildcard", "chat.example.test", CERT_ID_DNS);
 	ID("wildcard", "example.test", CERT_ID_NONE);
 	ID("wildcard", "a.chat.example.test", CERT_ID_NONE);
-	assert_int_equal(match("srv-only", "example.test", &m), CERT_ID_SRV);
+	/* a URI-ID present: the CN does not count (RFC 6125 §6.4.4) */
+	ID("cn-and-uri", "example.test", CERT_ID_NONE);
+	/* _xmpps-server names the direct TLS service: not under STARTTLS */
+	ID("srv-xmpps-only", "example.test", CERT_ID_NONE);
+	ID_AT("srv-xmpps-only", "example.test", 1, CERT_ID_SRV);
+	ID_AT("srv-only", "example.test", 1, CERT_ID_SRV);
+	assert_int_equal(match("srv-only", "example.test", 0, &m), CERT_ID_SRV);
 	assert_string_equal(m, "_xmpp-server.example.test");
 	free(m);
 }
