@@ -94,20 +94,22 @@ s_client dane-ee.example.test "$NET.80" -dane_tlsa_domain dane-host.example.test
     -dane_tlsa_rrdata "3 1 1 $spki" -dane_ee_no_namechecks
 check "openssl s_client with the same TLSA agrees: verified by DANE" \
     sh -c "grep -q 'Verification: OK' '$T/s_client' && grep -q 'TLSA 3 1 1' '$T/s_client'"
+# dane_tlsa RDATA: dane-host.example.test's one TLSA record, on both servers.
+dane_tlsa() {
+	local ns
+	for ns in "$LAB_NS1" "$LAB_NS2"; do
+		lab_nsupdate "$ns" 'zone example.test.' \
+		    'update delete _5269._tcp.dane-host.example.test. TLSA' \
+		    "update add _5269._tcp.dane-host.example.test. 300 TLSA $1"
+	done
+	sleep 0.5
+}
 # A full-certificate TLSA (3 0 0): larger than any digest.
 der=$(openssl x509 -in "$T/dane.pem" -outform der | od -An -v -tx1 | tr -d ' \n')
-for ns in "$LAB_NS1" "$LAB_NS2"; do
-	printf 'server %s 53\nzone example.test.\nupdate delete _5269._tcp.dane-host.example.test. TLSA\nupdate add _5269._tcp.dane-host.example.test. 300 TLSA 3 0 0 %s\nsend\n' \
-	    "$ns" "$der" | nsupdate -k "$LAB_TSIG"
-done
-sleep 0.5
+dane_tlsa "3 0 0 $der"
 expect_status 0 "DANE-EE with a full-certificate record (3 0 0)" xc probe dane-ee.example.test
 json_ok "... used and matched" '.domains[0].dane == {"used": true, "matched": true}'
-for ns in "$LAB_NS1" "$LAB_NS2"; do
-	printf 'server %s 53\nzone example.test.\nupdate delete _5269._tcp.dane-host.example.test. TLSA\nupdate add _5269._tcp.dane-host.example.test. 300 TLSA 3 1 1 %064d\nsend\n' \
-	    "$ns" 0 | nsupdate -k "$LAB_TSIG"
-done
-sleep 0.5
+dane_tlsa "3 1 1 $(printf %064d 0)"
 expect_status 2 "a TLSA for another key: dane-mismatch" xc probe dane-ee.example.test
 json_ok "... an error" '[.findings[] | select(.id == "dane-mismatch" and .severity == "error")] | length == 1'
 # PKIX-EE (1 1 1) for the same self-signed certificate: the record
@@ -115,11 +117,7 @@ json_ok "... an error" '[.findings[] | select(.id == "dane-mismatch" and .severi
 # "self-signed certificate", not a TLSA mismatch: cert-untrusted alone
 # (user trial, helper-13: dane-mismatch sent the admin to fix a right
 # record).
-for ns in "$LAB_NS1" "$LAB_NS2"; do
-	printf 'server %s 53\nzone example.test.\nupdate delete _5269._tcp.dane-host.example.test. TLSA\nupdate add _5269._tcp.dane-host.example.test. 300 TLSA 1 1 1 %s\nsend\n' \
-	    "$ns" "$spki" | nsupdate -k "$LAB_TSIG"
-done
-sleep 0.5
+dane_tlsa "1 1 1 $spki"
 expect_status 2 "PKIX-EE matching a certificate no CA vouches for" xc probe dane-ee.example.test
 json_ok "... cert-untrusted, no dane-mismatch" \
     '([.findings[] | select(.id == "cert-untrusted" and .severity == "error")] | length == 1) and ([.findings[] | select(.id == "dane-mismatch")] | length == 0)'
