@@ -40,6 +40,7 @@ struct ixent {
 struct zfile {
 	char *path;
 	char *apex;		/* normalised, or NULL */
+	unsigned soa_line;	/* of the first SOA */
 	unsigned long records;
 	unsigned long kept_srv;
 	unsigned long parse_errors;
@@ -326,8 +327,14 @@ take_record(struct zoneset *z, size_t fi, ldns_rr *rr, unsigned line,
 	zf->records++;
 	switch (t) {
 	case LDNS_RR_TYPE_SOA:
-		if (zf->apex == NULL)
+		if (zf->apex == NULL) {
 			zf->apex = rdf_name(owner);
+			zf->soa_line = line;
+		} else
+			/* named-checkzone refuses to load it */
+			findings_add_at(f, SEV_ERROR, F_ZONE_PARSE_ERROR,
+			    zf->path, line, NULL, "a second SOA record (the "
+			    "first is at line %u): a zone has one", zf->soa_line);
 		return;
 	case LDNS_RR_TYPE_DNSKEY:
 		name = rdf_name(owner);
@@ -535,6 +542,24 @@ read_file(struct zoneset *z, size_t fi, const struct zoneset_opts *o,
 	 * (single-threaded) caller takes the locking over */
 	__fsetlocking(fp, FSETLOCKING_BYCALLER);
 	setvbuf(fp, NULL, _IOFBF, 1 << 16);
+	/* a UTF-8 byte order mark: ldns would read it as part of the first
+	 * owner name; named-checkzone and Knot refuse the file */
+	{
+		unsigned char bom[3];
+
+		if (fread(bom, 1, 3, fp) == 3 && bom[0] == 0xef &&
+		    bom[1] == 0xbb && bom[2] == 0xbf) {
+			if (report != NULL) {
+				zf->parse_errors++;
+				findings_add_at(report, SEV_ERROR,
+				    F_ZONE_PARSE_ERROR, zf->path, 1, NULL,
+				    "the file starts with a UTF-8 byte order "
+				    "mark (EF BB BF): named-checkzone and Knot "
+				    "refuse to load it; remove it");
+			}
+		} else
+			rewind(fp);
+	}
 	while (!feof(fp)) {
 		before = line;
 		pos = ftell(fp);
@@ -565,6 +590,24 @@ read_file(struct zoneset *z, size_t fi, const struct zoneset_opts *o,
 		    strncasecmp(text + strspn(text, " \t\r\n"), "$GENERATE",
 		    9) == 0)
 			s = LDNS_STATUS_SYNTAX_INCLUDE + 1000;	/* below */
+		if (s == LDNS_STATUS_OK &&
+		    ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN) {
+			if (report != NULL) {
+				char *c = ldns_rr_class2str(
+				    ldns_rr_get_class(rr));
+
+				zf->parse_errors++;
+				findings_add_at(report, SEV_ERROR,
+				    F_ZONE_PARSE_ERROR, zf->path, at, NULL,
+				    "a record of class %s: a zone holds class "
+				    "IN only (named-checkzone and Knot refuse "
+				    "to load the file)", c ? c : "?");
+				free(c);
+			}
+			ldns_rr_free(rr);
+			free(text);
+			goto next;
+		}
 		switch ((int)s) {
 		case LDNS_STATUS_OK:
 			fn(z, fi, rr, at, arg);
