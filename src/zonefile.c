@@ -37,6 +37,14 @@ struct ixent {
 	uint8_t flags;
 };
 
+/* A zone cut: an owner of NS records below its file's apex. What lies at
+ * or below it (glue, occluded data) is not the zone's own: servers give a
+ * referral for it and its signatures are not there (RFC 4035 §2.2). */
+struct cut {
+	uint64_t h;
+	size_t file;
+};
+
 struct zfile {
 	char *path;
 	char *apex;		/* normalised, or NULL */
@@ -59,6 +67,9 @@ struct zoneset {
 	size_t nix, capix;	/* capix is a power of two */
 	uint64_t *hosts;	/* hashes of the names kept in full */
 	size_t nhosts;
+	struct cut *cuts;	/* delegations (NS below a file's apex), by
+				 * hash and file once every file is read */
+	size_t ncuts, capcuts;
 	size_t hint[3];		/* where the last lookup of an _xmpp-server,
 				 * _xmpps-server or other owner ended */
 	time_t now;
@@ -311,6 +322,14 @@ rdata_string(const ldns_rr *rr)
 	return buf_take(&b);
 }
 
+/* 1 when name is outside the file's zone (once its SOA is known): data a
+ * server ignores when it loads the file, as named-checkzone says. */
+static int
+out_of_zone(const struct zfile *zf, const char *name)
+{
+	return zf->apex != NULL && !dname_is_under(name, zf->apex);
+}
+
 static void
 take_record(struct zoneset *z, size_t fi, ldns_rr *rr, unsigned line,
     struct findings *f)
@@ -319,13 +338,24 @@ take_record(struct zoneset *z, size_t fi, ldns_rr *rr, unsigned line,
 	const ldns_rdf *owner = ldns_rr_owner(rr);
 	ldns_rr_type t = ldns_rr_get_type(rr);
 	const char *why = NULL;
-	char *name, *rd;
+	char *name, *rd, text[1025];
 	enum rrtype type;
 	uint64_t h;
 	int svc;
 
 	zf->records++;
 	switch (t) {
+	case LDNS_RR_TYPE_NS:
+		name = rdf_name(owner);
+		if (zf->apex != NULL && strcmp(name, zf->apex) != 0 &&
+		    dname_is_under(name, zf->apex)) {
+			grow(&z->cuts, &z->capcuts, z->ncuts + 1,
+			    sizeof *z->cuts);
+			z->cuts[z->ncuts++] = (struct cut){ name_hash(name),
+			    fi };
+		}
+		free(name);
+		return;
 	case LDNS_RR_TYPE_SOA:
 		if (zf->apex == NULL) {
 			zf->apex = rdf_name(owner);
@@ -347,6 +377,10 @@ take_record(struct zoneset *z, size_t fi, ldns_rr *rr, unsigned line,
 		if (svc == 0)
 			return;
 		name = rdf_name(owner);
+		if (out_of_zone(zf, name)) {
+			free(name);
+			return;
+		}
 		if (svc < 0) {
 			findings_add_at(f, SEV_WARNING, F_SRV_OWNER_MALFORMED,
 			    zf->path, line, name, "%s: partners never look "
@@ -367,7 +401,10 @@ take_record(struct zoneset *z, size_t fi, ldns_rr *rr, unsigned line,
 	case LDNS_RR_TYPE_CNAME:
 		type = t == LDNS_RR_TYPE_A ? RR_A : t == LDNS_RR_TYPE_AAAA ?
 		    RR_AAAA : RR_CNAME;
-		h = rdf_hash(owner);
+		wire_name(owner, text);
+		if (out_of_zone(zf, text))
+			return;
+		h = name_hash(text);
 		ix_note(z, h, type, ldns_rr_ttl(rr), fi, line);
 		if (!is_host(z, h))
 			return;
@@ -376,6 +413,10 @@ take_record(struct zoneset *z, size_t fi, ldns_rr *rr, unsigned line,
 		return;
 	}
 	name = rdf_name(owner);
+	if (out_of_zone(zf, name)) {
+		free(name);
+		return;
+	}
 	rd = rdata_string(rr);
 	keep(z, name, type, ldns_rr_ttl(rr), rd, fi, line);
 	free(rd);
@@ -917,6 +958,36 @@ in_apex(const struct zfile *zf, const char *name)
 	return zf->apex != NULL && dname_is_under(name, zf->apex);
 }
 
+static int
+cut_cmp(const void *a, const void *b)
+{
+	const struct cut *x = a, *y = b;
+
+	return x->h != y->h ? (x->h < y->h ? -1 : 1) : x->file != y->file ?
+	    (x->file < y->file ? -1 : 1) : 0;
+}
+
+/* 1 when name lies at or below a zone cut of file fi: not its own data. */
+static int
+below_cut(const struct zoneset *z, size_t fi, const char *name)
+{
+	const struct zfile *zf = &z->files[fi];
+
+	if (z->ncuts == 0 || !in_apex(zf, name))
+		return 0;
+	for (const char *p = name; strcmp(p, zf->apex) != 0;) {
+		struct cut key = { name_hash(p), fi };
+
+		if (bsearch(&key, z->cuts, z->ncuts, sizeof *z->cuts,
+		    cut_cmp) != NULL)
+			return 1;
+		if ((p = strchr(p, '.')) == NULL)
+			break;
+		p++;
+	}
+	return 0;
+}
+
 static void
 verify_file(struct zoneset *z, size_t fi, const struct zoneset_opts *o,
     struct findings *f)
@@ -928,13 +999,15 @@ verify_file(struct zoneset *z, size_t fi, const struct zoneset_opts *o,
 		const struct zrec *r = &z->recs[i];
 		struct srv_rdata srv = { 0, 0, 0, NULL };
 
-		if (r->file == fi)
+		/* glue and occluded data are not signed */
+		if (r->file == fi && !below_cut(z, fi, z->arena + r->owner))
 			vset_want(&vf, z->arena + r->owner, r->type, r->line);
 		if (r->type != RR_SRV)
 			continue;
 		/* SRV targets in this file's zone, from any file */
 		if (srv_parse(z->arena + r->rdata, &srv) == 0 &&
-		    srv.target[0] != '\0' && in_apex(zf, srv.target)) {
+		    srv.target[0] != '\0' && in_apex(zf, srv.target) &&
+		    !below_cut(z, fi, srv.target)) {
 			vset_want(&vf, srv.target, RR_A, r->line);
 			vset_want(&vf, srv.target, RR_AAAA, r->line);
 		}
@@ -991,6 +1064,8 @@ zoneset_read(char *const *files, size_t nfiles, const struct zoneset_opts *o,
 	if (z->nrecs > 1)
 		qsort_r(z->recs, z->nrecs, sizeof *z->recs, zrec_cmp,
 		    z->arena);
+	if (z->ncuts > 1)
+		qsort(z->cuts, z->ncuts, sizeof *z->cuts, cut_cmp);
 	for (size_t i = 0; i < nfiles; i++)
 		if (z->files[i].has_dnskey && !z->files[i].unreadable)
 			verify_file(z, i, o, f);
@@ -1011,6 +1086,7 @@ zoneset_free(struct zoneset *z)
 	free(z->recs);
 	free(z->ix);
 	free(z->hosts);
+	free(z->cuts);
 	free(z);
 }
 
@@ -1056,13 +1132,17 @@ zs_get(void *ctx, const char *owner, enum rrtype type)
 	size_t n;
 
 	if ((r = find(z, owner, type, &n)) != NULL) {
+		/* below a delegation: the child zone's, not this data */
+		if (below_cut(z, r->file, owner))
+			return NULL;
 		s = rrset_new(owner, type, z->files[r->file].path, r->line);
 		for (size_t i = 0; i < n; i++)
 			rrset_add(s, r[i].ttl, z->arena + r[i].rdata);
 		return s;
 	}
 	if (type == RR_SRV || type == RR_TLSA ||
-	    (e = ix_get(z, name_hash(owner))) == NULL)
+	    (e = ix_get(z, name_hash(owner))) == NULL ||
+	    below_cut(z, e->file, owner))
 		return NULL;
 	/* an owner only indexed: the set exists, its values are not kept */
 	if ((type == RR_A && !(e->flags & IX_A)) ||
@@ -1082,8 +1162,10 @@ zs_in_scope(void *ctx, const char *name)
 {
 	struct zoneset *z = ctx;
 
+	/* a name below a delegation belongs to the child zone: in scope
+	 * when its file is given too */
 	for (size_t i = 0; i < z->nfiles; i++)
-		if (in_apex(&z->files[i], name))
+		if (in_apex(&z->files[i], name) && !below_cut(z, i, name))
 			return 1;
 	return 0;
 }

@@ -69,6 +69,28 @@ grep -v 'RRSIG[[:space:]]*SRV' good.zone >nosig.zone
 expect_status 2 "an RRSIG removed" "$XMPPCUT" --json lint nosig.zone
 json_ok "no RRSIG covers the SRV RRsets" '[.findings[] | select(.id == "dnssec-signature-invalid" and (.message | test("no RRSIG")))] | length == 2'
 
+# A target delegated to a child zone, its glue in the parent: glue is
+# not signed (RFC 4035 2.2). ldns-verify-zone, named-checkzone and
+# kzonecheck accept the zone; so does lint (the target's addresses are
+# the child's: srv-target-out-of-zone). It said "no RRSIG covers the A
+# RRset" (user trial, helper-14).
+cat >glue.zone <<'ZONE'
+$ORIGIN example.com.
+$TTL 3600
+@                  SOA ns1 hostmaster 1 3600 600 86400 300
+@                  NS ns1
+ns1                A 192.0.2.53
+_xmpp-server._tcp  SRV 0 0 5269 gw.sub
+sub                NS gw.sub
+gw.sub             A 192.0.2.9
+ZONE
+ldns-signzone -e 20350101000000 -f glue.signed glue.zone "$ksk" "$zsk"
+expect_status 0 "a target with glue under a delegation, signed" "$XMPPCUT" --json lint --origin example.com glue.signed
+json_ok "... srv-target-out-of-zone alone, no signature finding" '[.findings[].id] == ["srv-target-out-of-zone"]'
+if command -v ldns-verify-zone >/dev/null 2>&1; then
+	check "... ldns-verify-zone agrees" ldns-verify-zone glue.signed
+fi
+
 # www is not XMPP: its records are never verified, tampered or not.
 sed 's/192.0.2.80$/192.0.2.81/' good.zone >tampered-www.zone
 expect_status 0 "records that do not matter to XMPP are not checked" "$XMPPCUT" lint tampered-www.zone
