@@ -70,6 +70,9 @@ struct zoneset {
 	struct cut *cuts;	/* delegations (NS below a file's apex), by
 				 * hash and file once every file is read */
 	size_t ncuts, capcuts;
+	struct cut *aliases;	/* CNAME owners, with their lines */
+	uint32_t *alias_lines;
+	size_t naliases, capaliases, capalias_lines;
 	size_t hint[3];		/* where the last lookup of an _xmpp-server,
 				 * _xmpps-server or other owner ended */
 	time_t now;
@@ -406,6 +409,14 @@ take_record(struct zoneset *z, size_t fi, ldns_rr *rr, unsigned line,
 			return;
 		h = name_hash(text);
 		ix_note(z, h, type, ldns_rr_ttl(rr), fi, line);
+		if (type == RR_CNAME) {
+			grow(&z->aliases, &z->capaliases, z->naliases + 1,
+			    sizeof *z->aliases);
+			grow(&z->alias_lines, &z->capalias_lines,
+			    z->naliases + 1, sizeof *z->alias_lines);
+			z->alias_lines[z->naliases] = line;
+			z->aliases[z->naliases++] = (struct cut){ h, fi };
+		}
 		if (!is_host(z, h))
 			return;
 		break;
@@ -967,6 +978,48 @@ cut_cmp(const void *a, const void *b)
 	    (x->file < y->file ? -1 : 1) : 0;
 }
 
+/* A CNAME beside other data at one name (RFC 1034 §3.6.2, RFC 2181
+ * §10.1): named-checkzone and Knot refuse to load the zone. Said for what
+ * lint keeps of every name -- its A and AAAA -- and for the SRV and TLSA
+ * owners; other types beside a CNAME are not seen. */
+static void
+check_aliases(struct zoneset *z, struct findings *f)
+{
+	for (size_t i = 0; i < z->naliases; i++) {
+		const struct ixent *e = ix_get(z, z->aliases[i].h);
+
+		if (e != NULL && (e->flags & (IX_A | IX_AAAA)))
+			findings_add_at(f, SEV_ERROR, F_ZONE_PARSE_ERROR,
+			    z->files[z->aliases[i].file].path,
+			    z->alias_lines[i], NULL, "a CNAME and %s records "
+			    "at one name: an alias holds nothing else (RFC "
+			    "1034 3.6.2); named-checkzone and Knot refuse to "
+			    "load the zone", e->flags & IX_A ? "A" : "AAAA");
+	}
+	for (size_t i = 0; z->naliases > 0 && i < z->nrecs; i++) {
+		const struct zrec *r = &z->recs[i];
+		const struct ixent *e;
+
+		if (r->type != RR_SRV && r->type != RR_TLSA)
+			continue;
+		/* once an owner: the records are sorted by owner, type */
+		if (i > 0 && z->recs[i - 1].type == r->type &&
+		    strcmp(z->arena + z->recs[i - 1].owner, z->arena +
+		    r->owner) == 0)
+			continue;
+		if ((e = ix_get(z, name_hash(z->arena + r->owner))) != NULL &&
+		    (e->flags & IX_CNAME))
+			/* at the alias (the owner's first A, AAAA or CNAME
+			 * record: here the CNAME), as named-checkzone says */
+			findings_add_at(f, SEV_ERROR, F_ZONE_PARSE_ERROR,
+			    z->files[e->file].path, e->line, z->arena +
+			    r->owner, "a CNAME and %s records at one name: an "
+			    "alias holds nothing else (RFC 1034 3.6.2); "
+			    "named-checkzone and Knot refuse to load the zone",
+			    rrtype_name((enum rrtype)r->type));
+	}
+}
+
 /* 1 when name lies at or below a zone cut of file fi: not its own data. */
 static int
 below_cut(const struct zoneset *z, size_t fi, const char *name)
@@ -1066,6 +1119,7 @@ zoneset_read(char *const *files, size_t nfiles, const struct zoneset_opts *o,
 		    z->arena);
 	if (z->ncuts > 1)
 		qsort(z->cuts, z->ncuts, sizeof *z->cuts, cut_cmp);
+	check_aliases(z, f);
 	for (size_t i = 0; i < nfiles; i++)
 		if (z->files[i].has_dnskey && !z->files[i].unreadable)
 			verify_file(z, i, o, f);
@@ -1087,6 +1141,8 @@ zoneset_free(struct zoneset *z)
 	free(z->ix);
 	free(z->hosts);
 	free(z->cuts);
+	free(z->aliases);
+	free(z->alias_lines);
 	free(z);
 }
 

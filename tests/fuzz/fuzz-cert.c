@@ -21,7 +21,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(cause);
 		return 0;
 	}
-	cert_match(c, "example.com", &matched);
+	cert_match(c, "example.com", data[0] & 1, &matched);
 	free(matched);
 	cert_spki_sha256(c, spki);
 	facts = cert_check(c, domains, 2, &pol, "fuzz", &f);
