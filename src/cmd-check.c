@@ -142,6 +142,7 @@ check_streams(struct report *r, struct globals *g, const struct plan *p,
 	for (size_t k = 0; k < dns->n; k++) {
 		if (dns->v[k].srv_usable) {
 			reqs[n].every = 1;
+			reqs[n].records_judged = 1;
 			reqs[n++].domain = dns->v[k].domain;
 		}
 	}

@@ -19,6 +19,13 @@ get(const struct dnscheck *c, const char *owner, enum rrtype type)
 }
 
 static int
+insecure(const struct dnscheck *c, const char *owner, enum rrtype type)
+{
+	return c->src->insecure != NULL && c->src->insecure(c->src->ctx,
+	    owner, type);
+}
+
+static int
 in_scope(const struct dnscheck *c, const char *name)
 {
 	return c->src->in_scope(c->src->ctx, name);
@@ -371,8 +378,11 @@ check_gateway_tlsa(const struct dnscheck *c, const struct gateway *g,
 		else if (!tlsa_matches(s, crt))
 			SET_FINDING(c, s, SEV_ERROR, F_TLSA_MISMATCH, owner,
 			    "no TLSA record matches the plan's certificate %s: "
-			    "DANE partners will refuse %s; publish the stage's "
-			    "TLSA 3 1 1", g->cert, g->host);
+			    "DANE partners %s; publish the stage's TLSA 3 1 1",
+			    g->cert, insecure(c, owner, RR_TLSA) ? "ignore the "
+			    "record today, its zone not being DNSSEC-signed "
+			    "(RFC 7673), but will refuse the gateway once it "
+			    "is" : "will refuse the gateway");
 		check_ttl_mixed(c, s);
 		check_ttl_limit(c, s);
 		rrset_free(s);

@@ -211,6 +211,14 @@ live_failed(void *ctx, const char *owner, enum rrtype type)
 	return a == NULL || a->status != DNS_OK;
 }
 
+static int
+live_insecure(void *ctx, const char *owner, enum rrtype type)
+{
+	struct dns_answer *a = found(((struct live *)ctx)->m, owner, type);
+
+	return a != NULL && a->status == DNS_OK && a->dnssec != DNSSEC_SECURE;
+}
+
 /* The SRV targets of a domain, from the main answers (not "."). */
 static size_t
 targets(const struct answers *m, const char *domain, char ***out)
@@ -553,6 +561,36 @@ ask_servers(struct loop *l, struct answers *m, struct zone *z,
 	loop_run(l);
 }
 
+/* Where the validating resolver found name/type DNSSEC-secure, a server
+ * that serves the records without an RRSIG (a secondary fed the unsigned
+ * zone, a signer that stopped): resolvers that ask it fail validation,
+ * and partners fail at random -- the resolver that found the others
+ * hides it. */
+static void
+unsigned_servers(const struct answers *m, const struct zone *z,
+    const char *name, enum rrtype type, struct findings *f)
+{
+	const struct dns_answer *r = found(m, name, type);
+
+	if (r == NULL || r->status != DNS_OK || r->dnssec != DNSSEC_SECURE ||
+	    r->canonname != NULL)
+		return;
+	for (size_t i = 0; i < z->nservers; i++) {
+		const struct server *s = &z->servers[i];
+		const struct dns_answer *a = found(&s->a, name, type);
+
+		if (!s->dead && a != NULL && a->status == DNS_OK &&
+		    a->rrset != NULL && !a->rrsig)
+			findings_add(f, SEV_ERROR, F_NS_INCONSISTENT, name,
+			    "%s (%s) serves the %s records of the signed zone "
+			    "%s without their signatures (no RRSIG): resolvers "
+			    "that ask it cannot validate them and fail "
+			    "(SERVFAIL); sign the zone there, or fix its "
+			    "transfer", s->name, s->addr, rrtype_name(type),
+			    z->apex);
+	}
+}
+
 /* What the servers of a zone serve, compared question by question among
  * those that answer for the zone: the reference for a question is the
  * first server that answered it. A server that did not answer some is
@@ -560,7 +598,8 @@ ask_servers(struct loop *l, struct answers *m, struct zone *z,
  * a referral is another zone's (a delegation the walk did not see) and
  * not compared. */
 static void
-compare_servers(const struct zone *z, struct findings *f)
+compare_servers(const struct answers *m, const struct zone *z,
+    struct findings *f)
 {
 	size_t *missed = xcalloc(z->nservers ? z->nservers : 1,
 	    sizeof *missed);
@@ -618,6 +657,7 @@ compare_servers(const struct zone *z, struct findings *f)
 			continue;
 		}
 		v0 = answer_values(ra);
+		unsigned_servers(m, z, name, type, f);
 		for (size_t i = 0; i < z->nservers; i++) {
 			const struct server *s = &z->servers[i];
 			struct dns_answer *a = found(&s->a, name, type);
@@ -1042,7 +1082,8 @@ dnslive_check(const struct dnslive_opts *o, struct findings *f,
 	struct answers m;
 	struct zone *z;
 	struct live lv = { 0 };
-	struct rrsource src = { live_get, live_in_scope, live_failed, &lv };
+	struct rrsource src = { live_get, live_in_scope, live_failed, &lv,
+	    live_insecure };
 	size_t nz;
 	struct dnscheck dc;
 	char *err = NULL;
@@ -1123,7 +1164,7 @@ dnslive_check(const struct dnslive_opts *o, struct findings *f,
 	for (size_t d = 0; d < nz; d++) {
 		if (z[d].apex != NULL && first_of_zone(z, d) == d) {
 			ask_servers(l, &m, &z[d], z, nz, o, f);
-			compare_servers(&z[d], f);
+			compare_servers(&m, &z[d], f);
 			stale_cache(&m, &z[d], o->survey, f);
 		}
 	}

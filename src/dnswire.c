@@ -46,8 +46,11 @@ dnswire_query(const char *name, enum rrtype type, uint16_t id, int rd,
 		goto out;
 	ldns_pkt_set_id(pkt, id);
 	/* EDNS(0): answers up to 1232 bytes over UDP (larger ones come
-	 * truncated, and the caller asks again over TCP) */
+	 * truncated, and the caller asks again over TCP); DO: a signed
+	 * zone's signatures come along, so a server serving it unsigned is
+	 * seen */
 	ldns_pkt_set_edns_udp_size(pkt, 1232);
+	ldns_pkt_set_edns_do(pkt, 1);
 	if (ldns_pkt2wire(&wire, pkt, len) != LDNS_STATUS_OK)
 		goto out;
 	out = xmalloc(*len);
@@ -97,6 +100,31 @@ records(const ldns_rr_list *sec, enum rrtype type, const char *owner)
 	return s;
 }
 
+/* 1 when a section holds an RRSIG over the records of type at owner. */
+static int
+covered(const ldns_rr_list *sec, enum rrtype type, const char *owner)
+{
+	for (size_t i = 0; i < ldns_rr_list_rr_count(sec); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(sec, i);
+		const ldns_rdf *c;
+		char *o, *v;
+		int hit;
+
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_RRSIG ||
+		    (c = ldns_rr_rrsig_typecovered(rr)) == NULL ||
+		    (int)ldns_rdf2rr_type(c) != dnswire_type(type))
+			continue;
+		o = ldns_rdf2str(ldns_rr_owner(rr));
+		v = o ? dname_normalize(o) : xstrdup("");
+		hit = strcmp(v, owner) == 0;
+		free(o);
+		free(v);
+		if (hit)
+			return 1;
+	}
+	return 0;
+}
+
 int
 dnswire_read(const unsigned char *wire, size_t len, enum rrtype type,
     const char *owner, struct dnswire_answer *out)
@@ -118,8 +146,10 @@ dnswire_read(const unsigned char *wire, size_t len, enum rrtype type,
 		out->qtype = ldns_rr_get_type(q);
 		free(n);
 	}
-	if (owner != NULL)
+	if (owner != NULL) {
 		out->rrset = records(ldns_pkt_answer(pkt), type, owner);
+		out->rrsig = covered(ldns_pkt_answer(pkt), type, owner);
+	}
 	ldns_pkt_free(pkt);
 	return 0;
 }

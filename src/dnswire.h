@@ -27,6 +27,7 @@ struct dnswire_answer {
 	char *qname;		/* the question's name, normalised, or NULL */
 	int qtype;
 	struct rrset *rrset;	/* records of the type at the owner */
+	int rrsig;		/* an RRSIG covering them came along */
 };
 
 /* Read an answer message: 0, or -1 when it is not one. With owner

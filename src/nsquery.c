@@ -200,6 +200,7 @@ answered(struct ask *q, const unsigned char *buf, size_t len)
 		a = answer_new(q, DNS_OK, NULL);
 		a->nxdomain = da.rcode == 3;
 		a->rrset = da.rrset;
+		a->rrsig = da.rrsig;
 		da.rrset = NULL;
 	}
 	dnswire_answer_free(&da);

@@ -199,8 +199,7 @@ finish(struct probe *p)
 			    tcp);
 		else if (none > 0)
 			FINDING(p, SEV_ERROR, F_CONNECT_FAILED, "no target has "
-			    "an address (aliases are not followed: RFC 2782): "
-			    "partners cannot reach the gateway");
+			    "an address: partners cannot reach the gateway");
 	}
 	/* an unreachable domain always says why: never a silent OK */
 	if (!r->reachable && findings_count(&r->findings, SEV_ERROR) == 0 &&
@@ -813,15 +812,15 @@ next_address(struct probe *p)
 }
 
 /* The addresses of an answer to connect to: none from a bogus answer
- * (DNSSEC fails closed), none through an alias unless this is the A/AAAA
- * fallback, which may follow a CNAME at the domain (RFC 6120 §3.2.2; SRV
- * targets may not, RFC 2782). */
+ * (DNSSEC fails closed). An SRV target that is an alias is followed, as
+ * partners' servers do (Prosody, getaddrinfo), and said: RFC 2782 forbids
+ * it (srv-target-cname); the A/AAAA fallback may follow a CNAME at the
+ * domain (RFC 6120 §3.2.2). */
 static void
 push_addrs(struct probe *p, const struct dns_answer *a)
 {
 	if (a == NULL || a->status != DNS_OK || a->rrset == NULL ||
-	    a->dnssec == DNSSEC_BOGUS || (a->canonname != NULL &&
-	    !p->fallback))
+	    a->dnssec == DNSSEC_BOGUS)
 		return;
 	if ((p->e->o->family == 4 && a->type == RR_AAAA) ||
 	    (p->e->o->family == 6 && a->type == RR_A))
@@ -858,6 +857,19 @@ addresses_known(struct probe *p)
 	/* IPv6 first, then IPv4: every address of a target before the next */
 	push_addrs(p, p->addr[0]);
 	push_addrs(p, p->addr[1]);
+	for (int i = 0; !p->fallback && !p->req->records_judged && i < 2;
+	    i++) {
+		const struct dns_answer *a = p->addr[i];
+
+		if (a != NULL && a->status == DNS_OK && a->canonname != NULL) {
+			FINDING(p, SEV_ERROR, F_SRV_TARGET_CNAME, "SRV target "
+			    "%s is an alias of %s (RFC 2782 forbids it): most "
+			    "servers follow it, and so did the probe; a "
+			    "strict partner does not; make the SRV name %s",
+			    a->name, a->canonname, a->canonname);
+			break;
+		}
+	}
 	for (int i = 0; i < 2; i++) {
 		const struct dns_answer *a = p->addr[i];
 

@@ -51,6 +51,9 @@ struct probe_request {
 	int every;	/* try every endpoint (target, address, port of both
 			 * services), not only until one answers: our own
 			 * domains, whose every published endpoint matters */
+	int records_judged;	/* (check) the DNS part says what is wrong
+				 * with the records (an alias as SRV target):
+				 * the probe does not say it again */
 };
 
 enum probe_step { STEP_IDLE, STEP_CONNECT, STEP_STREAM, STEP_STARTTLS,

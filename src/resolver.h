@@ -70,6 +70,7 @@ struct dns_answer {
 	int lame;		/* (nsquery) the server answered, but not for
 				 * the zone: REFUSED, SERVFAIL, NOTAUTH or no
 				 * authority */
+	int rrsig;		/* (nsquery) an RRSIG over the data came along */
 };
 
 /* Called once per query; the answer is the callee's (dns_answer_free). */

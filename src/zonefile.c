@@ -1232,6 +1232,7 @@ zoneset_source(struct zoneset *z, struct rrsource *out)
 	out->get = zs_get;
 	out->in_scope = zs_in_scope;
 	out->failed = NULL;
+	out->insecure = NULL;
 	out->ctx = z;
 }
 

@@ -108,6 +108,16 @@ expect_status 2 "a zone changed after signing" xcp "$(plan_for tampered.test xmp
 json_ok "dnssec-bogus for the SRV, signature named" '.findings[0].id == "dnssec-bogus" and (.findings[0].message | test("signature"))'
 expect_status 0 "an unsigned zone" xcp "$(plan_for plain.test xmpp.plain.test)" check
 check "unsigned: dnssec-insecure (info)" test "$(finding_ids)" = dnssec-insecure
+# A TLSA that does not match the plan's certificate, in an unsigned zone:
+# DANE partners ignore it there (RFC 7673) -- today; the message says so
+# instead of "DANE partners will refuse" (user trial, helper-13).
+lab_nsupdate_both 'zone plain.test.' \
+    "update add _5269._tcp.xmpp.plain.test. 300 TLSA 3 1 1 $(printf %064d 0)"
+printf 'cert = %s\n' "$LAB_DIR/ca/new.pem" >>"$(plan_for plain.test xmpp.plain.test)"
+expect_status 2 "a TLSA for another key in an unsigned zone" xcp "$T/plain.test.conf" check --dns-only
+json_ok "... tlsa-mismatch says DANE partners ignore it while the zone is unsigned" \
+    '[.findings[] | select(.id == "tlsa-mismatch" and (.message | contains("ignore the record today, its zone not being DNSSEC-signed")))] | length == 1'
+lab_nsupdate_both 'zone plain.test.' 'update delete _5269._tcp.xmpp.plain.test. TLSA'
 expect_status 2 "an alias and a target without address" xcp "$(plan_for broken.test xmpp.broken.test)" check
 json_ok "srv-target-cname names the alias and its target" '[.findings[] | select(.id == "srv-target-cname" and (.message | contains("alias.broken.test") and contains("xmpp.broken.test")))] | length == 1'
 json_ok "srv-target-no-address names the host" '[.findings[] | select(.id == "srv-target-no-address" and (.message | contains("nohost.broken.test")))] | length == 1'
@@ -190,6 +200,29 @@ expect_status 0 "example.test and sub.example.test (delegated): check" \
 json_ok "... each zone found, nothing else to say but sub's unsigned SRV" \
     '([.domains[].zone] == ["example.test", "sub.example.test"]) and ([.findings[].id] | unique) == ["dnssec-insecure"]'
 stop_bg nsd
+
+# ns2 restarted serving example.test with the same data, unsigned (a
+# secondary fed from the signer's unsigned side, say): the resolver
+# validates with ns1 and says nothing; a resolver that asks ns2 fails.
+# Each server is asked with DO set: ns2's answers come without RRSIG
+# (user trial, helper-14: check said OK).
+expect_status 0 "both servers signed: clean" xc check --dns-only
+dig @"$LAB_NS1" example.test AXFR +nocmd +nostats |
+    grep -v -P '\t(RRSIG|NSEC|NSEC3|NSEC3PARAM|DNSKEY|CDS|CDNSKEY)\t' >"$T/unsigned.zone"
+lab_knot_stop 2
+mkdir -p "$LAB_DIR/knot2u/db"
+cp -r "$LAB_DIR/knot2/zones" "$LAB_DIR/knot2u/"
+cp "$T/unsigned.zone" "$LAB_DIR/knot2u/zones/example.test.zone"
+sed -e "s#$LAB_DIR/knot2\([/\"]\)#$LAB_DIR/knot2u\1#g" -e '/dnssec-signing: on/d; /dnssec-policy: lab/d' \
+    "$LAB_DIR/knot2/knot.conf" >"$LAB_DIR/knot2u/knot.conf"
+knotd -c "$LAB_DIR/knot2u/knot.conf" >"$LAB_DIR/knot2u/stderr" 2>&1 &
+echo "$! knot2u" >>"$LAB_DIR/pids"
+wait_dns "$LAB_NS2" 53 example.test
+check "... ns2 now serves the SRV without RRSIG" sh -c "! dig +dnssec @$LAB_NS2 _xmpp-server._tcp.example.test SRV | grep -q RRSIG"
+expect_status 2 "ns2 serving the signed zone unsigned" xc check --dns-only
+json_ok "... ns-inconsistent names ns2 and the missing signatures" \
+    '[.findings[] | select(.id == "ns-inconsistent" and (.message | test("^ns2.example.test .* without their signatures")))] | length >= 1'
+json_ok "... and never ns1" '[.findings[] | select(.message | test("^ns1.example.test"))] == []'
 
 # Every server stopped: nothing answers at all, not even the stub's own
 # zone: the tool cannot judge (resolver-failed, exit 3), never "CRITICAL:

@@ -261,7 +261,7 @@ report 1 "check --dns-only --stage pre (today's TTLs are too long)" xl check --d
 json_ok "... stage, expect, no probes" '.stage == "pre" and .expect == "old" and (has("probes") | not)'
 report 0 "probe --partners" xl probe --partners
 report 2 "probe of broken, bogus, plain and fallback domains" \
-    xl probe broken.test tampered.test bogus-addr.test bogus-tlsa.test plain.test chat.plain.test
+    xl probe broken.test noaddr.broken.test tampered.test bogus-addr.test bogus-tlsa.test plain.test chat.plain.test
 json_ok "... no-address, failed and fallback attempts" \
     '([.domains[].attempts[].outcome] | index("no-address") != null) and ([.domains[].fallback] | any)'
 report 0 "generate, zones found through the lab's SOA" xl generate --stage cutover --format nsupdate --server "$LAB_NS1"
