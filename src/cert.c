@@ -687,7 +687,9 @@ untrusted(const struct cert_policy *pol, const char *subject,
 	    "verify against %s: %s; %s%s", pol->ca_file ? pol->ca_file :
 	    "the system store", reason, strstr(reason, "purpose") != NULL ?
 	    "a certificate of the chain does not allow TLS servers (its "
-	    "extended key usage): get one whose whole chain allows serverAuth" :
+	    "key usage or extended key usage): get one whose whole chain "
+	    "allows serverAuth and whose own key usage, if any, allows "
+	    "digitalSignature" :
 	    "serve the intermediates and a certificate from a CA partners "
 	    "trust", why);
 }

@@ -53,6 +53,8 @@ mkcert hostonly edge.example.com "subjectAltName = DNS:edge.example.com\n$EKU"
 mkcert cnonly example.com "$EKU"
 mkcert cnignored example.com "subjectAltName = DNS:other.example.net\n$EKU"
 mkcert noclient example.com "subjectAltName = DNS:example.com\nextendedKeyUsage = serverAuth"
+mkcert kucertsign example.com "subjectAltName = DNS:example.com\nkeyUsage = critical, keyCertSign\n$EKU"
+mkcert uri example.com "subjectAltName = URI:xmpp:example.com\n$EKU"
 mkcert rsa1024 example.com "subjectAltName = DNS:example.com\n$EKU" rsa1024
 mkcert sha1 example.com "subjectAltName = DNS:example.com\n$EKU" ec -days 365 -md sha1
 mkcert expired example.com "subjectAltName = DNS:example.com\n$EKU" ec \
@@ -126,6 +128,15 @@ run_cert 2 "two domains, one not covered" "cert-name-mismatch" dnsid.pem --domai
 run_cert 1 "no clientAuth" "cert-no-client-auth" noclient.pem --domain example.com
 run_cert 1 "RSA 1024" "cert-weak-key" rsa1024.pem --domain example.com
 json_ok "RSA 1024: key facts" '.certificates[0].key == {"type": "RSA", "bits": 1024}'
+# keyUsage without digitalSignature, serverAuth in the EKU: OpenSSL and
+# Prosody refuse it (unsuitable certificate purpose); the advice names
+# the key usage too, not only the EKU (user trial, helper-13)
+run_cert 2 "key usage keyCertSign only" "cert-untrusted" kucertsign.pem --domain example.com
+check "... the advice names the key usage" grep -q 'its key usage or extended key usage' "$T/out"
+# a URI-ID present: the CN does not count (RFC 6125 6.4.4; Prosody
+# refuses it; openssl -verify_hostname and check_ssl_cert fall back to
+# the CN whenever there is no DNS-ID, and are wrong here)
+run_cert 2 "CN with a URI-ID" "cert-name-mismatch" uri.pem --domain example.com
 run_cert 1 "SHA-1 signature" "cert-weak-key" sha1.pem --domain example.com
 run_cert 2 "expired" "cert-expired" expired.pem --domain example.com
 run_cert 2 "not yet valid" "cert-not-yet-valid" future.pem --domain example.com
