@@ -1178,13 +1178,53 @@ zoneset_domains(struct zoneset *z, const char ***out)
 	return n;
 }
 
+static int
+zs_in_scope(void *ctx, const char *name)
+{
+	struct zoneset *z = ctx;
+
+	/* a name below a delegation belongs to the child zone: in scope
+	 * when its file is given too */
+	for (size_t i = 0; i < z->nfiles; i++)
+		if (in_apex(&z->files[i], name) && !below_cut(z, i, name))
+			return 1;
+	return 0;
+}
+
+/* The index entry of the wildcard that answers for owner, a name without
+ * A, AAAA or CNAME records of its own (RFC 4592): *.P for the closest
+ * ancestor P that exists, or NULL. Names known to exist are only those
+ * with such records, so a name that holds only other types is taken for
+ * absent. */
+static const struct ixent *
+wildcard(const struct zoneset *z, const char *owner)
+{
+	char buf[1027];
+
+	if (!zs_in_scope((void *)z, owner))
+		return NULL;
+	for (const char *p = strchr(owner, '.'); p != NULL;
+	    p = strchr(p + 1, '.')) {
+		const struct ixent *e;
+
+		if (snprintf(buf, sizeof buf, "*%s", p) >= (int)sizeof buf)
+			return NULL;
+		if ((e = ix_get(z, name_hash(buf))) != NULL)
+			return e;
+		if (ix_get(z, name_hash(p + 1)) != NULL || !zs_in_scope(
+		    (void *)z, p + 1))
+			return NULL;	/* the closest encloser, no wildcard */
+	}
+	return NULL;
+}
+
 static struct rrset *
 zs_get(void *ctx, const char *owner, enum rrtype type)
 {
 	struct zoneset *z = ctx;
 	const struct zrec *r;
 	struct rrset *s;
-	struct ixent *e;
+	const struct ixent *e;
 	size_t n;
 
 	if ((r = find(z, owner, type, &n)) != NULL) {
@@ -1196,9 +1236,11 @@ zs_get(void *ctx, const char *owner, enum rrtype type)
 			rrset_add(s, r[i].ttl, z->arena + r[i].rdata);
 		return s;
 	}
-	if (type == RR_SRV || type == RR_TLSA ||
-	    (e = ix_get(z, name_hash(owner))) == NULL ||
-	    below_cut(z, e->file, owner))
+	if (type == RR_SRV || type == RR_TLSA)
+		return NULL;
+	if ((e = ix_get(z, name_hash(owner))) == NULL)
+		e = wildcard(z, owner);
+	if (e == NULL || below_cut(z, e->file, owner))
 		return NULL;
 	/* an owner only indexed: the set exists, its values are not kept */
 	if ((type == RR_A && !(e->flags & IX_A)) ||
@@ -1213,18 +1255,6 @@ zs_get(void *ctx, const char *owner, enum rrtype type)
 	return s;
 }
 
-static int
-zs_in_scope(void *ctx, const char *name)
-{
-	struct zoneset *z = ctx;
-
-	/* a name below a delegation belongs to the child zone: in scope
-	 * when its file is given too */
-	for (size_t i = 0; i < z->nfiles; i++)
-		if (in_apex(&z->files[i], name) && !below_cut(z, i, name))
-			return 1;
-	return 0;
-}
 
 void
 zoneset_source(struct zoneset *z, struct rrsource *out)
