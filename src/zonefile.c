@@ -43,6 +43,7 @@ struct ixent {
 struct cut {
 	uint64_t h;
 	size_t file;
+	uint32_t target;	/* DNAME: its target's arena offset; 0: NS */
 };
 
 struct zfile {
@@ -355,7 +356,22 @@ take_record(struct zoneset *z, size_t fi, ldns_rr *rr, unsigned line,
 			grow(&z->cuts, &z->capcuts, z->ncuts + 1,
 			    sizeof *z->cuts);
 			z->cuts[z->ncuts++] = (struct cut){ name_hash(name),
-			    fi };
+			    fi, 0 };
+		}
+		free(name);
+		return;
+	case LDNS_RR_TYPE_DNAME:
+		/* nothing below it is the zone's: names there are aliases
+		 * of names below its target (RFC 6672 §2.3) */
+		name = rdf_name(owner);
+		if (!out_of_zone(zf, name) && ldns_rr_rdf(rr, 0) != NULL) {
+			char *dt = rdf_name(ldns_rr_rdf(rr, 0));
+
+			grow(&z->cuts, &z->capcuts, z->ncuts + 1,
+			    sizeof *z->cuts);
+			z->cuts[z->ncuts++] = (struct cut){ name_hash(name),
+			    fi, arena_add(z, dt[0] ? dt : ".") };
+			free(dt);
 		}
 		free(name);
 		return;
@@ -415,7 +431,7 @@ take_record(struct zoneset *z, size_t fi, ldns_rr *rr, unsigned line,
 			grow(&z->alias_lines, &z->capalias_lines,
 			    z->naliases + 1, sizeof *z->alias_lines);
 			z->alias_lines[z->naliases] = line;
-			z->aliases[z->naliases++] = (struct cut){ h, fi };
+			z->aliases[z->naliases++] = (struct cut){ h, fi, 0 };
 		}
 		if (!is_host(z, h))
 			return;
@@ -1020,25 +1036,58 @@ check_aliases(struct zoneset *z, struct findings *f)
 	}
 }
 
-/* 1 when name lies at or below a zone cut of file fi: not its own data. */
-static int
-below_cut(const struct zoneset *z, size_t fi, const char *name)
+/* The cut of file fi that name lies at or below -- a delegation, or a
+ * DNAME strictly above it -- or NULL: what is there is not the zone's own
+ * data. *at: where in name the cut's owner begins. */
+static const struct cut *
+cut_of(const struct zoneset *z, size_t fi, const char *name, const char **at)
 {
 	const struct zfile *zf = &z->files[fi];
 
 	if (z->ncuts == 0 || !in_apex(zf, name))
-		return 0;
-	for (const char *p = name; strcmp(p, zf->apex) != 0;) {
-		struct cut key = { name_hash(p), fi };
+		return NULL;
+	for (const char *p = name;;) {
+		struct cut key = { name_hash(p), fi, 0 };
+		const struct cut *c = bsearch(&key, z->cuts, z->ncuts,
+		    sizeof *z->cuts, cut_cmp);
 
-		if (bsearch(&key, z->cuts, z->ncuts, sizeof *z->cuts,
-		    cut_cmp) != NULL)
-			return 1;
-		if ((p = strchr(p, '.')) == NULL)
+		/* a DNAME owner itself is the zone's (the DNAME is there) */
+		if (c != NULL && (c->target == 0 || p != name)) {
+			*at = p;
+			return c;
+		}
+		if (strcmp(p, zf->apex) == 0 || (p = strchr(p, '.')) == NULL)
 			break;
 		p++;
 	}
-	return 0;
+	return NULL;
+}
+
+static int
+below_cut(const struct zoneset *z, size_t fi, const char *name)
+{
+	const char *at;
+
+	return cut_of(z, fi, name, &at) != NULL;
+}
+
+/* Below a DNAME, a name is an alias: the CNAME the server synthesises
+ * (RFC 6672 §2.2), newly allocated, or NULL. */
+static char *
+dname_alias(const struct zoneset *z, const char *name)
+{
+	for (size_t i = 0; i < z->nfiles; i++) {
+		const char *at;
+		const struct cut *c = cut_of(z, i, name, &at);
+
+		if (c != NULL && c->target != 0) {
+			const char *t = z->arena + c->target;
+
+			return xasprintf("%.*s%s", (int)(at - name), name,
+			    strcmp(t, ".") == 0 ? "" : t);
+		}
+	}
+	return NULL;
 }
 
 static void
@@ -1184,10 +1233,16 @@ zs_in_scope(void *ctx, const char *name)
 	struct zoneset *z = ctx;
 
 	/* a name below a delegation belongs to the child zone: in scope
-	 * when its file is given too */
-	for (size_t i = 0; i < z->nfiles; i++)
-		if (in_apex(&z->files[i], name) && !below_cut(z, i, name))
+	 * when its file is given too; below a DNAME, the zone answers (with
+	 * an alias) */
+	for (size_t i = 0; i < z->nfiles; i++) {
+		const char *at;
+		const struct cut *c;
+
+		if (in_apex(&z->files[i], name) && ((c = cut_of(z, i, name,
+		    &at)) == NULL || c->target != 0))
 			return 1;
+	}
 	return 0;
 }
 
@@ -1235,6 +1290,16 @@ zs_get(void *ctx, const char *owner, enum rrtype type)
 		for (size_t i = 0; i < n; i++)
 			rrset_add(s, r[i].ttl, z->arena + r[i].rdata);
 		return s;
+	}
+	if (type == RR_CNAME) {
+		char *alias = dname_alias(z, owner);
+
+		if (alias != NULL) {
+			s = rrset_new(owner, RR_CNAME, NULL, 0);
+			rrset_add(s, 0, alias);
+			free(alias);
+			return s;
+		}
 	}
 	if (type == RR_SRV || type == RR_TLSA)
 		return NULL;
