@@ -56,8 +56,8 @@ struct resolver {
 	size_t npending;
 	unsigned long asked, timeouts;	/* answers delivered, of them none
 					 * in time */
-	char *canary;		/* a name this resolver must answer: the
-				 * first stub's zone, else the root */
+	struct strlist canaries;	/* names this resolver must answer:
+					 * each stub's zone, else the root */
 };
 
 const char *
@@ -162,8 +162,8 @@ resolver_new(struct loop *l, const struct resolver_opts *o, char **cause)
 		*addr++ = '\0';
 		z = dname_normalize(zone);
 		let_through(r, z);
-		if (r->canary == NULL)
-			r->canary = xstrdup(z);
+		if (!strlist_has(&r->canaries, z))
+			strlist_add(&r->canaries, z);
 		err = ub_ctx_set_stub(r->ctx, z[0] ? z : ".", addr, 0);
 		free(z);
 		if (ub_check(err, o->stubs[i], cause) == -1) {
@@ -270,7 +270,7 @@ resolver_free(struct resolver *r)
 	if (r->watch != -1)
 		loop_unwatch(r->loop, r->watch);
 	ub_ctx_delete(r->ctx);
-	free(r->canary);
+	strlist_free(&r->canaries);
 	free(r);
 }
 
@@ -279,7 +279,7 @@ on_canary(void *arg, struct dns_answer *a)
 {
 	int *answered = arg;
 
-	*answered = a->status != DNS_TIMEOUT;
+	*answered |= a->status != DNS_TIMEOUT;
 	dns_answer_free(a);
 }
 
@@ -292,8 +292,13 @@ resolver_is_dead(struct resolver *r)
 	if (r->asked == 0 || r->timeouts < r->asked)
 		return 0;
 	r->deadline = 0;	/* a --timeout of its own */
-	resolver_query(r, r->canary ? r->canary : "", RR_SOA, on_canary,
-	    &answered);
+	/* every stub zone at once: one whose servers are all down (our own
+	 * zone's, say) is a verdict on that zone, not on the resolver */
+	for (size_t i = 0; i < r->canaries.n; i++)
+		resolver_query(r, r->canaries.v[i], RR_SOA, on_canary,
+		    &answered);
+	if (r->canaries.n == 0)
+		resolver_query(r, "", RR_SOA, on_canary, &answered);
 	loop_run(r->loop);
 	r->deadline = deadline;
 	return !answered;

@@ -39,8 +39,8 @@ const char *resolver_trust_anchor(const struct resolver_opts *o);
 void resolver_set_deadline(struct resolver *r, uint64_t at_ms);
 
 /* 1 when nothing answered at all: every query so far timed out, and so
- * does a question the resolver must be able to answer (the SOA of the
- * first --stub zone, else of the root). Then the tool cannot judge
+ * do the questions the resolver must be able to answer (the SOA of each
+ * --stub zone, else of the root). Then the tool cannot judge
  * (resolver-failed), rather than every domain failing. Runs the loop for
  * that question: call it when the loop is otherwise idle. */
 int resolver_is_dead(struct resolver *r);

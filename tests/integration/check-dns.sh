@@ -224,6 +224,21 @@ json_ok "... ns-inconsistent names ns2 and the missing signatures" \
     '[.findings[] | select(.id == "ns-inconsistent" and (.message | test("^ns2.example.test .* without their signatures")))] | length >= 1'
 json_ok "... and never ns1" '[.findings[] | select(.message | test("^ns1.example.test"))] == []'
 
+# Our own zone's servers all dead, another stub zone's alive: a verdict
+# on our zone (dns-failure, CRITICAL), not resolver-failed (UNKNOWN) --
+# whichever --stub comes first (user trial, helper-16: the resolver's
+# liveness was judged by the first stub's zone alone).
+dead="--stub example.test=127.0.0.1@$(free_port) --stub example.test=127.0.0.1@$(free_port)"
+for order in dead-first dead-last; do
+	if [ $order = dead-first ]; then stubs="$dead --stub partner-a.test=$LAB_NS1"
+	else stubs="--stub partner-a.test=$LAB_NS1 $dead"; fi
+	# shellcheck disable=SC2086
+	expect_status 2 "our zone's servers dead, a partner zone's alive ($order)" \
+	    "$XMPPCUT" -c "$LAB_PLAN" $stubs --trust-anchor "$LAB_TA" --json --timeout 2 check --dns-only
+	json_ok "... dns-failure, no resolver-failed ($order)" \
+	    '([.findings[].id] | index("dns-failure") != null) and ([.findings[].id] | index("resolver-failed") == null)'
+done
+
 # Every server stopped: nothing answers at all, not even the stub's own
 # zone: the tool cannot judge (resolver-failed, exit 3), never "CRITICAL:
 # partners cannot resolve it either", and never a hang: the lookups take
