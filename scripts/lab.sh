@@ -27,8 +27,8 @@
 #
 # Zones: example.test (the plan's domain; SRV to the old gateway at
 # first), partner-a/b/c.test and plain.test (unsigned), broken.test (an
-# alias as SRV target, a target without address; noaddr.broken.test only
-# the latter), tampered.test,
+# alias as SRV target, a target without address; noaddr.broken.test and
+# noalias.broken.test one each), tampered.test,
 # bogus-addr.test, bogus-tlsa.test (signed, then changed: bogus SRV,
 # address, TLSA), chat.plain.test (no SRV, a CNAME: the fallback). Certificates come from a test CA made here.
 #
@@ -134,6 +134,7 @@ alias              CNAME xmpp
 xmpp               A $PARTNERS
 nohost             TXT "no address"
 _xmpp-server._tcp.noaddr SRV 0 0 5269 nohost
+_xmpp-server._tcp.noalias SRV 0 0 5269 alias
 EOF
 	{
 		zone_head hostile.test

@@ -295,6 +295,9 @@ not_ready(const struct zone_job *j, enum stage stage)
 		const struct dns_answer *a = seen(j, o->owner, o->type);
 		struct strlist want = { 0 }, have = { 0 };
 
+		/* made true by the zone's hosts part, sent before */
+		if (o->after)
+			continue;
 		values(a, &have);
 		if (o->kind == UPD_PREREQ_ABSENT && have.n > 0)
 			why = xasprintf("%s %s should be absent, it holds %s",
@@ -907,12 +910,6 @@ pre_everywhere(struct report *r, struct globals *g,
 	return held && !o->force ? -1 : 0;
 }
 
-/* Wait until every authoritative server of each zone (by_zone: one
- * message a zone) serves the stage's records, polling once a second, at
- * most `seconds`; progress on stderr. At the bound, a server behind is
- * ns-inconsistent, one that did not answer ns-unreachable, one that
- * answers but not for the zone ns-lame. 0 when every server was seen
- * serving the stage, else -1. */
 /* With more than one zone, how many servers each has ("2 of example.test,
  * 3 of plain.test": a server of two zones counts in each); else NULL. */
 static char *
@@ -937,6 +934,12 @@ servers_by_zone(const struct nslist *sv, const struct upd_set *by_zone)
 	return out;
 }
 
+/* Wait until every authoritative server of each zone (by_zone: one
+ * message a zone) serves the stage's records, polling once a second, at
+ * most `seconds`; progress on stderr. At the bound, a server behind is
+ * ns-inconsistent, one that did not answer ns-unreachable, one that
+ * answers but not for the zone ns-lame. 0 when every server was seen
+ * serving the stage, else -1. */
 static int
 wait_propagation(struct report *r, struct globals *g, struct upd_set *by_zone,
     unsigned seconds)

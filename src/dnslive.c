@@ -216,7 +216,8 @@ live_insecure(void *ctx, const char *owner, enum rrtype type)
 {
 	struct dns_answer *a = found(((struct live *)ctx)->m, owner, type);
 
-	return a != NULL && a->status == DNS_OK && a->dnssec != DNSSEC_SECURE;
+	return a != NULL && a->status == DNS_OK &&
+	    a->dnssec == DNSSEC_INSECURE;
 }
 
 /* The SRV targets of a domain, from the main answers (not "."). */
@@ -683,10 +684,11 @@ compare_servers(const struct answers *m, const struct zone *z,
 				    s->name, s->addr, v);
 			else if (ra->rrset != NULL && a->rrset != NULL &&
 			    ra->rrset->ttl != a->rrset->ttl)
-				/* partners get the same records either way;
-				 * the largest TTL is what counts for a cache
-				 * (ttl-above-cutover judges it) */
-				findings_add(f, SEV_WARNING, F_NS_INCONSISTENT,
+				/* partners get the same records either way:
+				 * one RRset with two TTLs (RFC 2181 §5.2);
+				 * the largest counts for a cache, and
+				 * ttl-above-cutover judges it */
+				findings_add(f, SEV_WARNING, F_TTL_INCONSISTENT,
 				    name, "the zone's servers disagree on the "
 				    "%s records' TTL: %s (%s) serves TTL %u, "
 				    "%s (%s) TTL %u (the same %s); wait for "

@@ -113,10 +113,9 @@ const struct finding_kind finding_kinds[F_COUNT] = {
 	[F_SRV_POINTS_OLD] = { "srv-points-old", E, 0,
 	    "the live SRV still names an old gateway when new is expected (or "
 	    "the reverse)" },
-	[F_NS_INCONSISTENT] = { "ns-inconsistent", E | W, 0,
+	[F_NS_INCONSISTENT] = { "ns-inconsistent", E, 0,
 	    "the zone's authoritative servers do not all serve the same "
-	    "records (a warning when only their TTLs differ): the change "
-	    "has not reached them all" },
+	    "records: the change has not reached them all" },
 	[F_NS_UNREACHABLE] = { "ns-unreachable", W, 0,
 	    "an authoritative server of the zone has no address or does not "
 	    "answer: propagation not verified there" },

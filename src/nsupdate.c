@@ -20,12 +20,16 @@
  *
  * The zones that hold the stage's gateway hosts are sent first (those
  * with hosts only, then domains' zones with hosts), so that new targets
- * resolve before an SRV in another zone names them. When two or more
- * zones each hold a domain and a host the previous stage did not publish
- * (cutover, rollback), each gets two messages, its hosts with the other
- * hosts and its SRV after all of them: whole, each would name the other's
- * host before it exists (and were the second refused, the first would
- * point partners at a name without an address). */
+ * resolve before an SRV in another zone names them. A zone that holds a
+ * domain and a host the previous stage did not publish (cutover,
+ * rollback), when another zone's SRV names that host too, gets two
+ * messages: its hosts with the other hosts, guarded by the hosts alone
+ * (a hand change to its SRV must not keep the host away from the other
+ * zones, nsupdate going on after a refusal), and its SRV after all of
+ * them, guarded by the previous stage's SRV and by its own hosts holding
+ * the stage's records (so it never names a host whose message was
+ * refused). Two such zones each name the other's host, which no order
+ * of whole messages can serve. */
 #include "nsupdate.h"
 
 #include <ctype.h>
@@ -76,6 +80,7 @@ op(struct upd_msg *m, enum upd_kind kind, const char *owner,
 	o->type = type;
 	o->ttl = ttl;
 	o->rdata = rdata ? xstrdup(rdata) : NULL;
+	o->after = 0;
 }
 
 /* Prerequisites on one RRset: exactly the previous stage's records (each
@@ -171,6 +176,32 @@ upd_part_name(enum upd_part p)
 	return p == UPD_HOSTS ? "hosts" : p == UPD_SRV ? "srv" : "all";
 }
 
+/* An SRV part's guards on one of its zone's own hosts, g: no alias, and
+ * the stage's own values (what the hosts part sets: RFC 2136 compares
+ * values, not TTLs). Sent after that part, so that the SRV records never
+ * name a host of their zone whose message was refused (an alias there,
+ * a key allowed only the SRV names). */
+static void
+srv_part_guards(struct upd_msg *out, const struct msg_ctx *m,
+    const struct gateway *g)
+{
+	size_t from = out->n;
+	char *owner;
+
+	op(out, UPD_PREREQ_ABSENT, g->host, RR_CNAME, 0, NULL);
+	for (enum rrtype t = RR_A; !g->external && t <= RR_AAAA; t++)
+		prereq_rrset(out, m->cur, g->host, t);
+	for (int k = 0; k < 2; k++) {
+		if ((owner = tlsa_owner(g, k)) == NULL)
+			continue;
+		op(out, UPD_PREREQ_ABSENT, owner, RR_CNAME, 0, NULL);
+		prereq_rrset(out, m->cur, owner, RR_TLSA);
+		free(owner);
+	}
+	for (size_t i = from; i < out->n; i++)
+		out->v[i].after = 1;
+}
+
 /* The message for one zone (or the part of it): prerequisites, then
  * updates. */
 static void
@@ -193,7 +224,7 @@ message(struct upd_msg *out, const struct msg_ctx *m, const char *zone,
 	for (size_t i = 0; part != UPD_HOSTS && i < p->ndomains; i++)
 		if (strcmp(zone_of(m, p->domains[i]), zone) == 0)
 			str_push(&domains, &nd, p->domains[i]);
-	for (size_t i = 0; part != UPD_SRV && i < p->ngateways; i++)
+	for (size_t i = 0; i < p->ngateways; i++)
 		if (p->gateways[i].role == role &&
 		    strcmp(zone_of(m, p->gateways[i].host), zone) == 0)
 			str_push(&hosts, &nh, p->gateways[i].host);
@@ -217,6 +248,10 @@ message(struct upd_msg *out, const struct msg_ctx *m, const char *zone,
 			if (p->gateways[k].role == role &&
 			    strcmp(p->gateways[k].host, hosts[i]) == 0)
 				g = &p->gateways[k];
+		if (part == UPD_SRV) {
+			srv_part_guards(out, m, g);
+			continue;
+		}
 		op(out, UPD_PREREQ_ABSENT, hosts[i], RR_CNAME, 0, NULL);
 		/* addresses kept outside the plan are left alone */
 		for (enum rrtype t = RR_A; !g->external && t <= RR_AAAA; t++) {
@@ -290,8 +325,10 @@ upd_set_by_zone(const struct upd_set *in, struct upd_set *out)
 				    a->v[k].type, a->v[k].ttl, a->v[k].rdata);
 			for (size_t k = upd ? b->nprereq : 0; k < (upd ? b->n :
 			    b->nprereq); k++)
-				/* both parts guard the SRV records: once */
-				if (upd || !has_op(&joined, &b->v[k]))
+				/* the guards of both parts, once; not what
+				 * the hosts part itself sets */
+				if (upd || (!b->v[k].after &&
+				    !has_op(&joined, &b->v[k])))
 					op(&joined, b->v[k].kind, b->v[k].owner,
 					    b->v[k].type, b->v[k].ttl,
 					    b->v[k].rdata);
@@ -538,8 +575,9 @@ nsupdate_script(const struct plan *p, enum stage s,
 
 		buf_addf(&b, ";\n; zone %s.%s\n", m->zone, m->part == UPD_HOSTS ?
 		    " (its gateway hosts; its SRV records come after every "
-		    "zone's hosts)" : m->part == UPD_SRV ? " (its SRV records; "
-		    "its gateway hosts went out above)" : "");
+		    "zone's hosts)" : m->part == UPD_SRV ? " (its SRV records, "
+		    "refused unless its gateway hosts, sent above, hold the "
+		    "stage's records)" : "");
 		if (upd_msg_guards_values(m))
 			buf_addf(&b, "; refused unless the zone holds %s, and "
 			    "no name it sets is an alias\n", previous_state(s));

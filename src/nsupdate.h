@@ -34,6 +34,11 @@ struct upd_op {
 				 * previous stage gave the record (not sent:
 				 * RFC 2136 compares no TTL) */
 	char *rdata;		/* UPD_PREREQ_EXACT, UPD_ADD */
+	int after;		/* a prerequisite of an SRV part that the same
+				 * zone's hosts part makes true (the stage's
+				 * values at its hosts): the script's SRV
+				 * message is refused when the hosts message
+				 * was; apply judges the zone before either */
 };
 
 /* What of a zone a message sets. When two or more zones each hold a plan

@@ -197,7 +197,8 @@ finish(struct probe *p)
 			    "of any target accepted a TCP connection (%zu "
 			    "attempts): partners cannot reach the gateway",
 			    tcp);
-		else if (none > 0)
+		else if (none > 0 && findings_find(&r->findings,
+		    F_SRV_TARGET_CNAME) < 0)
 			FINDING(p, SEV_ERROR, F_CONNECT_FAILED, "no target has "
 			    "an address: partners cannot reach the gateway");
 	}
@@ -812,15 +813,15 @@ next_address(struct probe *p)
 }
 
 /* The addresses of an answer to connect to: none from a bogus answer
- * (DNSSEC fails closed). An SRV target that is an alias is followed, as
- * partners' servers do (Prosody, getaddrinfo), and said: RFC 2782 forbids
- * it (srv-target-cname); the A/AAAA fallback may follow a CNAME at the
- * domain (RFC 6120 §3.2.2). */
+ * (DNSSEC fails closed), none through an alias unless this is the A/AAAA
+ * fallback, which may follow a CNAME at the domain (RFC 6120 §3.2.2; SRV
+ * targets may not, RFC 2782: srv-target-cname says so). */
 static void
 push_addrs(struct probe *p, const struct dns_answer *a)
 {
 	if (a == NULL || a->status != DNS_OK || a->rrset == NULL ||
-	    a->dnssec == DNSSEC_BOGUS)
+	    a->dnssec == DNSSEC_BOGUS || (a->canonname != NULL &&
+	    !p->fallback))
 		return;
 	if ((p->e->o->family == 4 && a->type == RR_AAAA) ||
 	    (p->e->o->family == 6 && a->type == RR_A))
@@ -863,10 +864,11 @@ addresses_known(struct probe *p)
 
 		if (a != NULL && a->status == DNS_OK && a->canonname != NULL) {
 			FINDING(p, SEV_ERROR, F_SRV_TARGET_CNAME, "SRV target "
-			    "%s is an alias of %s (RFC 2782 forbids it): most "
-			    "servers follow it, and so did the probe; a "
-			    "strict partner does not; make the SRV name %s",
-			    a->name, a->canonname, a->canonname);
+			    "%s is an alias of %s: RFC 2782 forbids it, and "
+			    "it is not followed here; some servers (Prosody) "
+			    "follow it and get through, strict ones do not; "
+			    "make the SRV name %s", a->name, a->canonname,
+			    a->canonname);
 			break;
 		}
 	}

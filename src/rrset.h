@@ -70,8 +70,8 @@ struct rrsource {
 	 * checks that need it say nothing. NULL: never. */
 	int (*failed)(void *ctx, const char *owner, enum rrtype type);
 	void *ctx;
-	/* 1 when the set is known not to be DNSSEC-secure (live answers:
-	 * insecure or indeterminate). NULL: not known (zone files). */
+	/* 1 when the set is known to be unsigned (live answers: DNSSEC
+	 * insecure, not bogus). NULL: not known (zone files). */
 	int (*insecure)(void *ctx, const char *owner, enum rrtype type);
 };
 

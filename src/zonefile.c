@@ -43,13 +43,15 @@ struct ixent {
 struct cut {
 	uint64_t h;
 	size_t file;
-	uint32_t target;	/* DNAME: its target's arena offset; 0: NS */
+	int dname;		/* a DNAME (else NS) */
+	uint32_t target;	/* DNAME: its target's arena offset */
 };
 
 struct zfile {
 	char *path;
 	char *apex;		/* normalised, or NULL */
 	unsigned soa_line;	/* of the first SOA */
+	char *soa;		/* the first SOA, owner and data */
 	unsigned long records;
 	unsigned long kept_srv;
 	unsigned long parse_errors;
@@ -326,6 +328,29 @@ rdata_string(const ldns_rr *rr)
 	return buf_take(&b);
 }
 
+/* An SOA record's owner and data, for comparing; newly allocated. */
+static char *
+soa_text(const ldns_rr *rr)
+{
+	char *o = rdf_name(ldns_rr_owner(rr)), *d = rdata_string(rr), *t;
+
+	t = xasprintf("%s %s", o, d ? d : "");
+	free(o);
+	free(d);
+	return t;
+}
+
+/* 1 when rr is the file's first SOA again. */
+static int
+same_soa(const struct zfile *zf, const ldns_rr *rr)
+{
+	char *t = soa_text(rr);
+	int same = zf->soa != NULL && strcmp(t, zf->soa) == 0;
+
+	free(t);
+	return same;
+}
+
 /* 1 when name is outside the file's zone (once its SOA is known): data a
  * server ignores when it loads the file, as named-checkzone says. */
 static int
@@ -356,7 +381,7 @@ take_record(struct zoneset *z, size_t fi, ldns_rr *rr, unsigned line,
 			grow(&z->cuts, &z->capcuts, z->ncuts + 1,
 			    sizeof *z->cuts);
 			z->cuts[z->ncuts++] = (struct cut){ name_hash(name),
-			    fi, 0 };
+			    fi, 0, 0 };
 		}
 		free(name);
 		return;
@@ -370,7 +395,7 @@ take_record(struct zoneset *z, size_t fi, ldns_rr *rr, unsigned line,
 			grow(&z->cuts, &z->capcuts, z->ncuts + 1,
 			    sizeof *z->cuts);
 			z->cuts[z->ncuts++] = (struct cut){ name_hash(name),
-			    fi, arena_add(z, dt[0] ? dt : ".") };
+			    fi, 1, arena_add(z, dt[0] ? dt : ".") };
 			free(dt);
 		}
 		free(name);
@@ -379,8 +404,10 @@ take_record(struct zoneset *z, size_t fi, ldns_rr *rr, unsigned line,
 		if (zf->apex == NULL) {
 			zf->apex = rdf_name(owner);
 			zf->soa_line = line;
-		} else
-			/* named-checkzone refuses to load it */
+			zf->soa = soa_text(rr);
+		} else if (!same_soa(zf, rr))
+			/* named-checkzone refuses to load it; the same SOA
+			 * again ends an AXFR dump (dig, kdig) */
 			findings_add_at(f, SEV_ERROR, F_ZONE_PARSE_ERROR,
 			    zf->path, line, NULL, "a second SOA record (the "
 			    "first is at line %u): a zone has one", zf->soa_line);
@@ -431,7 +458,8 @@ take_record(struct zoneset *z, size_t fi, ldns_rr *rr, unsigned line,
 			grow(&z->alias_lines, &z->capalias_lines,
 			    z->naliases + 1, sizeof *z->alias_lines);
 			z->alias_lines[z->naliases] = line;
-			z->aliases[z->naliases++] = (struct cut){ h, fi, 0 };
+			z->aliases[z->naliases++] = (struct cut){ h, fi, 0,
+			    0 };
 		}
 		if (!is_host(z, h))
 			return;
@@ -1047,12 +1075,12 @@ cut_of(const struct zoneset *z, size_t fi, const char *name, const char **at)
 	if (z->ncuts == 0 || !in_apex(zf, name))
 		return NULL;
 	for (const char *p = name;;) {
-		struct cut key = { name_hash(p), fi, 0 };
+		struct cut key = { name_hash(p), fi, 0, 0 };
 		const struct cut *c = bsearch(&key, z->cuts, z->ncuts,
 		    sizeof *z->cuts, cut_cmp);
 
 		/* a DNAME owner itself is the zone's (the DNAME is there) */
-		if (c != NULL && (c->target == 0 || p != name)) {
+		if (c != NULL && (!c->dname || p != name)) {
 			*at = p;
 			return c;
 		}
@@ -1080,7 +1108,7 @@ dname_alias(const struct zoneset *z, const char *name)
 		const char *at;
 		const struct cut *c = cut_of(z, i, name, &at);
 
-		if (c != NULL && c->target != 0) {
+		if (c != NULL && c->dname) {
 			const char *t = z->arena + c->target;
 
 			return xasprintf("%.*s%s", (int)(at - name), name,
@@ -1183,6 +1211,7 @@ zoneset_free(struct zoneset *z)
 	for (size_t i = 0; i < z->nfiles; i++) {
 		free(z->files[i].path);
 		free(z->files[i].apex);
+		free(z->files[i].soa);
 	}
 	free(z->files);
 	free(z->arena);
@@ -1240,7 +1269,7 @@ zs_in_scope(void *ctx, const char *name)
 		const struct cut *c;
 
 		if (in_apex(&z->files[i], name) && ((c = cut_of(z, i, name,
-		    &at)) == NULL || c->target != 0))
+		    &at)) == NULL || c->dname))
 			return 1;
 	}
 	return 0;

@@ -55,4 +55,26 @@ check "... example.test's SRV, on its guard" test "$(grep -c 'update failed: NXR
 check "... example.test keeps the hand-set SRV" test "$(dig +short @"$LAB_NS1" _xmpp-server._tcp.example.test SRV)" = "0 10 5269 old.example.test."
 check "... plain.test moved to the new gateway" test "$(dig +short @"$LAB_NS1" _xmpp-server._tcp.plain.test SRV)" = "0 0 5269 new.example.test."
 check "... which has its address: no partner sent to a name without one" test "$(dig +short @"$LAB_NS1" new.example.test A)" = "$LAB_NEW"
+
+# The other way round: the hosts message refused (the new host made an
+# alias by hand, an Edge pool name, say). example.test's own SRV message
+# is guarded by its host holding the stage's records, so it is refused
+# too, and example.test stays on the old gateway (review, helper-15: it
+# went out and named the alias). plain.test's message, another zone,
+# still goes out -- what RFC 2136 cannot guard across zones, and the
+# script's header says; apply refuses the whole run.
+check "back to pre, new.example.test an alias" lab_nsupdate "$LAB_NS1" \
+    'zone plain.test.' 'update delete _xmpp-server._tcp.plain.test. SRV' \
+    'update add _xmpp-server._tcp.plain.test. 300 SRV 0 0 5269 old.example.test.' 'send' \
+    'zone example.test.' 'update delete _xmpp-server._tcp.example.test. SRV' \
+    'update add _xmpp-server._tcp.example.test. 300 SRV 0 0 5269 old.example.test.' \
+    'update delete new.example.test. A' 'send' \
+    'update add new.example.test. 300 CNAME pool.example.test.'
+check "... (the alias is there)" test "$(dig +short @"$LAB_NS1" new.example.test CNAME)" = "pool.example.test."
+expect_status 2 "apply in this state: refused, the alias named" ap --stage cutover --dry-run
+json_ok "... zone-unexpected-state: an alias" '[.findings[] | select(.id == "zone-unexpected-state" and (.message | contains("new.example.test CNAME should be absent")))] | length >= 1'
+expect_status 2 "nsupdate runs the script again" nsupdate -k "$LAB_TSIG" "$LAB_DIR/cutover.nsupdate"
+check "... example.test's hosts and SRV messages refused" test "$(grep -c 'update failed: YXRRSET\|update failed: NXRRSET' "$T/err")" = 2
+check "... example.test stays on the old gateway" test "$(dig +short @"$LAB_NS1" _xmpp-server._tcp.example.test SRV)" = "0 0 5269 old.example.test."
+check "... plain.test's message, another zone, went out (the header says so)" test "$(dig +short @"$LAB_NS1" _xmpp-server._tcp.plain.test SRV)" = "0 0 5269 new.example.test."
 done_testing

@@ -208,8 +208,16 @@ test_nsupdate(void **state)
 	assert_non_null(strstr(m, "prereq nxrrset edge.example.com. IN CNAME\n"));
 	assert_non_null(strstr(m, "prereq nxrrset _5269._tcp.edge.example.com. "
 	    "IN CNAME\n"));
-	/* the new host: pre did not publish it, nothing to guard on */
-	assert_null(strstr(m, "prereq yxrrset edge.example.com."));
+	/* the new host: pre did not publish it, nothing to guard on in its
+	 * hosts message; the SRV message after it (example.com is split:
+	 * example.org's SRV names edge too) is refused unless edge holds
+	 * the stage's records */
+	assert_non_null(strstr(m, "prereq yxrrset edge.example.com. IN A "
+	    "192.0.2.10\n"));
+	assert_true(strstr(m, "update add edge.example.com. ") <
+	    strstr(m, "prereq yxrrset edge.example.com."));
+	assert_true(strstr(m, "prereq yxrrset edge.example.com.") <
+	    strstr(m, "update add _xmpp-server._tcp.example.com. "));
 	free(m);
 	m = message(s, "example.org");
 	assert_non_null(m);
@@ -273,6 +281,17 @@ test_messages(void **state)
 	assert_true(exact >= 2);
 	zonemap_free(&zm);
 	plan_free(p);
+}
+
+/* How many of m's prerequisites its zone's hosts part makes true. */
+static size_t
+after(const struct upd_msg *m)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < m->nprereq; i++)
+		n += m->v[i].after != 0;
+	return n;
 }
 
 /* What message m sets: 1 when it adds an SRV, 2 when it adds an
@@ -377,10 +396,14 @@ test_message_split(void **state)
 	for (size_t i = 0; i < 2; i++) {
 		assert_int_equal(z.v[i].part, UPD_ALL);
 		assert_int_equal(sets(&z.v[i]), 3);
-		/* the guards of both parts */
+		/* the guards of both parts, but not the SRV part's on its
+		 * hosts, which the hosts part makes true */
 		assert_int_equal(z.v[i].nprereq, u.v[i].nprereq +
-		    u.v[i + 2].nprereq);
-		assert_int_equal(z.v[i].n, u.v[i].n + u.v[i + 2].n);
+		    u.v[i + 2].nprereq - after(&u.v[i + 2]));
+		assert_true(after(&u.v[i + 2]) > 0);
+		assert_int_equal(after(&z.v[i]), 0);
+		assert_int_equal(z.v[i].n, u.v[i].n + u.v[i + 2].n -
+		    after(&u.v[i + 2]));
 		for (size_t k = 0; k < z.v[i].n; k++)
 			assert_true((k < z.v[i].nprereq) ==
 			    (z.v[i].v[k].kind == UPD_PREREQ_EXACT ||
