@@ -17,7 +17,9 @@
 #   */5 * * * * /usr/share/xmppcut/xmppcut-cron.sh /var/lib/xmppcut -c /etc/xmppcut.conf --expect new
 #
 # XMPPCUT names the binary (default: xmppcut on PATH, else ./xmppcut
-# next to this script's folder). Needs jq.
+# next to this script's folder). Needs jq and flock. Runs in one DIR do
+# not overlap: one that finds the last still working is skipped, said in
+# DIR/monitor.log only.
 set -u
 [ $# -ge 1 ] || { echo "usage: xmppcut-cron.sh DIR [options...]" >&2; exit 3; }
 dir=$1
@@ -25,6 +27,16 @@ shift
 mkdir -p "$dir" || exit 3
 command -v jq >/dev/null 2>&1 || { echo "xmppcut-cron.sh: jq is missing" >&2; exit 3; }
 x=${XMPPCUT:-$(command -v xmppcut || echo "$(dirname "$0")/../xmppcut")}
+
+# One run at a time in DIR: a run that starts while the last one still
+# works (a slow partner, a short cron period) leaves it alone and says
+# so in the log only -- no mail, no metrics or report overwritten.
+exec 9>"$dir/.lock" || exit 3
+if ! flock -n 9; then
+	printf '%s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+	    "skipped: the previous run still works in $dir" >>"$dir/monitor.log"
+	exit 3
+fi
 
 "$x" --json monitor --state "$dir/state.json" --prom "$dir/xmppcut.prom" \
     "$@" >"$dir/last.json.tmp" 2>"$dir/stderr.log"

@@ -139,18 +139,20 @@ keep_state(struct report *r, struct state *st, struct monitor_run *m)
 }
 
 /* Reachable domains and partners, and the fewest days a certificate has
- * left (-1: none seen). */
+ * left (negative once expired; *seen 0: none seen). */
 static void
 count_reach(const struct probe_result *v, size_t n, size_t *reach,
-    long long *days)
+    long long *days, int *seen)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct probe_attempt *a = probe_tls_attempt(&v[i]);
 
 		*reach += v[i].reachable != 0;
-		if (a != NULL && a->cert != NULL && (*days < 0 ||
-		    a->cert->days_left < *days))
+		if (a != NULL && a->cert != NULL && (!*seen ||
+		    a->cert->days_left < *days)) {
 			*days = a->cert->days_left;
+			*seen = 1;
+		}
 	}
 }
 
@@ -204,13 +206,13 @@ nagios_line(struct report *r, const struct plan *p,
 	size_t reach_d = 0, reach_p = 0, e, w;
 	size_t ndomains = p ? p->ndomains : 0, npartners = p ? p->npartners :
 	    0;
-	long long days = -1;
-	int status = report_status(r);
+	long long days = 0;
+	int status = report_status(r), seen = 0;
 	struct buf b = { 0 };
 
-	count_reach(m->res, m->nown, &reach_d, &days);
+	count_reach(m->res, m->nown, &reach_d, &days, &seen);
 	count_reach(m->res ? m->res + m->nown : NULL, m->npartners, &reach_p,
-	    &days);
+	    &days, &seen);
 	e = findings_count(f, SEV_ERROR);
 	w = findings_count(f, SEV_WARNING);
 	buf_addf(&b, "XMPPCUT %s - ", report_status_name(status));
@@ -227,7 +229,7 @@ nagios_line(struct report *r, const struct plan *p,
 	} else if (e + w == 0) {
 		buf_addf(&b, "%zu/%zu domains and %zu/%zu partners reachable",
 		    reach_d, ndomains, reach_p, npartners);
-		if (days >= 0)
+		if (seen)
 			buf_addf(&b, ", certificates valid %lld+ days", days);
 	} else {
 		buf_addf(&b, "%zu error%s, %zu warning%s:", e, e == 1 ? "" :
@@ -236,9 +238,14 @@ nagios_line(struct report *r, const struct plan *p,
 		buf_addf(&b, "; %zu/%zu partners reachable", reach_p,
 		    npartners);
 	}
-	buf_addf(&b, " | domains=%zu domains_reachable=%zu partners=%zu "
-	    "partners_reachable=%zu", ndomains, reach_d, npartners, reach_p);
-	if (days >= 0)
+	/* what was not measured (a run stopped before probing) is left
+	 * out, not graphed as zero */
+	buf_addf(&b, " |");
+	if (m->res != NULL)
+		buf_addf(&b, " domains=%zu domains_reachable=%zu partners=%zu "
+		    "partners_reachable=%zu", ndomains, reach_d, npartners,
+		    reach_p);
+	if (seen)
 		buf_addf(&b, " cert_days=%lld;%d:;0:", days,
 		    CERT_DEFAULT_WARN_DAYS);
 	buf_addf(&b, " errors=%zu warnings=%zu duration=%.3fs", e, w, secs);

@@ -41,7 +41,12 @@ per_probe(struct buf *b, const char *metric, const struct probe_result *v,
 			continue;
 		buf_addf(b, "%s{kind=\"%s\",name=\"", metric, kind);
 		label(b, v[i].domain);
-		buf_addf(b, "\"} %.6g\n", x);
+		/* whole numbers (timestamps) in full: %.6g rounded a
+		 * certificate's expiry by up to 5,000 s */
+		if (x > -1e15 && x < 1e15 && (double)(long long)x == x)
+			buf_addf(b, "\"} %lld\n", (long long)x);
+		else
+			buf_addf(b, "\"} %.6g\n", x);
 	}
 }
 

@@ -3,7 +3,8 @@
 # that prints prepared reports: options pass through to monitor, news is
 # read from the JSON report (not by grepping the line), stderr never mixes
 # into the one line, a run without a report still gives one line and exit
-# 3. The real monitor under the wrapper is in monitor.sh.
+# 3, runs in one folder do not overlap. The real monitor under the
+# wrapper is in monitor.sh.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 need jq
 W=$top_srcdir/scripts/xmppcut-cron.sh
@@ -52,4 +53,25 @@ check "no report: one UNKNOWN line with the reason" grep -q '^XMPPCUT UNKNOWN - 
 check "... one line" test "$(wc -l <"$T/out")" -eq 1
 check "... exit 3" test "$(cat "$T/rc")" -eq 3
 check "every run is logged" test "$(wc -l <"$D/monitor.log")" -eq 6
+
+# Two runs at once in one DIR (a slow run, a short cron period): the
+# second is skipped -- no mail, nothing of the first overwritten, said in
+# the log (user trial, helper-16: it mailed an UNKNOWN, and the two
+# shared last.json.tmp).
+report 0 "XMPPCUT OK - all fine | errors=0"
+cat >"$T/slow" <<SLOW
+#!/bin/sh
+sleep 2
+exec "$T/fake" "\$@"
+SLOW
+chmod +x "$T/slow"
+XMPPCUT=$T/slow "$W" "$D" >"$T/out1" 2>"$T/err1" &
+first=$!
+sleep 0.5
+cron
+check "the second run: silent" test ! -s "$T/out"
+check "... no stray error" test ! -s "$T/err"
+check "... skipped, said in the log" grep -q 'skipped: the previous run still works' "$D/monitor.log"
+wait $first
+check "the first run finishes as usual, last in the log" sh -c "tail -n 1 '$D/monitor.log' | grep -q ' XMPPCUT OK - all fine' && test ! -e '$D/last.json.tmp'"
 done_testing

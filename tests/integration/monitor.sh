@@ -21,6 +21,12 @@ jq_file "the state is JSON with observations" '.version == 1 and (.observations 
 check "promtool accepts the metrics" promtool check metrics <"$P"
 check "metrics: reachability, DNSSEC, certificate expiry" sh -c \
     "grep -q '^xmppcut_reachable{kind=\"partner\",name=\"partner-a.test\"} 1$' '$P' && grep -q '^xmppcut_dnssec_secure{domain=\"example.test\"} 1$' '$P' && grep -q '^xmppcut_cert_expiry_timestamp_seconds{kind=\"domain\",name=\"example.test\"} [0-9.e+]*$' '$P' && grep -q '^xmppcut_status 0$' '$P'"
+# the expiry to the second (it was printed with %.6g: rounded by up to
+# 5,000 s, so an expired certificate could still read valid; user
+# trial, helper-16)
+end=$(date -u -d "$(openssl x509 -in "$LAB_DIR/ca/old.pem" -noout -enddate | cut -d= -f2)" +%s)
+check "metrics: the certificate's expiry to the second ($end)" \
+    grep -q "^xmppcut_cert_expiry_timestamp_seconds{kind=\"domain\",name=\"example.test\"} $end\$" "$P"
 expect_status 0 "first run, JSON" xm --json monitor --expect old --state "$T/s2.json"
 check "a missing state file is an info state-reset" test "$(ids)" = state-reset
 json_ok "state-reset is info" '.findings[0].severity == "info"'
@@ -83,11 +89,14 @@ check "... still one UNKNOWN line, naming why" grep -q '^XMPPCUT UNKNOWN - \[met
 expect_status 3 "a plan that does not exist" "$XMPPCUT" -c "$T/none.conf" $LAB_OPTS monitor --prom "$P"
 check "the line: UNKNOWN and why" grep -q '^XMPPCUT UNKNOWN - \[plan-invalid\]' "$T/out"
 check "exactly one line" test "$(wc -l <"$T/out")" -eq 1
+check "... no counts it never measured in the perfdata (user trial, helper-16)" \
+    sh -c "! grep -q 'partners=\|domains=' '$T/out' && grep -q '| errors=1 warnings=0 duration=' '$T/out'"
 check "the metrics say the run was not up" sh -c "grep -q '^xmppcut_up 0$' '$P' && grep -q '^xmppcut_status 3$' '$P'"
 check "promtool accepts them" promtool check metrics <"$P"
 # shellcheck disable=SC2086
 expect_status 3 "a dead resolver" "$XMPPCUT" -c "$LAB_PLAN" --trust-anchor "$T/none.key" --resolver 127.0.0.1@1 monitor --prom "$P"
 check "the line names resolver-failed" grep -q '^XMPPCUT UNKNOWN - \[resolver-failed\]' "$T/out"
+check "... no partners_reachable=0 for partners never probed" sh -c "! grep -q 'partners_reachable' '$T/out'"
 
 # Two runs at once: a slow partner keeps the first busy.
 silent=""

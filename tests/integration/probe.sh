@@ -60,6 +60,15 @@ probe_one close-mid 2 tls-failed
 probe_one wrong-name 2 cert-name-mismatch
 probe_one expired 2 cert-expired
 probe_one self-signed 2 cert-untrusted
+# monitor's perfdata: an expired certificate counts, negative (it was
+# taken for "none seen" and the next partner's days won, so the critical
+# threshold 0: could never fire; user trial, helper-16)
+awk '/^\[partner / && !done { print "[partner expired.hostile.test]"; done = 1 } { print }' \
+    "$LAB_PLAN" >"$LAB_DIR/expired.conf"
+# shellcheck disable=SC2086
+expect_status 2 "monitor with an expired partner certificate listed first" \
+    "$XMPPCUT" -c "$LAB_DIR/expired.conf" $LAB_OPTS --timeout 2 monitor --expect old --state "$T/expired.state"
+check "... cert_days negative in the perfdata" grep -Eq ' cert_days=-[0-9]+;21:;0: ' "$T/out"
 probe_one direct-wrong-name 2 cert-name-mismatch
 json_ok "direct TLS: direct-tls mode, ALPN offered" '.domains[0].attempts[0].mode == "direct-tls" and .domains[0].tls.mode == "direct-tls"'
 probe_one refused 2 connect-failed
