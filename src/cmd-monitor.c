@@ -92,6 +92,7 @@ run_probes(struct report *r, struct globals *g, const struct plan *p,
 		reqs[n++].from = p->from;
 	}
 	probe_opts_from(&po, &ro, g);
+	po.stable = 1;
 	po.deadline_ms = deadline;
 	if ((m->res = probe_into_report(r, &po, reqs, n)) != NULL)
 		m->npartners = n - m->nown;

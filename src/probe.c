@@ -1015,17 +1015,36 @@ random_upto(void *arg, unsigned long bound)
 	return (unsigned long)random() % (bound + 1);
 }
 
+/* A weighted choice that is the same every run for one domain: a small
+ * generator (xorshift64) seeded by the domain's name. */
+static unsigned long
+stable_upto(void *arg, unsigned long bound)
+{
+	uint64_t *x = arg;
+
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return (unsigned long)(*x % ((uint64_t)bound + 1));
+}
+
 static void
 order_cands(struct probe *p)
 {
 	struct srv_weight *w = xcalloc(p->ncands, sizeof *w);
 	size_t *order = xcalloc(p->ncands, sizeof *order);
 	struct cand *sorted = xcalloc(p->ncands, sizeof *sorted);
+	uint64_t x = 14695981039346656037ULL;	/* FNV-1a of the domain */
 
 	for (size_t i = 0; i < p->ncands; i++)
 		w[i] = (struct srv_weight){ p->cands[i].priority,
 		    p->cands[i].weight };
-	srv_order(w, p->ncands, order, random_upto, NULL);
+	if (p->e->o->stable && getenv("XMPPCUT_RANDOM_SEED") == NULL) {
+		for (const char *c = p->req->domain; *c != '\0'; c++)
+			x = (x ^ (unsigned char)*c) * 1099511628211ULL;
+		srv_order(w, p->ncands, order, stable_upto, &x);
+	} else
+		srv_order(w, p->ncands, order, random_upto, NULL);
 	for (size_t i = 0; i < p->ncands; i++)
 		sorted[i] = p->cands[order[i]];
 	free(p->cands);

@@ -30,6 +30,10 @@ struct probe_opts {
 	unsigned warn_days;
 	uint64_t deadline_ms;		/* now_ms() clock: every probe ends by
 					 * then (0: no bound) */
+	int stable;			/* (monitor) the weighted choice among
+					 * SRV targets of one priority is the
+					 * same every run for a domain: a dead
+					 * one does not come and go at random */
 };
 
 /* An address to try without DNS (check --connect). */
