@@ -658,13 +658,27 @@ check_dates(X509 *x, int leaf, const struct cert_policy *pol,
 /* The dates of the certificates that matter: the path the chain was
  * built along (leaf to trust anchor) when it is known, each named, and
  * the file's other certificates as hints; else the file's certificates. */
-static void
+static time_t
+earlier(time_t t, X509 *x)
+{
+	time_t na = asn1_time(X509_get0_notAfter(x));
+
+	return na < t ? na : t;
+}
+
+/* ... and the earliest end among them (the hints aside): when the chain
+ * stops verifying. */
+static time_t
 check_validity(const struct cert *c, STACK_OF(X509) *path,
     const struct cert_policy *pol, const char *subject, struct findings *f)
 {
+	time_t end = asn1_time(X509_get0_notAfter(c->leaf));
+
 	check_dates(c->leaf, 1, pol, subject, f);
-	for (int i = 1; path != NULL && i < sk_X509_num(path); i++)
+	for (int i = 1; path != NULL && i < sk_X509_num(path); i++) {
 		check_dates(sk_X509_value(path, i), 0, pol, subject, f);
+		end = earlier(end, sk_X509_value(path, i));
+	}
 	for (int i = 0; i < sk_X509_num(c->chain); i++) {
 		X509 *x = sk_X509_value(c->chain, i);
 		int on_path = path == NULL;
@@ -673,7 +687,10 @@ check_validity(const struct cert *c, STACK_OF(X509) *path,
 			on_path = X509_cmp(x, sk_X509_value(path, k)) == 0;
 		if (X509_cmp(x, c->leaf) != 0 && (path == NULL || !on_path))
 			check_dates(x, path == NULL ? 0 : 2, pol, subject, f);
+		if (X509_cmp(x, c->leaf) != 0 && path == NULL)
+			end = earlier(end, x);
 	}
+	return end;
 }
 
 static void
@@ -887,7 +904,13 @@ cert_check(const struct cert *c, char *const *domains, size_t ndomains,
 			sk_X509_push(path, x);
 		}
 	}
-	check_validity(c, path, pol, subject, f);
+	facts->chain_not_after = check_validity(c, path, pol, subject, f);
+	{
+		long long left = (long long)(facts->chain_not_after - pol->now);
+
+		facts->chain_days_left = left >= 0 ? left / 86400 :
+		    -((-left + 86399) / 86400);
+	}
 	sk_X509_pop_free(path, X509_free);
 	if (leaf_lacks_server(c)) {
 		enum severity sev = moot(pol, 0, SEV_ERROR, &why);

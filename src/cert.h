@@ -99,6 +99,10 @@ struct cert_facts {
 	time_t not_before, not_after;
 	long long days_left;	/* at the policy's now; negative once
 				 * expired */
+	time_t chain_not_after;	/* (cert_check) the earliest end of the
+				 * leaf and the chain it verifies along:
+				 * when it stops verifying */
+	long long chain_days_left;	/* the same, in days */
 	char *key_type;		/* "RSA", "EC", ... */
 	int key_bits;
 	char *sig_algorithm, *sig_digest;

@@ -149,9 +149,10 @@ count_reach(const struct probe_result *v, size_t n, size_t *reach,
 		const struct probe_attempt *a = probe_tls_attempt(&v[i]);
 
 		*reach += v[i].reachable != 0;
+		/* the whole chain: an intermediate may end first */
 		if (a != NULL && a->cert != NULL && (!*seen ||
-		    a->cert->days_left < *days)) {
-			*days = a->cert->days_left;
+		    a->cert->chain_days_left < *days)) {
+			*days = a->cert->chain_days_left;
 			*seen = 1;
 		}
 	}

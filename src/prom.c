@@ -73,7 +73,7 @@ cert_expiry(const struct probe_result *p, int *ok)
 		*ok = 0;
 		return 0;
 	}
-	return (double)a->cert->not_after;
+	return (double)a->cert->chain_not_after;
 }
 
 static double
@@ -121,7 +121,8 @@ prom_metrics(const struct prom_run *run)
 	    "took.");
 	both(&b, run, "xmppcut_probe_duration_seconds", duration);
 	family(&b, "xmppcut_cert_expiry_timestamp_seconds", "When the "
-	    "certificate presented expires (Unix time).");
+	    "certificate presented or the chain it verifies along first "
+	    "expires (Unix time).");
 	both(&b, run, "xmppcut_cert_expiry_timestamp_seconds", cert_expiry);
 	family(&b, "xmppcut_dane_matched", "1 when DANE applied and a TLSA "
 	    "record matched.");

@@ -113,12 +113,14 @@ cert_json(const struct cert_facts *cf)
 		    "domain", cf->ids[i].domain, "matched",
 		    cert_id_name(cf->ids[i].matched), "identity",
 		    cf->ids[i].identity));
-	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:I, s:{s:s, s:i}, "
-	    "s:{s:s, s:s}, s:o, s:s, s:i, s:b, s:o}",
+	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:I, s:o, s:I, "
+	    "s:{s:s, s:i}, s:{s:s, s:s}, s:o, s:s, s:i, s:b, s:o}",
 	    "subject", cf->subject, "issuer", cf->issuer,
 	    "serial", cf->serial, "san", san,
 	    "not_before", iso(cf->not_before), "not_after", iso(cf->not_after),
 	    "days_left", (json_int_t)cf->days_left,
+	    "chain_not_after", iso(cf->chain_not_after),
+	    "chain_days_left", (json_int_t)cf->chain_days_left,
 	    "key", "type", cf->key_type, "bits", cf->key_bits,
 	    "signature", "algorithm", cf->sig_algorithm, "digest",
 	    cf->sig_digest,

@@ -161,6 +161,12 @@ expect_status 2 "the intermediate first in the file (served so, partners see the
 json_ok "... and the hint says why" '[.findings[] | select(.id == "cert-chain-order" and (.message | contains("must come first")))] | length == 1'
 run_cert 1 "an intermediate that expires in 5 days" "cert-expires-soon" short.pem --domain example.com
 check "... named" grep -q 'the intermediate CN=short-lived intermediate expires in [45] days' "$T/out"
+# the chain's end is the intermediate's: what monitor's cert_days and
+# xmppcut_cert_expiry_timestamp_seconds report (they followed the leaf:
+# 364 days while the chain died in 4; user trial, helper-16)
+iend=$(date -u -d "$(openssl x509 -in inter5.pem -noout -enddate | cut -d= -f2)" +%Y-%m-%dT%H:%M:%SZ)
+json_ok "... chain_not_after is the intermediate's end ($iend), chain_days_left under 6" \
+    ".certificates[0].chain_not_after == \"$iend\" and .certificates[0].chain_days_left < 6 and .certificates[0].days_left > 300"
 expect_status 2 "a root that has expired by --now" "$XMPPCUT" --json --ca root10.pem cert rootshort.pem --domain example.com --now "$(date -u -d '+20 days' +%Y-%m-%d)"
 check "... cert-expired naming the root" sh -c "test \"\$(jq -r '[.findings[] | select(.id == \"cert-expired\") | .message] | join(\" \")' '$T/out')\" != '' && grep -q 'the root CN=short-lived root expired' '$T/out'"
 expect_status 3 "an unreadable --ca is exit 3" "$XMPPCUT" --json --ca nope.pem cert dnsid.pem --domain example.com
