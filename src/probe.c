@@ -151,14 +151,22 @@ static void
 settle(struct probe *p)
 {
 	struct probe_result *r = p->res;
+	int starttls_ok = 0;
 
+	/* only direct TLS endpoints answering: partners without XEP-0368
+	 * (most) do not get through */
+	for (size_t i = 0; i < r->nattempts; i++)
+		starttls_ok |= r->attempts[i].outcome == OUTCOME_OK &&
+		    !r->attempts[i].direct;
 	for (int k = 0; k < 2; k++) {
 		struct findings *f = k ? &p->failed_tcp : &p->failed_stream;
 
 		for (size_t i = 0; r->reachable && i < f->n; i++) {
-			char *m = xasprintf("%s; another endpoint answers, so "
-			    "partners get through after this one fails",
-			    f->v[i].message);
+			char *m = xasprintf("%s; %s", f->v[i].message,
+			    starttls_ok ? "another endpoint answers, so "
+			    "partners get through after this one fails" :
+			    "only direct TLS endpoints (XEP-0368) answer: "
+			    "partners that do not use them do not get through");
 
 			free(f->v[i].message);
 			f->v[i].message = m;

@@ -213,8 +213,19 @@ start_bg prosody_new prosody -F --config "$T/prosody-new.cfg.lua"
 for _ in $(seq 1 100); do ss -Hltn | grep -q "$LAB_NEW:5269" && break; sleep 0.05; done
 expect_status 1 "a closed direct-TLS port while STARTTLS answers: a warning" xc --timeout 2 check
 json_ok "... connect-failed for new.example.test:5270, a warning" \
-    '[.findings[] | "\(.id) \(.severity)"] == ["connect-failed warning"] and (.findings[0].message | contains("new.example.test:5270"))'
+    '[.findings[] | "\(.id) \(.severity)"] == ["connect-failed warning"] and (.findings[0].message | contains("new.example.test:5270")) and (.findings[0].message | contains("partners get through after this one fails"))'
 stop_bg prosody_new
+# The other way round: STARTTLS closed, only direct TLS answers. Still a
+# warning (DESIGN: a dead endpoint while another works), but it does not
+# say partners get through: most do not use XEP-0368 (user trial,
+# helper-16).
+sed 's/^s2s_ports = .*/s2s_ports = { }/' "$LAB_DIR/prosody-new/prosody.cfg.lua" >"$T/prosody-new2.cfg.lua"
+start_bg prosody_new2 prosody -F --config "$T/prosody-new2.cfg.lua"
+for _ in $(seq 1 100); do ss -Hltn | grep -q "$LAB_NEW:5270" && break; sleep 0.05; done
+expect_status 1 "STARTTLS closed, direct TLS answers" xc --timeout 2 check
+json_ok "... connect-failed for :5269 says only direct TLS endpoints answer" \
+    '[.findings[] | select(.id == "connect-failed" and (.message | contains("new.example.test:5269")) and (.message | contains("only direct TLS endpoints (XEP-0368) answer")))] | length == 1'
+stop_bg prosody_new2
 expect_status 2 "the new gateway down: no endpoint answers: an error" xc --timeout 2 check
 json_ok "... connect-failed, an error" '[.findings[] | select(.id == "connect-failed" and .severity == "error")] | length >= 1'
 done_testing
