@@ -143,11 +143,12 @@ keep_state(struct report *r, struct state *st, struct monitor_run *m)
  * left (negative once expired; *seen 0: none seen). */
 static void
 count_reach(const struct probe_result *v, size_t n, size_t *reach,
-    long long *days, int *seen)
+    long long *days, int *seen, size_t *unprobed)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct probe_attempt *a = probe_tls_attempt(&v[i]);
 
+		*unprobed += v[i].not_started != 0;
 		*reach += v[i].reachable != 0;
 		/* the whole chain: an intermediate may end first */
 		if (a != NULL && a->cert != NULL && (!*seen ||
@@ -205,16 +206,16 @@ nagios_line(struct report *r, const struct plan *p,
     const struct monitor_run *m, double secs)
 {
 	const struct findings *f = report_findings(r);
-	size_t reach_d = 0, reach_p = 0, e, w;
+	size_t reach_d = 0, reach_p = 0, unprobed = 0, e, w;
 	size_t ndomains = p ? p->ndomains : 0, npartners = p ? p->npartners :
 	    0;
 	long long days = 0;
 	int status = report_status(r), seen = 0;
 	struct buf b = { 0 };
 
-	count_reach(m->res, m->nown, &reach_d, &days, &seen);
+	count_reach(m->res, m->nown, &reach_d, &days, &seen, &unprobed);
 	count_reach(m->res ? m->res + m->nown : NULL, m->npartners, &reach_p,
-	    &days, &seen);
+	    &days, &seen, &unprobed);
 	e = findings_count(f, SEV_ERROR);
 	w = findings_count(f, SEV_WARNING);
 	buf_addf(&b, "XMPPCUT %s - ", report_status_name(status));
@@ -239,6 +240,9 @@ nagios_line(struct report *r, const struct plan *p,
 		worst(&b, f);
 		buf_addf(&b, "; %zu/%zu partners reachable", reach_p,
 		    npartners);
+		if (unprobed > 0)
+			buf_addf(&b, " (%zu not probed before --max-time)",
+			    unprobed);
 	}
 	/* what was not measured (a run stopped before probing) is left
 	 * out, not graphed as zero */

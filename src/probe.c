@@ -1036,6 +1036,21 @@ stable_upto(void *arg, unsigned long bound)
 	return (unsigned long)(*x % ((uint64_t)bound + 1));
 }
 
+/* qsort: candidates in a canonical order (the resolver's order of the
+ * SRV records varies from answer to answer). */
+static int
+cand_cmp(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+	int c = strcmp(x->host, y->host);
+
+	if (c != 0)
+		return c;
+	if (x->port != y->port)
+		return x->port < y->port ? -1 : 1;
+	return x->direct - y->direct;
+}
+
 static void
 order_cands(struct probe *p)
 {
@@ -1048,6 +1063,12 @@ order_cands(struct probe *p)
 		w[i] = (struct srv_weight){ p->cands[i].priority,
 		    p->cands[i].weight };
 	if (p->e->o->stable && getenv("XMPPCUT_RANDOM_SEED") == NULL) {
+		if (p->ncands > 1)
+			qsort(p->cands, p->ncands, sizeof *p->cands,
+			    cand_cmp);
+		for (size_t i = 0; i < p->ncands; i++)
+			w[i] = (struct srv_weight){ p->cands[i].priority,
+			    p->cands[i].weight };
 		for (const char *c = p->req->domain; *c != '\0'; c++)
 			x = (x ^ (unsigned char)*c) * 1099511628211ULL;
 		srv_order(w, p->ncands, order, stable_upto, &x);

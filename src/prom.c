@@ -35,8 +35,13 @@ per_probe(struct buf *b, const char *metric, const struct probe_result *v,
 {
 	for (size_t i = 0; i < n; i++) {
 		int ok = 1;
-		double x = value(&v[i], &ok);
+		double x;
 
+		/* --max-time came before it started: nothing is known of
+		 * it, and no series says otherwise */
+		if (v[i].not_started)
+			continue;
+		x = value(&v[i], &ok);
 		if (!ok)
 			continue;
 		buf_addf(b, "%s{kind=\"%s\",name=\"", metric, kind);

@@ -137,6 +137,19 @@ wait "$first"
 check "the first run finished its job (exit 2: the silent partner)" test $? -eq 2
 jq_file "the state file is whole JSON" '.observations | has("silent.hostile.test")' "$S"
 
+# --max-time runs out while the silent partner (listed first, one probe
+# at a time) holds the run: the partners never started are not reported
+# unreachable in the metrics, and the line says they were not probed
+# (user trial, helper-16: xmppcut_reachable 0 for healthy partners).
+awk '/^\[partner / && !done { print "[partner silent.hostile.test]"; done = 1 } { print }' \
+    "$LAB_PLAN" >"$LAB_DIR/first-silent.conf"
+# shellcheck disable=SC2086
+expect_status 2 "--max-time 2 with a silent partner first, -j 1" "$XMPPCUT" -c "$LAB_DIR/first-silent.conf" $LAB_OPTS \
+    --timeout 10 -j 1 monitor --expect old --max-time 2 --prom "$T/max.prom"
+check "... the line says how many were not probed" grep -q 'partners reachable ([0-9]* not probed before --max-time)' "$T/out"
+check "... no reachable series for a partner never started" sh -c "! grep -q '^xmppcut_reachable{kind=\"partner\",name=\"partner-c.test\"}' '$T/max.prom'"
+check "... the silent one, tried, is there" grep -q '^xmppcut_reachable{kind="partner",name="silent.hostile.test"} 0$' "$T/max.prom"
+
 # The cron wrapper: quiet while nothing changes.
 cron() { XMPPCUT=$XMPPCUT "$top_srcdir/scripts/xmppcut-cron.sh" "$T/cron" -c "$LAB_PLAN" $LAB_OPTS; }
 cron >"$T/cron1"
