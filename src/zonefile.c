@@ -73,6 +73,9 @@ struct zoneset {
 	struct cut *cuts;	/* delegations (NS below a file's apex), by
 				 * hash and file once every file is read */
 	size_t ncuts, capcuts;
+	uint64_t *anc;		/* hashes of the kept owners' ancestors,
+				 * sorted; NULL until asked */
+	size_t nanc, capanc;
 	struct cut *aliases;	/* CNAME owners, with their lines */
 	uint32_t *alias_lines;
 	size_t naliases, capaliases, capalias_lines;
@@ -461,7 +464,9 @@ take_record(struct zoneset *z, size_t fi, ldns_rr *rr, unsigned line,
 			z->aliases[z->naliases++] = (struct cut){ h, fi, 0,
 			    0 };
 		}
-		if (!is_host(z, h))
+		/* a wildcard's values are kept too (they are few): a plan
+		 * host may take its addresses from it */
+		if (!is_host(z, h) && strncmp(text, "*.", 2) != 0)
 			return;
 		break;
 	default:
@@ -1219,6 +1224,7 @@ zoneset_free(struct zoneset *z)
 	free(z->ix);
 	free(z->hosts);
 	free(z->cuts);
+	free(z->anc);
 	free(z->aliases);
 	free(z->alias_lines);
 	free(z);
@@ -1275,15 +1281,46 @@ zs_in_scope(void *ctx, const char *name)
 	return 0;
 }
 
+static int
+u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* 1 when name exists only as the ancestor of a kept record's owner (an
+ * empty non-terminal: im.example.com of _xmpp-server._tcp.im.example.com).
+ * The set is built once, on the first question. */
+static int
+kept_ancestor(struct zoneset *z, const char *name)
+{
+	uint64_t h = name_hash(name);
+
+	if (z->anc == NULL) {
+		z->anc = xcalloc(1, sizeof *z->anc);
+		for (size_t i = 0; i < z->nrecs; i++)
+			for (const char *p = strchr(z->arena + z->recs[i].owner,
+			    '.'); p != NULL; p = strchr(p + 1, '.')) {
+				grow(&z->anc, &z->capanc, z->nanc + 1,
+				    sizeof *z->anc);
+				z->anc[z->nanc++] = name_hash(p + 1);
+			}
+		if (z->nanc > 1)
+			qsort(z->anc, z->nanc, sizeof *z->anc, u64_cmp);
+	}
+	return z->nanc > 0 && bsearch(&h, z->anc, z->nanc, sizeof *z->anc,
+	    u64_cmp) != NULL;
+}
+
 /* The index entry of the wildcard that answers for owner, a name without
  * A, AAAA or CNAME records of its own (RFC 4592): *.P for the closest
- * ancestor P that exists, or NULL. Names known to exist are only those
- * with such records, so a name that holds only other types is taken for
- * absent. */
+ * ancestor P that exists, or NULL. Names known to exist are those with
+ * such records and the ancestors of the SRV, TLSA and plan host records
+ * kept, so a name that holds only other types is taken for absent. */
 static const struct ixent *
-wildcard(const struct zoneset *z, const char *owner)
+wildcard(struct zoneset *z, const char *owner, char buf[1027])
 {
-	char buf[1027];
 
 	if (!zs_in_scope((void *)z, owner))
 		return NULL;
@@ -1291,12 +1328,12 @@ wildcard(const struct zoneset *z, const char *owner)
 	    p = strchr(p + 1, '.')) {
 		const struct ixent *e;
 
-		if (snprintf(buf, sizeof buf, "*%s", p) >= (int)sizeof buf)
+		if (snprintf(buf, 1027, "*%s", p) >= 1027)
 			return NULL;
 		if ((e = ix_get(z, name_hash(buf))) != NULL)
 			return e;
-		if (ix_get(z, name_hash(p + 1)) != NULL || !zs_in_scope(
-		    (void *)z, p + 1))
+		if (ix_get(z, name_hash(p + 1)) != NULL ||
+		    kept_ancestor(z, p + 1) || !zs_in_scope((void *)z, p + 1))
 			return NULL;	/* the closest encloser, no wildcard */
 	}
 	return NULL;
@@ -1305,6 +1342,7 @@ wildcard(const struct zoneset *z, const char *owner)
 static struct rrset *
 zs_get(void *ctx, const char *owner, enum rrtype type)
 {
+	char wname[1027];
 	struct zoneset *z = ctx;
 	const struct zrec *r;
 	struct rrset *s;
@@ -1332,8 +1370,15 @@ zs_get(void *ctx, const char *owner, enum rrtype type)
 	}
 	if (type == RR_SRV || type == RR_TLSA)
 		return NULL;
-	if ((e = ix_get(z, name_hash(owner))) == NULL)
-		e = wildcard(z, owner);
+	if ((e = ix_get(z, name_hash(owner))) == NULL &&
+	    (e = wildcard(z, owner, wname)) != NULL &&
+	    (r = find(z, wname, type, &n)) != NULL) {
+		/* synthesised from the wildcard, its values kept */
+		s = rrset_new(owner, type, z->files[r->file].path, r->line);
+		for (size_t i = 0; i < n; i++)
+			rrset_add(s, r[i].ttl, z->arena + r[i].rdata);
+		return s;
+	}
 	if (e == NULL || below_cut(z, e->file, owner))
 		return NULL;
 	/* an owner only indexed: the set exists, its values are not kept */
