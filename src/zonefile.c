@@ -181,6 +181,16 @@ ix_slot(struct ixent *ix, size_t cap, uint64_t h)
 	return &ix[i];
 }
 
+/* The index is per file: the same name in a parent's file (glue) and in
+ * its child's are two entries, judged apart. */
+static uint64_t
+ix_key(uint64_t h, size_t file)
+{
+	uint64_t k = h ^ ((uint64_t)(file + 1) * 0x9E3779B97F4A7C15ULL);
+
+	return k ? k : 1;
+}
+
 static struct ixent *
 ix_get(const struct zoneset *z, uint64_t h)
 {
@@ -454,7 +464,7 @@ take_record(struct zoneset *z, size_t fi, ldns_rr *rr, unsigned line,
 		if (out_of_zone(zf, text))
 			return;
 		h = name_hash(text);
-		ix_note(z, h, type, ldns_rr_ttl(rr), fi, line);
+		ix_note(z, ix_key(h, fi), type, ldns_rr_ttl(rr), fi, line);
 		if (type == RR_CNAME) {
 			grow(&z->aliases, &z->capaliases, z->naliases + 1,
 			    sizeof *z->aliases);
@@ -1035,7 +1045,8 @@ static void
 check_aliases(struct zoneset *z, struct findings *f)
 {
 	for (size_t i = 0; i < z->naliases; i++) {
-		const struct ixent *e = ix_get(z, z->aliases[i].h);
+		const struct ixent *e = ix_get(z, ix_key(z->aliases[i].h,
+		    z->aliases[i].file));
 
 		if (e != NULL && (e->flags & (IX_A | IX_AAAA)))
 			findings_add_at(f, SEV_ERROR, F_ZONE_PARSE_ERROR,
@@ -1056,7 +1067,8 @@ check_aliases(struct zoneset *z, struct findings *f)
 		    strcmp(z->arena + z->recs[i - 1].owner, z->arena +
 		    r->owner) == 0)
 			continue;
-		if ((e = ix_get(z, name_hash(z->arena + r->owner))) != NULL &&
+		if ((e = ix_get(z, ix_key(name_hash(z->arena + r->owner),
+		    r->file))) != NULL &&
 		    (e->flags & IX_CNAME))
 			/* at the alias (the owner's first A, AAAA or CNAME
 			 * record: here the CNAME), as named-checkzone says */
@@ -1281,6 +1293,25 @@ zs_in_scope(void *ctx, const char *name)
 	return 0;
 }
 
+/* The index entry of name in the file that serves it: within its zone
+ * and not below a delegation there (the child's file, when given, not
+ * the parent's glue), or NULL. */
+static const struct ixent *
+ix_find(const struct zoneset *z, const char *name)
+{
+	uint64_t h = name_hash(name);
+
+	for (size_t i = 0; i < z->nfiles; i++) {
+		const struct ixent *e;
+
+		if (!in_apex(&z->files[i], name) || below_cut(z, i, name))
+			continue;
+		if ((e = ix_get(z, ix_key(h, i))) != NULL)
+			return e;
+	}
+	return NULL;
+}
+
 static int
 u64_cmp(const void *a, const void *b)
 {
@@ -1330,9 +1361,9 @@ wildcard(struct zoneset *z, const char *owner, char buf[1027])
 
 		if (snprintf(buf, 1027, "*%s", p) >= 1027)
 			return NULL;
-		if ((e = ix_get(z, name_hash(buf))) != NULL)
+		if ((e = ix_find(z, buf)) != NULL)
 			return e;
-		if (ix_get(z, name_hash(p + 1)) != NULL ||
+		if (ix_find(z, p + 1) != NULL ||
 		    kept_ancestor(z, p + 1) || !zs_in_scope((void *)z, p + 1))
 			return NULL;	/* the closest encloser, no wildcard */
 	}
@@ -1350,13 +1381,19 @@ zs_get(void *ctx, const char *owner, enum rrtype type)
 	size_t n;
 
 	if ((r = find(z, owner, type, &n)) != NULL) {
-		/* below a delegation: the child zone's, not this data */
-		if (below_cut(z, r->file, owner))
-			return NULL;
-		s = rrset_new(owner, type, z->files[r->file].path, r->line);
-		for (size_t i = 0; i < n; i++)
+		s = NULL;
+		for (size_t i = 0; i < n; i++) {
+			/* below a delegation in its file: the child zone's,
+			 * not this data (glue, occluded) */
+			if (below_cut(z, r[i].file, owner))
+				continue;
+			if (s == NULL)
+				s = rrset_new(owner, type,
+				    z->files[r[i].file].path, r[i].line);
 			rrset_add(s, r[i].ttl, z->arena + r[i].rdata);
-		return s;
+		}
+		if (s != NULL || type == RR_SRV || type == RR_TLSA)
+			return s;
 	}
 	if (type == RR_CNAME) {
 		char *alias = dname_alias(z, owner);
@@ -1370,7 +1407,7 @@ zs_get(void *ctx, const char *owner, enum rrtype type)
 	}
 	if (type == RR_SRV || type == RR_TLSA)
 		return NULL;
-	if ((e = ix_get(z, name_hash(owner))) == NULL &&
+	if ((e = ix_find(z, owner)) == NULL &&
 	    (e = wildcard(z, owner, wname)) != NULL &&
 	    (r = find(z, wname, type, &n)) != NULL) {
 		/* synthesised from the wildcard, its values kept */
