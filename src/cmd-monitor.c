@@ -224,9 +224,16 @@ nagios_line(struct report *r, const struct plan *p,
 		for (size_t i = 0; i < f->n; i++) {
 			if (!finding_kinds[f->v[i].id].unknown)
 				continue;
-			buf_addf(&b, "[%s] %s%s%s", finding_name(f->v[i].id),
-			    f->v[i].subject ? f->v[i].subject : "",
-			    f->v[i].subject ? ": " : "", f->v[i].message);
+			/* in Nagios the line is all the admin sees: where */
+			buf_addf(&b, "[%s] ", finding_name(f->v[i].id));
+			if (f->v[i].file != NULL && f->v[i].line > 0)
+				buf_addf(&b, "%s:%u: ", f->v[i].file,
+				    f->v[i].line);
+			else if (f->v[i].file != NULL)
+				buf_addf(&b, "%s: ", f->v[i].file);
+			buf_addf(&b, "%s%s%s", f->v[i].subject ?
+			    f->v[i].subject : "", f->v[i].subject ? ": " : "",
+			    f->v[i].message);
 			break;
 		}
 	} else if (e + w == 0) {

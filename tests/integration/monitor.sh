@@ -105,7 +105,7 @@ check "... still one UNKNOWN line, naming why" grep -q '^XMPPCUT UNKNOWN - \[met
 # metrics, with xmppcut_up 0.
 # shellcheck disable=SC2086
 expect_status 3 "a plan that does not exist" "$XMPPCUT" -c "$T/none.conf" $LAB_OPTS monitor --prom "$P"
-check "the line: UNKNOWN and why" grep -q '^XMPPCUT UNKNOWN - \[plan-invalid\]' "$T/out"
+check "the line: UNKNOWN and why, naming the file (all Nagios shows)" grep -q "^XMPPCUT UNKNOWN - \[plan-invalid\] $T/none.conf: cannot read the plan" "$T/out"
 check "exactly one line" test "$(wc -l <"$T/out")" -eq 1
 check "... no counts it never measured in the perfdata (user trial, helper-16)" \
     sh -c "! grep -q 'partners=\|domains=' '$T/out' && grep -q '| errors=1 warnings=0 duration=' '$T/out'"

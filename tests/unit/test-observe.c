@@ -55,6 +55,7 @@ attempt(struct probe_result *r, const char *target, const char *spki)
 		strcpy(a->cert->spki_sha256, spki);
 		a->cert->issuer = strdup("CN=CA");
 		a->cert->not_after = 1800000000;
+		a->cert->chain_not_after = 1800000000;
 		a->has_features = 1;
 		a->dialback = 1;
 		r->reachable = 1;
@@ -399,7 +400,7 @@ test_metrics(void **state)
 	assert_non_null(strstr(m, "xmppcut_findings{severity=\"errors\"} 1\n"));
 	assert_non_null(strstr(m, "xmppcut_reachable{kind=\"partner\",name=\"twin.test\"} 1\n"));
 	assert_non_null(strstr(m, "xmppcut_reachable{kind=\"partner\",name=\"down.test\"} 0\n"));
-	assert_non_null(strstr(m, "xmppcut_cert_expiry_timestamp_seconds{kind=\"partner\",name=\"twin.test\"} 1.8e+09\n"));
+	assert_non_null(strstr(m, "xmppcut_cert_expiry_timestamp_seconds{kind=\"partner\",name=\"twin.test\"} 1800000000\n"));
 	assert_null(strstr(m, "xmppcut_cert_expiry_timestamp_seconds{kind=\"partner\",name=\"down.test\"}"));
 	free(m);
 	/* a run that could not do its job still writes the file: up 0 */
