@@ -18,6 +18,22 @@ get(const struct dnscheck *c, const char *owner, enum rrtype type)
 	return c->src->get(c->src->ctx, owner, type);
 }
 
+/* 1 when domain's _xmpp-server SRV records are in the source but not
+ * served (below a delegation or a DNAME). */
+static int
+hidden(const struct dnscheck *c, const char *domain)
+{
+	char *owner;
+	int h;
+
+	if (c->src->hidden == NULL)
+		return 0;
+	owner = xasprintf("_xmpp-server._tcp.%s", domain);
+	h = c->src->hidden(c->src->ctx, owner, RR_SRV);
+	free(owner);
+	return h;
+}
+
 static int
 insecure(const struct dnscheck *c, const char *owner, enum rrtype type)
 {
@@ -307,7 +323,14 @@ dnscheck_domain(const struct dnscheck *c, const char *domain)
 	struct rrlist want = { 0 };
 	char *cause = NULL;
 
-	if (s1 == NULL && plan_has_domain(c->plan, domain))
+	if (s1 == NULL && plan_has_domain(c->plan, domain) &&
+	    hidden(c, domain))
+		findings_add(c->f, SEV_ERROR, F_SRV_MISSING, domain,
+		    "the _xmpp-server._tcp SRV records lie below a delegation "
+		    "or a DNAME: servers never answer with them (the child "
+		    "zone or the DNAME's target does), partners never see "
+		    "them; publish them there");
+	else if (s1 == NULL && plan_has_domain(c->plan, domain))
 		findings_add(c->f, SEV_ERROR, F_SRV_MISSING, domain,
 		    "no _xmpp-server._tcp SRV record: partners fall back to "
 		    "the domain's own A/AAAA on port 5269; publish the SRV");

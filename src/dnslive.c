@@ -1085,7 +1085,7 @@ dnslive_check(const struct dnslive_opts *o, struct findings *f,
 	struct zone *z;
 	struct live lv = { 0 };
 	struct rrsource src = { live_get, live_in_scope, live_failed, &lv,
-	    live_insecure };
+	    live_insecure, NULL };
 	size_t nz;
 	struct dnscheck dc;
 	char *err = NULL;

@@ -73,6 +73,9 @@ struct rrsource {
 	/* 1 when the set is known to be unsigned (live answers: DNSSEC
 	 * insecure, not bogus). NULL: not known (zone files). */
 	int (*insecure)(void *ctx, const char *owner, enum rrtype type);
+	/* 1 when the source holds records at owner/type that are not served
+	 * (zone files: below a delegation or a DNAME). NULL: never. */
+	int (*hidden)(void *ctx, const char *owner, enum rrtype type);
 };
 
 #endif

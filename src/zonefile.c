@@ -1432,6 +1432,23 @@ zs_get(void *ctx, const char *owner, enum rrtype type)
 }
 
 
+/* Records at owner/type in some file, every one below a delegation or
+ * a DNAME there. */
+static int
+zs_hidden(void *ctx, const char *owner, enum rrtype type)
+{
+	struct zoneset *z = ctx;
+	const struct zrec *r;
+	size_t n;
+
+	if ((r = find(z, owner, type, &n)) == NULL)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!below_cut(z, r[i].file, owner))
+			return 0;
+	return 1;
+}
+
 void
 zoneset_source(struct zoneset *z, struct rrsource *out)
 {
@@ -1439,6 +1456,7 @@ zoneset_source(struct zoneset *z, struct rrsource *out)
 	out->in_scope = zs_in_scope;
 	out->failed = NULL;
 	out->insecure = NULL;
+	out->hidden = zs_hidden;
 	out->ctx = z;
 }
 

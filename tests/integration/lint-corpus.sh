@@ -33,6 +33,11 @@ if command -v named-checkzone >/dev/null 2>&1; then
 	check "\$GENERATE: said clearly" grep -q 'GENERATE (a BIND extension) is not read here' "$T/out"
 fi
 
+# SRV records below a DNAME (or a delegation): srv-missing says they are
+# there but never served, not "no SRV record".
+"$XMPPCUT" lint -c plan-dname.conf dname-above-domain.zone >"$T/out" 2>&1
+check "srv-missing for SRV records below a DNAME says why" grep -q 'SRV records lie below a delegation or a DNAME' "$T/out"
+
 # Text output: FILE:LINE: severity: [id] subject: message, one per line.
 expect_status 2 "text output" "$XMPPCUT" lint cname-target.zone
 check "text finding line" grep -q '^cname-target.zone:7: error: \[srv-target-cname\] _xmpp-server._tcp.example.com: target xmpp.example.com is an alias' "$T/out"

@@ -88,7 +88,7 @@ check(const char *const *lines, const struct plan *p, enum stage stage,
     int live)
 {
 	struct mem m;
-	struct rrsource src = { mem_get, mem_in_scope, NULL, &m, NULL };
+	struct rrsource src = { mem_get, mem_in_scope, NULL, &m, NULL, NULL };
 	struct findings f = { 0 };
 	struct dnscheck c;
 	char buf[512] = "";
