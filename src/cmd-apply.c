@@ -442,8 +442,9 @@ read_jobs_any_address(struct zone_job *jobs, size_t n, unsigned timeout_ms)
 		/* a split zone's second part: where its first part got an
 		 * answer, without trying (and saying) it all again */
 		if (f != NULL) {
-			if (!j->read && f->read &&
-			    strcmp(f->primary, j->primary) != 0) {
+			if (!j->read && f->read && f->primary != NULL &&
+			    (j->primary == NULL ||
+			    strcmp(f->primary, j->primary) != 0)) {
 				job_forget(j);
 				free(j->primary);
 				j->primary = xstrdup(f->primary);
