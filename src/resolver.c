@@ -284,6 +284,18 @@ on_canary(void *arg, struct dns_answer *a)
 }
 
 int
+resolver_answers_itself(const struct resolver *r, const char *name)
+{
+	for (size_t i = 0; special_use[i] != NULL; i++)
+		if (dname_is_under(name, special_use[i]) &&
+		    !(r->let_through & (1u << i)))
+			return 1;
+	/* libunbound answers localhost itself always (and is asked it to
+	 * see that it starts: it stays local) */
+	return dname_is_under(name, "localhost");
+}
+
+int
 resolver_is_dead(struct resolver *r)
 {
 	uint64_t deadline = r->deadline;

@@ -45,6 +45,11 @@ void resolver_set_deadline(struct resolver *r, uint64_t at_ms);
  * that question: call it when the loop is otherwise idle. */
 int resolver_is_dead(struct resolver *r);
 
+/* 1 when name is under a special-use zone (RFC 6761: test, invalid,
+ * onion, home.arpa, localhost, ...) that no --stub or --resolver opened:
+ * libunbound answers for it itself, and no DNS server holds it. */
+int resolver_answers_itself(const struct resolver *r, const char *name);
+
 /* Cancels what is pending (no callbacks) and frees. */
 void resolver_free(struct resolver *r);
 

@@ -71,10 +71,14 @@ stage_describe(const struct plan *p, enum stage s)
 {
 	switch (s) {
 	case STAGE_PRE:
+		/* the plan's ttl is the final one: today's records may
+		 * carry longer (apply measures what it replaces) */
 		return xasprintf("today's records (the old gateways) with "
 		    "TTLs lowered to cutover-ttl %u; publish them at least "
-		    "one old TTL (%u s) before the cutover", p->cutover_ttl,
-		    p->ttl);
+		    "one old TTL before the cutover: the longest TTL today's "
+		    "records carry (the plan's ttl is %u s; apply holds "
+		    "cutover until what pre replaced has expired)",
+		    p->cutover_ttl, p->ttl);
 	case STAGE_CUTOVER:
 		return xasprintf("the new gateways' records with cutover-ttl "
 		    "%u", p->cutover_ttl);

@@ -145,6 +145,18 @@ zonefind(const struct zonefind_opts *o, char *const *names, size_t n,
 			    m->why[i] == NULL)
 				more |= step(m, i, &w[i], asked_of);
 	}
+	/* an SOA the resolver made up itself is no zone a server holds */
+	for (size_t i = 0; r != NULL && i < n; i++)
+		if (m->apexes[i] != NULL && explicit_zone(o, m->names[i]) ==
+		    NULL && resolver_answers_itself(r, m->apexes[i])) {
+			m->why[i] = xasprintf("%s is a special-use name (RFC "
+			    "6761): the resolver answers for zone %s itself, "
+			    "no DNS server holds it; give the zone with "
+			    "--zone, or its server with --server or --stub",
+			    m->names[i], m->apexes[i]);
+			free(m->apexes[i]);
+			m->apexes[i] = NULL;
+		}
 	/* a name has at most 127 labels: the walks have ended; should one
 	 * not have, it is said, never left without a reason */
 	for (size_t i = 0; i < n; i++)

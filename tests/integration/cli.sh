@@ -103,6 +103,18 @@ sed -n '/^\.Sh FINDINGS/,/^\.Sh /p' "$man" | sed -n 's/^\.It Li //p' |
 	   ids = $0; sub(/ Pq .*/, "", ids); n = split(ids, a, / , /);
 	   for (i = 1; i <= n; i++) print a[i] "\t" sev }' | sort >"$T/ids-man"
 same_file "xmppcut(1) FINDINGS and --list-findings agree" "$T/ids-code" "$T/ids-man"
+# A gateway under a special-use name (RFC 6761: home.arpa, onion,
+# localhost, invalid): libunbound answers an SOA for it itself, which is
+# no zone a server holds. zone-unknown, exit 3 -- not a script for zone
+# home.arpa and exit 0 (user trial, helper-17).
+printf '[plan]\ndomain = example.com\nzone = example.com\n[gateway old.example.com]\nrole = old\naddress = 192.0.2.1\n[gateway gw.corp.home.arpa]\nrole = new\naddress = 192.0.2.9\n' >"$T/home-arpa.conf"
+for name in gw.corp.home.arpa gw.x.onion gw.nowhere.localhost gw.nowhere.invalid; do
+	sed "s/gw.corp.home.arpa/$name/" "$T/home-arpa.conf" >"$T/special.conf"
+	expect_status 3 "generate with a gateway $name" "$XMPPCUT" -c "$T/special.conf" \
+	    --stub "example.com=127.0.0.1@1" --timeout 2 generate --stage cutover --format nsupdate
+	check "... zone-unknown: a special-use name" grep -q "\[zone-unknown\] $name: .*is a special-use name" "$T/err"
+done
+
 # Every id the code reports is in the table: no bare literal id.
 check "no finding id is a bare string in the sources" sh -c \
     "! grep -nE 'findings_add(_at)?\\([^,]+, *SEV_[A-Z]+, *\"' '$top_srcdir'/src/*.c"
