@@ -556,7 +556,7 @@ initplan_text(const struct initplan_in *in, const struct plan *p)
 		put_key(&b, "", "zone", p->zones[z], z == 0 ? "the zones "
 		    "that hold these records" : NULL);
 	snprintf(num, sizeof num, "%u", p->ttl);
-	put_key(&b, "", "ttl", num, "the longest TTL of today's records");
+	put_key(&b, "", "ttl", num, "the longest TTL of today's SRV and address records");
 	snprintf(num, sizeof num, "%u", p->cutover_ttl);
 	put_key(&b, "", "cutover-ttl", num, "around the cutover: 300, or "
 	    "today's shortest TTL");
