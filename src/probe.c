@@ -165,8 +165,11 @@ settle(struct probe *p)
 			char *m = xasprintf("%s; %s", f->v[i].message,
 			    starttls_ok ? "another endpoint answers, so "
 			    "partners get through after this one fails" :
-			    "only direct TLS endpoints (XEP-0368) answer: "
-			    "partners that do not use them do not get through");
+			    p->req->every ? "only direct TLS endpoints "
+			    "(XEP-0368) answer: partners that do not use them "
+			    "do not get through" : "the endpoint that answered "
+			    "is direct TLS (XEP-0368): partners that do not "
+			    "use it may not get through");
 
 			free(f->v[i].message);
 			f->v[i].message = m;
