@@ -265,17 +265,18 @@ nagios_line(struct report *r, const struct plan *p,
 	return buf_take(&b);
 }
 
-/* The metrics file, whatever the run reached: xmppcut_up 0 on UNKNOWN. */
+/* The metrics file, whatever the run reached: xmppcut_up 0 on UNKNOWN
+ * (unknown: the run is UNKNOWN whatever the report says). */
 static void
 write_metrics(struct report *r, const char *path, const struct monitor_run *m,
-    double secs)
+    double secs, int unknown)
 {
 	const struct findings *f = report_findings(r);
 	struct prom_run pr;
 	char *metrics, *cause = NULL;
 
 	memset(&pr, 0, sizeof pr);
-	pr.status = report_status(r);
+	pr.status = unknown ? XC_EXIT_UNKNOWN : report_status(r);
 	pr.seconds = secs;
 	pr.errors = findings_count(f, SEV_ERROR);
 	pr.warnings = findings_count(f, SEV_WARNING);
@@ -386,12 +387,16 @@ cmd_monitor_exec(struct globals *g, int argc, char **argv)
 	}
 	secs = (double)(now_ms() - start) / 1000.0;
 	if (o.prom != NULL)
-		write_metrics(r, o.prom, &m, secs);
+		write_metrics(r, o.prom, &m, secs, 0);
 	line = nagios_line(r, p, &m, secs);
 	report_set_string(r, "line", line);	/* for the cron wrapper */
 	report_set_line(r, line);
 	free(line);
 	status = report_emit(r, g->quiet);
+	/* the line did not reach stdout (main makes it exit 3): the metrics
+	 * must not say the run was OK */
+	if (o.prom != NULL && ferror(stdout))
+		write_metrics(r, o.prom, &m, secs, 1);
 	dnslive_result_free(&m.dns);
 	probe_results_free(m.res, m.nown + m.npartners);
 	observations_free(&m.obs);

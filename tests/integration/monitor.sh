@@ -29,6 +29,11 @@ check "metrics: reachability, DNSSEC, certificate expiry" sh -c \
 end=$(for c in old root; do date -u -d "$(openssl x509 -in "$LAB_DIR/ca/$c.pem" -noout -enddate | cut -d= -f2)" +%s; done | sort -n | head -n 1)
 check "metrics: the certificate's (chain's) expiry to the second ($end)" \
     grep -q "^xmppcut_cert_expiry_timestamp_seconds{kind=\"domain\",name=\"example.test\"} $end\$" "$P"
+# The line cannot be written (a full disk): exit 3, and the metrics say
+# the run was not up, not OK (user trial, helper-16).
+xm monitor --expect old --state "$T/full.json" --prom "$T/full.prom" >/dev/full 2>"$T/err"
+check "stdout full: exit 3" test $? -eq 3
+check "... the metrics say UNKNOWN" sh -c "grep -q '^xmppcut_up 0$' '$T/full.prom' && grep -q '^xmppcut_status 3$' '$T/full.prom'"
 expect_status 0 "first run, JSON" xm --json monitor --expect old --state "$T/s2.json"
 check "a missing state file is an info state-reset" test "$(ids)" = state-reset
 json_ok "state-reset is info" '.findings[0].severity == "info"'
