@@ -19,13 +19,15 @@
 # XMPPCUT names the binary (default: xmppcut on PATH, else ./xmppcut
 # next to this script's folder). Needs jq and flock. Runs in one DIR do
 # not overlap: one that finds the last still working is skipped, said in
-# DIR/monitor.log only.
+# DIR/monitor.log only -- unless no run has finished for an hour, which
+# it says as an UNKNOWN line.
 set -u
 [ $# -ge 1 ] || { echo "usage: xmppcut-cron.sh DIR [options...]" >&2; exit 3; }
 dir=$1
 shift
 mkdir -p "$dir" || exit 3
 command -v jq >/dev/null 2>&1 || { echo "xmppcut-cron.sh: jq is missing" >&2; exit 3; }
+command -v flock >/dev/null 2>&1 || { echo "XMPPCUT UNKNOWN - xmppcut-cron.sh: flock is missing"; exit 3; }
 x=${XMPPCUT:-$(command -v xmppcut || echo "$(dirname "$0")/../xmppcut")}
 
 # One run at a time in DIR: a run that starts while the last one still
@@ -35,6 +37,10 @@ exec 9>"$dir/.lock" || exit 3
 if ! flock -n 9; then
 	printf '%s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
 	    "skipped: the previous run still works in $dir" >>"$dir/monitor.log"
+	# a run stuck for long (an hour without one finishing) is news
+	if [ -z "$(find "$dir/last-status" -mmin -60 2>/dev/null)" ]; then
+		echo "XMPPCUT UNKNOWN - no run has finished in $dir for an hour: one still holds it (see $dir/monitor.log)"
+	fi
 	exit 3
 fi
 

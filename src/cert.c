@@ -673,6 +673,7 @@ check_validity(const struct cert *c, STACK_OF(X509) *path,
     const struct cert_policy *pol, const char *subject, struct findings *f)
 {
 	time_t end = asn1_time(X509_get0_notAfter(c->leaf));
+	int steps = sk_X509_num(c->chain) + 1;
 
 	check_dates(c->leaf, 1, pol, subject, f);
 	for (int i = 1; path != NULL && i < sk_X509_num(path); i++) {
@@ -687,8 +688,27 @@ check_validity(const struct cert *c, STACK_OF(X509) *path,
 			on_path = X509_cmp(x, sk_X509_value(path, k)) == 0;
 		if (X509_cmp(x, c->leaf) != 0 && (path == NULL || !on_path))
 			check_dates(x, path == NULL ? 0 : 2, pol, subject, f);
-		if (X509_cmp(x, c->leaf) != 0 && path == NULL)
-			end = earlier(end, x);
+	}
+	/* no path known: the issuers up from the leaf, as sent (a stray
+	 * certificate in the file does not end the chain) */
+	for (X509 *cur = c->leaf, *next; path == NULL && cur != NULL &&
+	    steps-- > 0; cur = next) {
+		next = NULL;
+
+		for (int i = 0; next == NULL && i < sk_X509_num(c->chain);
+		    i++) {
+			X509 *x = sk_X509_value(c->chain, i);
+
+			if (X509_cmp(x, cur) != 0 && X509_cmp(x, c->leaf) != 0 &&
+			    X509_check_issued(x, cur) == X509_V_OK)
+				next = x;
+		}
+		if (next != NULL)
+			end = earlier(end, next);
+		/* a self-signed issuer ends it; steps bound a loop of
+		 * certificates issuing each other */
+		if (next != NULL && X509_check_issued(next, next) == X509_V_OK)
+			next = NULL;
 	}
 	return end;
 }

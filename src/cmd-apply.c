@@ -664,8 +664,9 @@ utc(time_t t, char out[32])
 static int
 replaces_values(const struct upd_msg *m)
 {
+	/* not the guards on what the zone's hosts part sets */
 	for (size_t i = 0; i < m->nprereq; i++)
-		if (m->v[i].kind == UPD_PREREQ_EXACT)
+		if (m->v[i].kind == UPD_PREREQ_EXACT && !m->v[i].after)
 			return 1;
 	return 0;
 }

@@ -213,7 +213,9 @@ nagios_line(struct report *r, const struct plan *p,
 	int status = report_status(r), seen = 0;
 	struct buf b = { 0 };
 
-	count_reach(m->res, m->nown, &reach_d, &days, &seen, &unprobed);
+	size_t unprobed_own = 0;
+
+	count_reach(m->res, m->nown, &reach_d, &days, &seen, &unprobed_own);
 	count_reach(m->res ? m->res + m->nown : NULL, m->npartners, &reach_p,
 	    &days, &seen, &unprobed);
 	e = findings_count(f, SEV_ERROR);

@@ -283,7 +283,7 @@ int
 upd_msg_guards_values(const struct upd_msg *m)
 {
 	for (size_t i = 0; i < m->nprereq; i++)
-		if (m->v[i].type != RR_CNAME)
+		if (m->v[i].type != RR_CNAME && !m->v[i].after)
 			return 1;
 	return 0;
 }

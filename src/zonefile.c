@@ -1116,6 +1116,20 @@ below_cut(const struct zoneset *z, size_t fi, const char *name)
 	return cut_of(z, fi, name, &at) != NULL;
 }
 
+/* 1 when name lies strictly below a DNAME of a file that holds it. */
+static int
+cut_of_dname(const struct zoneset *z, const char *name)
+{
+	for (size_t i = 0; i < z->nfiles; i++) {
+		const char *at;
+		const struct cut *c = cut_of(z, i, name, &at);
+
+		if (c != NULL && c->dname)
+			return 1;
+	}
+	return 0;
+}
+
 /* Below a DNAME, a name is an alias: the CNAME the server synthesises
  * (RFC 6672 §2.2), newly allocated, or NULL. */
 static char *
@@ -1352,8 +1366,9 @@ kept_ancestor(struct zoneset *z, const char *name)
 static const struct ixent *
 wildcard(struct zoneset *z, const char *owner, char buf[1027])
 {
-
-	if (!zs_in_scope((void *)z, owner))
+	/* the name itself exists (an empty non-terminal above a kept
+	 * record): no wildcard answers for it */
+	if (!zs_in_scope((void *)z, owner) || kept_ancestor(z, owner))
 		return NULL;
 	for (const char *p = strchr(owner, '.'); p != NULL;
 	    p = strchr(p + 1, '.')) {
@@ -1406,6 +1421,10 @@ zs_get(void *ctx, const char *owner, enum rrtype type)
 		}
 	}
 	if (type == RR_SRV || type == RR_TLSA)
+		return NULL;
+	/* below a DNAME: an alias (above), no address of its own, nor one
+	 * from a wildcard above the DNAME */
+	if (type != RR_CNAME && cut_of_dname(z, owner))
 		return NULL;
 	if ((e = ix_find(z, owner)) == NULL &&
 	    (e = wildcard(z, owner, wname)) != NULL &&

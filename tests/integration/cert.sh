@@ -165,6 +165,13 @@ check "... named" grep -q 'the intermediate CN=short-lived intermediate expires 
 # xmppcut_cert_expiry_timestamp_seconds report (they followed the leaf:
 # 364 days while the chain died in 4; user trial, helper-16)
 iend=$(date -u -d "$(openssl x509 -in inter5.pem -noout -enddate | cut -d= -f2)" +%Y-%m-%dT%H:%M:%SZ)
+# no path to a trust anchor (another CA): the chain's end is the issuers
+# up from the leaf, not a stray expired certificate in the file (review,
+# helper-18)
+cat dnsid.pem expired.leaf >stray.pem
+expect_status 2 "a stray expired certificate after the chain, untrusted" "$XMPPCUT" --json --ca other.pem cert stray.pem --domain example.com
+json_ok "... chain_days_left is not the stray one's" '.certificates[0].chain_days_left > 300'
+run_cert 1 "an intermediate that expires in 5 days (again)" "cert-expires-soon" short.pem --domain example.com
 json_ok "... chain_not_after is the intermediate's end ($iend), chain_days_left under 6" \
     ".certificates[0].chain_not_after == \"$iend\" and .certificates[0].chain_days_left < 6 and .certificates[0].days_left > 300"
 expect_status 2 "a root that has expired by --now" "$XMPPCUT" --json --ca root10.pem cert rootshort.pem --domain example.com --now "$(date -u -d '+20 days' +%Y-%m-%d)"

@@ -73,5 +73,15 @@ check "the second run: silent" test ! -s "$T/out"
 check "... no stray error" test ! -s "$T/err"
 check "... skipped, said in the log" grep -q 'skipped: the previous run still works' "$D/monitor.log"
 wait $first
-check "the first run finishes as usual, last in the log" sh -c "tail -n 1 '$D/monitor.log' | grep -q ' XMPPCUT OK - all fine' && test ! -e '$D/last.json.tmp'"
+# ... but a run that holds the folder for long is news: with no run
+# finished for an hour, the skipped one says so (review, helper-18: a
+# hung run silenced the wrapper for good).
+XMPPCUT=$T/slow "$W" "$D" >"$T/out3" 2>"$T/err3" &
+third=$!
+sleep 0.5
+touch -d '2 hours ago' "$D/last-status"
+cron
+check "no run finished for an hour: the skipped run says UNKNOWN" grep -q '^XMPPCUT UNKNOWN - no run has finished in .* for an hour' "$T/out"
+wait $third
+check "the runs finish as usual, the last one last in the log" sh -c "tail -n 1 '$D/monitor.log' | grep -q ' XMPPCUT OK - all fine' && test ! -e '$D/last.json.tmp'"
 done_testing
