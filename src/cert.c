@@ -512,6 +512,14 @@ weak_digest(X509 *x)
 	return strcmp(d, "SHA1") == 0 || strcmp(d, "MD5") == 0;
 }
 
+/* Whole days in seconds, rounded towards the past: -1 a second after an
+ * end. */
+static long long
+whole_days(long long seconds)
+{
+	return seconds >= 0 ? seconds / 86400 : -((-seconds + 86399) / 86400);
+}
+
 struct cert_facts *
 cert_facts(const struct cert *c, time_t now)
 {
@@ -528,7 +536,7 @@ cert_facts(const struct cert *c, time_t now)
 	sans(x, cf);
 	cf->not_before = asn1_time(X509_get0_notBefore(x));
 	cf->not_after = asn1_time(X509_get0_notAfter(x));
-	cf->days_left = left >= 0 ? left / 86400 : -((-left + 86399) / 86400);
+	cf->days_left = whole_days(left);
 	cf->key_type = xstrdup(pk ? EVP_PKEY_get0_type_name(pk) : "unknown");
 	cf->key_bits = pk ? EVP_PKEY_get_bits(pk) : 0;
 	cf->sig_algorithm = xstrdup(OBJ_nid2ln(X509_get_signature_nid(x)));
@@ -925,12 +933,8 @@ cert_check(const struct cert *c, char *const *domains, size_t ndomains,
 		}
 	}
 	facts->chain_not_after = check_validity(c, path, pol, subject, f);
-	{
-		long long left = (long long)(facts->chain_not_after - pol->now);
-
-		facts->chain_days_left = left >= 0 ? left / 86400 :
-		    -((-left + 86399) / 86400);
-	}
+	facts->chain_days_left = whole_days((long long)(facts->chain_not_after -
+	    pol->now));
 	sk_X509_pop_free(path, X509_free);
 	if (leaf_lacks_server(c)) {
 		enum severity sev = moot(pol, 0, SEV_ERROR, &why);

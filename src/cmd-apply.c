@@ -161,6 +161,18 @@ job_forget(struct zone_job *j)
 	j->stale_ttl = 0;
 }
 
+/* The job's primary is now addr, and next the others from next_other on
+ * (the next address in turn, or where the zone's first part went). */
+static void
+job_move(struct zone_job *j, const char *addr, size_t next_other)
+{
+	char *a = xstrdup(addr);
+
+	free(j->primary);
+	j->primary = a;
+	j->next_other = next_other;
+}
+
 static void
 job_free(struct zone_job *j)
 {
@@ -446,9 +458,7 @@ read_jobs_any_address(struct zone_job *jobs, size_t n, unsigned timeout_ms)
 			    (j->primary == NULL ||
 			    strcmp(f->primary, j->primary) != 0)) {
 				job_forget(j);
-				free(j->primary);
-				j->primary = xstrdup(f->primary);
-				j->next_other = f->next_other;
+				job_move(j, f->primary, f->next_other);
 				read_jobs(j, 1, timeout_ms);
 			}
 			continue;
@@ -460,8 +470,8 @@ read_jobs_any_address(struct zone_job *jobs, size_t n, unsigned timeout_ms)
 			    j->primary, j->msg->zone,
 			    j->others.v[j->next_other]);
 			job_forget(j);
-			free(j->primary);
-			j->primary = xstrdup(j->others.v[j->next_other++]);
+			job_move(j, j->others.v[j->next_other],
+			    j->next_other + 1);
 			read_jobs(j, 1, timeout_ms);
 		}
 	}
@@ -1136,8 +1146,7 @@ send_one(struct report *r, const struct apply_opts *o, const char *journal,
 		    "update for zone %s to %s\n", j->primary_name, j->primary,
 		    cause, j->msg->zone, j->others.v[j->next_other]);
 		free(cause);
-		free(j->primary);
-		j->primary = xstrdup(j->others.v[j->next_other++]);
+		job_move(j, j->others.v[j->next_other], j->next_other + 1);
 		out = update_send(j->msg, j->primary, j->port, key,
 		    timeout_ms, &j->rcode, &cause);
 	}
@@ -1212,9 +1221,7 @@ send_all(struct report *r, const struct apply_opts *o, const char *journal,
 		/* a split zone's second part: where its first part went */
 		if ((f = first_part(jobs, i)) != NULL && f->primary &&
 		    strcmp(f->primary, j->primary) != 0) {
-			free(j->primary);
-			j->primary = xstrdup(f->primary);
-			j->next_other = f->next_other;
+			job_move(j, f->primary, f->next_other);
 		}
 		if (send_one(r, o, journal, key, j, timeout_ms) == -1)
 			break;

@@ -139,7 +139,8 @@ keep_state(struct report *r, struct state *st, struct monitor_run *m)
 	observations_free(&last);
 }
 
-/* Reachable domains and partners, and the fewest days a certificate has
+/* Reachable domains and partners, how many were not probed (unprobed:
+ * NULL, not counted), and the fewest days a certificate or its chain has
  * left (negative once expired; *seen 0: none seen). */
 static void
 count_reach(const struct probe_result *v, size_t n, size_t *reach,
@@ -148,7 +149,8 @@ count_reach(const struct probe_result *v, size_t n, size_t *reach,
 	for (size_t i = 0; i < n; i++) {
 		const struct probe_attempt *a = probe_tls_attempt(&v[i]);
 
-		*unprobed += v[i].not_started != 0;
+		if (unprobed != NULL)
+			*unprobed += v[i].not_started != 0;
 		*reach += v[i].reachable != 0;
 		/* the whole chain: an intermediate may end first */
 		if (a != NULL && a->cert != NULL && (!*seen ||
@@ -213,9 +215,7 @@ nagios_line(struct report *r, const struct plan *p,
 	int status = report_status(r), seen = 0;
 	struct buf b = { 0 };
 
-	size_t unprobed_own = 0;
-
-	count_reach(m->res, m->nown, &reach_d, &days, &seen, &unprobed_own);
+	count_reach(m->res, m->nown, &reach_d, &days, &seen, NULL);
 	count_reach(m->res ? m->res + m->nown : NULL, m->npartners, &reach_p,
 	    &days, &seen, &unprobed);
 	e = findings_count(f, SEV_ERROR);

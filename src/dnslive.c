@@ -123,6 +123,36 @@ struct live {
 	size_t nz;
 };
 
+/* How many live servers of z serve the values v (answer_values) at
+ * name/type; with ttl non-NULL, the largest TTL they give and whether one
+ * gives mixed TTLs (*ttl and *mixed are only raised: start them at 0). */
+static size_t
+serving(const struct zone *z, const char *name, enum rrtype type,
+    const char *v, uint32_t *ttl, int *mixed)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < z->nservers; i++) {
+		const struct dns_answer *a = found(&z->servers[i].a, name,
+		    type);
+		char *w;
+
+		if (z->servers[i].dead || a == NULL || a->status != DNS_OK)
+			continue;
+		w = answer_values(a);
+		if (strcmp(v, w) == 0) {
+			if (ttl != NULL && a->rrset != NULL) {
+				if (a->rrset->ttl > *ttl)
+					*ttl = a->rrset->ttl;
+				*mixed |= a->rrset->ttl_mixed;
+			}
+			n++;
+		}
+		free(w);
+	}
+	return n;
+}
+
 /* The TTL a cache may be given for owner/type: the largest of those that
  * the zone's live servers serving the values v give (v: the resolver's).
  * 0 when no server serves them. */
@@ -130,34 +160,13 @@ static int
 authoritative_ttl(const struct live *lv, const char *owner, enum rrtype type,
     const char *v, uint32_t *ttl, int *mixed)
 {
-	int any = 0;
+	size_t n = 0;
 
-	for (size_t i = 0; i < lv->nz; i++) {
-		const struct zone *z = &lv->z[i];
-
-		if (z->apex == NULL || !dname_is_under(owner, z->apex))
-			continue;
-		for (size_t k = 0; k < z->nservers; k++) {
-			const struct dns_answer *a;
-			char *w;
-
-			if (z->servers[k].dead)
-				continue;
-			a = found(&z->servers[k].a, owner, type);
-			if (a == NULL || a->status != DNS_OK ||
-			    a->rrset == NULL)
-				continue;
-			w = answer_values(a);
-			if (strcmp(v, w) == 0) {
-				if (!any || a->rrset->ttl > *ttl)
-					*ttl = a->rrset->ttl;
-				*mixed |= a->rrset->ttl_mixed;
-				any = 1;
-			}
-			free(w);
-		}
-	}
-	return any;
+	for (size_t i = 0; i < lv->nz; i++)
+		if (lv->z[i].apex != NULL &&
+		    dname_is_under(owner, lv->z[i].apex))
+			n += serving(&lv->z[i], owner, type, v, ttl, mixed);
+	return n > 0;
 }
 
 static struct rrset *
@@ -717,27 +726,6 @@ compare_servers(const struct answers *m, const struct zone *z,
 	free(missed);
 }
 
-/* 1 when a live server of z serves the values v at name/type. */
-static int
-served_by_any(const struct zone *z, const char *name, enum rrtype type,
-    const char *v)
-{
-	int any = 0;
-
-	for (size_t i = 0; !any && i < z->nservers; i++) {
-		const struct dns_answer *a = found(&z->servers[i].a, name,
-		    type);
-		char *w;
-
-		if (z->servers[i].dead || a == NULL || a->status != DNS_OK)
-			continue;
-		w = answer_values(a);
-		any = strcmp(w, v) == 0;
-		free(w);
-	}
-	return any;
-}
-
 /* Where the validating resolver answers other records than the zone's
  * servers serve, its answer came from a cache: say so, and until when a
  * cache may hold it. (Where one server serves what it answers, the
@@ -765,8 +753,8 @@ stale_cache(const struct answers *m, const struct zone *z, int survey,
 			continue;
 		va = answer_values(auth);
 		vc = answer_values(c);
-		if (strcmp(va, vc) != 0 && served_by_any(z, auth->name,
-		    auth->type, vc))
+		if (strcmp(va, vc) != 0 && serving(z, auth->name,
+		    auth->type, vc, NULL, NULL) > 0)
 			;	/* fresh, from another server */
 		else if (strcmp(va, vc) != 0 && c->rrset == NULL) {
 			/* a negative answer: cached for the zone's negative

@@ -62,6 +62,19 @@ out:
 	return out;
 }
 
+/* 1 when rr's owner is owner (normalised). */
+static int
+owner_is(const ldns_rr *rr, const char *owner)
+{
+	char *o = ldns_rdf2str(ldns_rr_owner(rr));
+	char *v = o ? dname_normalize(o) : xstrdup("");
+	int is = strcmp(v, owner) == 0;
+
+	free(o);
+	free(v);
+	return is;
+}
+
 /* The records of type at owner in a section, as an rrset (per-record
  * TTLs), or NULL. */
 static struct rrset *
@@ -72,18 +85,10 @@ records(const ldns_rr_list *sec, enum rrtype type, const char *owner)
 	for (size_t i = 0; i < ldns_rr_list_rr_count(sec); i++) {
 		ldns_rr *rr = ldns_rr_list_rr(sec, i);
 		struct buf b = { 0 };
-		char *o, *v;
 
-		if ((int)ldns_rr_get_type(rr) != dnswire_type(type))
+		if ((int)ldns_rr_get_type(rr) != dnswire_type(type) ||
+		    !owner_is(rr, owner))
 			continue;
-		o = ldns_rdf2str(ldns_rr_owner(rr));
-		v = o ? dname_normalize(o) : xstrdup("");
-		free(o);
-		if (strcmp(v, owner) != 0) {
-			free(v);
-			continue;
-		}
-		free(v);
 		for (size_t k = 0; k < ldns_rr_rd_count(rr); k++) {
 			char *f = ldns_rdf2str(ldns_rr_rdf(rr, k));
 
@@ -107,19 +112,11 @@ covered(const ldns_rr_list *sec, enum rrtype type, const char *owner)
 	for (size_t i = 0; i < ldns_rr_list_rr_count(sec); i++) {
 		ldns_rr *rr = ldns_rr_list_rr(sec, i);
 		const ldns_rdf *c;
-		char *o, *v;
-		int hit;
 
-		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_RRSIG ||
-		    (c = ldns_rr_rrsig_typecovered(rr)) == NULL ||
-		    (int)ldns_rdf2rr_type(c) != dnswire_type(type))
-			continue;
-		o = ldns_rdf2str(ldns_rr_owner(rr));
-		v = o ? dname_normalize(o) : xstrdup("");
-		hit = strcmp(v, owner) == 0;
-		free(o);
-		free(v);
-		if (hit)
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_RRSIG &&
+		    (c = ldns_rr_rrsig_typecovered(rr)) != NULL &&
+		    (int)ldns_rdf2rr_type(c) == dnswire_type(type) &&
+		    owner_is(rr, owner))
 			return 1;
 	}
 	return 0;
@@ -127,7 +124,7 @@ covered(const ldns_rr_list *sec, enum rrtype type, const char *owner)
 
 int
 dnswire_read(const unsigned char *wire, size_t len, enum rrtype type,
-    const char *owner, struct dnswire_answer *out)
+    const char *owner, int rrsig, struct dnswire_answer *out)
 {
 	ldns_pkt *pkt = NULL;
 	ldns_rr *q;
@@ -148,7 +145,8 @@ dnswire_read(const unsigned char *wire, size_t len, enum rrtype type,
 	}
 	if (owner != NULL) {
 		out->rrset = records(ldns_pkt_answer(pkt), type, owner);
-		out->rrsig = covered(ldns_pkt_answer(pkt), type, owner);
+		out->rrsig = rrsig && covered(ldns_pkt_answer(pkt), type,
+		    owner);
 	}
 	ldns_pkt_free(pkt);
 	return 0;

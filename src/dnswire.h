@@ -32,9 +32,11 @@ struct dnswire_answer {
 
 /* Read an answer message: 0, or -1 when it is not one. With owner
  * non-NULL, the records of type at owner go to out->rrset (NULL when
- * none), with their own TTLs. Free with dnswire_answer_free(). */
+ * none), with their own TTLs, and with rrsig, out->rrsig says whether an
+ * RRSIG covering them came along (asked with DO: nsquery). Free with
+ * dnswire_answer_free(). */
 int dnswire_read(const unsigned char *wire, size_t len, enum rrtype type,
-    const char *owner, struct dnswire_answer *out);
+    const char *owner, int rrsig, struct dnswire_answer *out);
 void dnswire_answer_free(struct dnswire_answer *a);
 
 /* "REFUSED", "SERVFAIL", ...: static. */

@@ -180,7 +180,7 @@ answered(struct ask *q, const unsigned char *buf, size_t len)
 	struct dnswire_answer da;
 	struct dns_answer *a;
 
-	if (dnswire_read(buf, len, q->type, q->name, &da) == -1) {
+	if (dnswire_read(buf, len, q->type, q->name, 1, &da) == -1) {
 		deliver(q, answer_new(q, DNS_FAILURE, "not a DNS answer"));
 		return;
 	}
@@ -240,7 +240,7 @@ on_udp(void *arg, int revents)
 				fail_udp(s, strerror(errno));
 			break;
 		}
-		if (dnswire_read(buf, (size_t)n, RR_SOA, NULL, &da) == -1)
+		if (dnswire_read(buf, (size_t)n, RR_SOA, NULL, 0, &da) == -1)
 			continue;	/* not DNS: the timer runs on */
 		for (q = s->pending; q != NULL; q = q->next)
 			if (q->tcp_fd == -1 && q->id == da.id &&

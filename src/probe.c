@@ -1061,22 +1061,17 @@ order_cands(struct probe *p)
 	size_t *order = xcalloc(p->ncands, sizeof *order);
 	struct cand *sorted = xcalloc(p->ncands, sizeof *sorted);
 	uint64_t x = 14695981039346656037ULL;	/* FNV-1a of the domain */
+	int stable = p->e->o->stable && getenv("XMPPCUT_RANDOM_SEED") == NULL;
 
+	if (stable && p->ncands > 1)
+		qsort(p->cands, p->ncands, sizeof *p->cands, cand_cmp);
 	for (size_t i = 0; i < p->ncands; i++)
 		w[i] = (struct srv_weight){ p->cands[i].priority,
 		    p->cands[i].weight };
-	if (p->e->o->stable && getenv("XMPPCUT_RANDOM_SEED") == NULL) {
-		if (p->ncands > 1)
-			qsort(p->cands, p->ncands, sizeof *p->cands,
-			    cand_cmp);
-		for (size_t i = 0; i < p->ncands; i++)
-			w[i] = (struct srv_weight){ p->cands[i].priority,
-			    p->cands[i].weight };
-		for (const char *c = p->req->domain; *c != '\0'; c++)
-			x = (x ^ (unsigned char)*c) * 1099511628211ULL;
-		srv_order(w, p->ncands, order, stable_upto, &x);
-	} else
-		srv_order(w, p->ncands, order, random_upto, NULL);
+	for (const char *c = p->req->domain; stable && *c != '\0'; c++)
+		x = (x ^ (unsigned char)*c) * 1099511628211ULL;
+	srv_order(w, p->ncands, order, stable ? stable_upto : random_upto,
+	    stable ? &x : NULL);
 	for (size_t i = 0; i < p->ncands; i++)
 		sorted[i] = p->cands[order[i]];
 	free(p->cands);

@@ -389,7 +389,7 @@ answer_rrset(const struct ub_result *res, enum rrtype type,
 	struct rrset *s;
 
 	if (dnswire_read(res->answer_packet, (size_t)res->answer_len, type,
-	    owner, &da) == -1)
+	    owner, 0, &da) == -1)
 		return NULL;
 	s = da.rrset;
 	da.rrset = NULL;

@@ -1116,18 +1116,18 @@ below_cut(const struct zoneset *z, size_t fi, const char *name)
 	return cut_of(z, fi, name, &at) != NULL;
 }
 
-/* 1 when name lies strictly below a DNAME of a file that holds it. */
-static int
-cut_of_dname(const struct zoneset *z, const char *name)
+/* The DNAME that name lies strictly below, in a file that holds it, or
+ * NULL; *at: where in name its owner begins. */
+static const struct cut *
+dname_above(const struct zoneset *z, const char *name, const char **at)
 {
 	for (size_t i = 0; i < z->nfiles; i++) {
-		const char *at;
-		const struct cut *c = cut_of(z, i, name, &at);
+		const struct cut *c = cut_of(z, i, name, at);
 
 		if (c != NULL && c->dname)
-			return 1;
+			return c;
 	}
-	return 0;
+	return NULL;
 }
 
 /* Below a DNAME, a name is an alias: the CNAME the server synthesises
@@ -1135,18 +1135,14 @@ cut_of_dname(const struct zoneset *z, const char *name)
 static char *
 dname_alias(const struct zoneset *z, const char *name)
 {
-	for (size_t i = 0; i < z->nfiles; i++) {
-		const char *at;
-		const struct cut *c = cut_of(z, i, name, &at);
+	const char *at, *t;
+	const struct cut *c = dname_above(z, name, &at);
 
-		if (c != NULL && c->dname) {
-			const char *t = z->arena + c->target;
-
-			return xasprintf("%.*s%s", (int)(at - name), name,
-			    strcmp(t, ".") == 0 ? "" : t);
-		}
-	}
-	return NULL;
+	if (c == NULL)
+		return NULL;
+	t = z->arena + c->target;
+	return xasprintf("%.*s%s", (int)(at - name), name, strcmp(t, ".") ==
+	    0 ? "" : t);
 }
 
 static void
@@ -1385,56 +1381,58 @@ wildcard(struct zoneset *z, const char *owner, char buf[1027])
 	return NULL;
 }
 
+/* The records r[0..n) at name, as the set at owner (owner: the name
+ * asked; name: where the records are, a wildcard's for one it answers),
+ * without those below a delegation in their own file (glue, occluded:
+ * the child zone's, not this data); NULL when none is left. */
+static struct rrset *
+served_set(const struct zoneset *z, const char *name, const char *owner,
+    enum rrtype type, const struct zrec *r, size_t n)
+{
+	struct rrset *s = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		if (below_cut(z, r[i].file, name))
+			continue;
+		if (s == NULL)
+			s = rrset_new(owner, type, z->files[r[i].file].path,
+			    r[i].line);
+		rrset_add(s, r[i].ttl, z->arena + r[i].rdata);
+	}
+	return s;
+}
+
 static struct rrset *
 zs_get(void *ctx, const char *owner, enum rrtype type)
 {
-	char wname[1027];
+	char wname[1027], *alias;
 	struct zoneset *z = ctx;
 	const struct zrec *r;
 	struct rrset *s;
 	const struct ixent *e;
+	const char *at;
 	size_t n;
 
-	if ((r = find(z, owner, type, &n)) != NULL) {
-		s = NULL;
-		for (size_t i = 0; i < n; i++) {
-			/* below a delegation in its file: the child zone's,
-			 * not this data (glue, occluded) */
-			if (below_cut(z, r[i].file, owner))
-				continue;
-			if (s == NULL)
-				s = rrset_new(owner, type,
-				    z->files[r[i].file].path, r[i].line);
-			rrset_add(s, r[i].ttl, z->arena + r[i].rdata);
-		}
-		if (s != NULL || type == RR_SRV || type == RR_TLSA)
-			return s;
-	}
-	if (type == RR_CNAME) {
-		char *alias = dname_alias(z, owner);
-
-		if (alias != NULL) {
-			s = rrset_new(owner, RR_CNAME, NULL, 0);
-			rrset_add(s, 0, alias);
-			free(alias);
-			return s;
-		}
-	}
-	if (type == RR_SRV || type == RR_TLSA)
-		return NULL;
-	/* below a DNAME: an alias (above), no address of its own, nor one
-	 * from a wildcard above the DNAME */
-	if (type != RR_CNAME && cut_of_dname(z, owner))
-		return NULL;
-	if ((e = ix_find(z, owner)) == NULL &&
-	    (e = wildcard(z, owner, wname)) != NULL &&
-	    (r = find(z, wname, type, &n)) != NULL) {
-		/* synthesised from the wildcard, its values kept */
-		s = rrset_new(owner, type, z->files[r->file].path, r->line);
-		for (size_t i = 0; i < n; i++)
-			rrset_add(s, r[i].ttl, z->arena + r[i].rdata);
+	if ((r = find(z, owner, type, &n)) != NULL &&
+	    ((s = served_set(z, owner, owner, type, r, n)) != NULL ||
+	    type == RR_SRV || type == RR_TLSA))
+		return s;
+	if (type == RR_CNAME && (alias = dname_alias(z, owner)) != NULL) {
+		s = rrset_new(owner, RR_CNAME, NULL, 0);
+		rrset_add(s, 0, alias);
+		free(alias);
 		return s;
 	}
+	/* below a DNAME: an alias (above), no address of its own, nor one
+	 * from a wildcard above the DNAME */
+	if (type == RR_SRV || type == RR_TLSA || (type != RR_CNAME &&
+	    dname_above(z, owner, &at) != NULL))
+		return NULL;
+	/* synthesised from a wildcard, whose values are kept */
+	if ((e = ix_find(z, owner)) == NULL &&
+	    (e = wildcard(z, owner, wname)) != NULL &&
+	    (r = find(z, wname, type, &n)) != NULL)
+		return served_set(z, wname, owner, type, r, n);
 	if (e == NULL || below_cut(z, e->file, owner))
 		return NULL;
 	/* an owner only indexed: the set exists, its values are not kept */
@@ -1449,7 +1447,6 @@ zs_get(void *ctx, const char *owner, enum rrtype type)
 	    (type == RR_AAAA && (e->flags & IX_AAAA_MIXED));
 	return s;
 }
-
 
 /* Records at owner/type in some file, every one below a delegation or
  * a DNAME there. */

@@ -205,12 +205,18 @@ expect_status 2 "--connect a gateway that serves another key than the plan's cer
 json_ok "... cert-key-mismatch for STARTTLS and direct TLS" \
     '[.findings[] | select(.id == "cert-key-mismatch")] | length == 2'
 
+# new_gateway_without KEY PORT-STILL-OPEN: the new gateway's Prosody
+# (as prosody_new) with one of its s2s port lists emptied.
+new_gateway_without() {
+	sed "s/^$1 = .*/$1 = { }/" "$LAB_DIR/prosody-new/prosody.cfg.lua" >"$T/prosody-new.cfg.lua"
+	start_bg prosody_new prosody -F --config "$T/prosody-new.cfg.lua"
+	for _ in $(seq 1 100); do ss -Hltn | grep -q "$LAB_NEW:$2" && break; sleep 0.05; done
+}
+
 # The direct-TLS port closed: the _xmpps-server endpoint is dead.
 while read -r pid name; do [ "$name" = prosody-new ] && kill "$pid"; done <"$LAB_DIR/pids"
 sleep 0.5
-sed 's/^s2s_direct_tls_ports = .*/s2s_direct_tls_ports = { }/' "$LAB_DIR/prosody-new/prosody.cfg.lua" >"$T/prosody-new.cfg.lua"
-start_bg prosody_new prosody -F --config "$T/prosody-new.cfg.lua"
-for _ in $(seq 1 100); do ss -Hltn | grep -q "$LAB_NEW:5269" && break; sleep 0.05; done
+new_gateway_without s2s_direct_tls_ports 5269
 expect_status 1 "a closed direct-TLS port while STARTTLS answers: a warning" xc --timeout 2 check
 json_ok "... connect-failed for new.example.test:5270, a warning" \
     '[.findings[] | "\(.id) \(.severity)"] == ["connect-failed warning"] and (.findings[0].message | contains("new.example.test:5270")) and (.findings[0].message | contains("partners get through after this one fails"))'
@@ -219,13 +225,11 @@ stop_bg prosody_new
 # warning (DESIGN: a dead endpoint while another works), but it does not
 # say partners get through: most do not use XEP-0368 (user trial,
 # helper-16).
-sed 's/^s2s_ports = .*/s2s_ports = { }/' "$LAB_DIR/prosody-new/prosody.cfg.lua" >"$T/prosody-new2.cfg.lua"
-start_bg prosody_new2 prosody -F --config "$T/prosody-new2.cfg.lua"
-for _ in $(seq 1 100); do ss -Hltn | grep -q "$LAB_NEW:5270" && break; sleep 0.05; done
+new_gateway_without s2s_ports 5270
 expect_status 1 "STARTTLS closed, direct TLS answers" xc --timeout 2 check
 json_ok "... connect-failed for :5269 says only direct TLS endpoints answer" \
     '[.findings[] | select(.id == "connect-failed" and (.message | contains("new.example.test:5269")) and (.message | contains("only direct TLS endpoints (XEP-0368) answer")))] | length == 1'
-stop_bg prosody_new2
+stop_bg prosody_new
 expect_status 2 "the new gateway down: no endpoint answers: an error" xc --timeout 2 check
 json_ok "... connect-failed, an error" '[.findings[] | select(.id == "connect-failed" and .severity == "error")] | length >= 1'
 done_testing
