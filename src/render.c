@@ -64,18 +64,20 @@ render_zonefiles(struct report *r, const struct zoneset *z)
 		zoneset_file_facts(z, i, &zf);
 		path = str_escape(zf.path);
 		apex = zf.apex ? str_escape(zf.apex) : NULL;
-		report_text(r, "%s: zone %s, %lu records, %lu XMPP SRV, %s\n",
+		report_text(r, "%s: zone %s, %lu records, %lu XMPP SRV, %s%s\n",
 		    path, apex ? apex : "(unknown: no SOA, give --origin)",
 		    zf.records, zf.xmpp_srv_records, zf.is_signed ? "signed" :
-		    "unsigned");
+		    "unsigned", zf.crlf ? ", CRLF line ends (named and NSD "
+		    "read them, Knot refuses to load the file)" : "");
 		free(path);
 		free(apex);
 		json_array_append_new(a, json_pack("{s:s, s:s?, s:I, s:I, "
-		    "s:b, s:I}", "file", zf.path, "zone", zf.apex,
+		    "s:b, s:I, s:b}", "file", zf.path, "zone", zf.apex,
 		    "records", (json_int_t)zf.records,
 		    "xmpp_srv_records", (json_int_t)zf.xmpp_srv_records,
 		    "signed", zf.is_signed,
-		    "parse_errors", (json_int_t)zf.parse_errors));
+		    "parse_errors", (json_int_t)zf.parse_errors,
+		    "crlf_line_ends", zf.crlf));
 	}
 	report_set_json(r, "files", a);
 }

@@ -56,6 +56,7 @@ struct zfile {
 	unsigned long kept_srv;
 	unsigned long parse_errors;
 	int has_dnskey;
+	int crlf;
 	int unreadable;
 };
 
@@ -627,6 +628,101 @@ srv_numbers_fit(const char *text)
 	return NULL;
 }
 
+/* The end of the token at p (a run of non-blanks, "\x" escapes kept). */
+static const char *
+token_end(const char *p)
+{
+	while (*p != '\0' && *p != ' ' && *p != '\t') {
+		if (*p == '\\' && p[1] != '\0')
+			p++;
+		p++;
+	}
+	return p;
+}
+
+/* RFC 1035 §5.1 lets the class come before the TTL ("www IN 300 A ...");
+ * named, NSD and Knot load it, ldns reads only the TTL first. Given the
+ * text of a record ldns refused (what span_text returns: the comment and
+ * blank lines before it, then the record, parentheses and all), read its
+ * logical line with ldns's own tokenizer and, when a class and then a TTL
+ * follow the owner, parse it again with the two swapped. LDNS_STATUS_OK
+ * and *rr set, or an error status (the first one stands). */
+static ldns_status
+parse_class_before_ttl(const char *text, uint32_t ttl, ldns_rdf *origin,
+    ldns_rdf **prev, ldns_rr **rr)
+{
+	ldns_status s = LDNS_STATUS_SYNTAX_ERR;
+	char *line = xmalloc(LDNS_MAX_LINELEN + 1), *fixed;
+	char cls[32], t[32];
+	const char *p, *c, *c_end, *tt, *t_end, *end;
+	FILE *mf = fmemopen((void *)text, strlen(text), "r");
+	ssize_t n = -1;
+
+	/* skip what holds no record: blank and comment lines */
+	while (mf != NULL && (n = ldns_fget_token_l(mf, line,
+	    LDNS_PARSE_SKIP_SPACE, LDNS_MAX_LINELEN, NULL)) >= 0 &&
+	    line[strspn(line, " \t")] == '\0')
+		n = -1;
+	if (mf != NULL)
+		fclose(mf);
+	if (n <= 0)
+		goto out;
+	/* a line starting blank has no owner: it is the previous one's */
+	p = line[0] == ' ' || line[0] == '\t' ? line : token_end(line);
+	c = p + strspn(p, " \t");
+	c_end = token_end(c);
+	tt = c_end + strspn(c_end, " \t");
+	t_end = token_end(tt);
+	if (c_end == c || (size_t)(c_end - c) >= sizeof cls ||
+	    t_end == tt || (size_t)(t_end - tt) >= sizeof t ||
+	    tt[0] < '0' || tt[0] > '9')
+		goto out;
+	memcpy(cls, c, (size_t)(c_end - c));
+	cls[c_end - c] = '\0';
+	memcpy(t, tt, (size_t)(t_end - tt));
+	t[t_end - tt] = '\0';
+	(void)ldns_str2period(t, &end);
+	if (ldns_get_rr_class_by_name(cls) == 0 || *end != '\0')
+		goto out;
+	/* owner, TTL, class, the rest */
+	fixed = xasprintf("%.*s %s %s%s", (int)(p - line), line, t, cls,
+	    t_end);
+	s = ldns_rr_new_frm_str(rr, fixed, ttl, origin, prev);
+	free(fixed);
+out:
+	free(line);
+	return s;
+}
+
+/* Whether a line of the file from where it stands ends in CR LF (ldns,
+ * named and NSD read such a file, Knot refuses it: "unsupported CRLF
+ * newline"); the file left where it was. */
+static int
+has_crlf(FILE *fp)
+{
+	long pos = ftell(fp);
+	char buf[1 << 14];
+	size_t n;
+	int cr = 0, found = 0;
+
+	while (!found && (n = fread(buf, 1, sizeof buf, fp)) > 0) {
+		const char *p = buf, *end = buf + n;
+
+		if (cr && buf[0] == '\n')
+			found = 1;
+		while (!found && (p = memchr(p, '\r', (size_t)(end - p))) !=
+		    NULL) {
+			if (p + 1 < end && p[1] == '\n')
+				found = 1;
+			p++;
+		}
+		cr = buf[n - 1] == '\r';
+	}
+	clearerr(fp);
+	fseek(fp, pos, SEEK_SET);
+	return found;
+}
+
 /* Read one file record by record; parse errors are findings (only on the
  * first pass: report is set) and reading goes on. */
 static int
@@ -671,6 +767,8 @@ read_file(struct zoneset *z, size_t fi, const struct zoneset_opts *o,
 		} else
 			rewind(fp);
 	}
+	if (report != NULL)
+		zf->crlf = has_crlf(fp);
 	while (!feof(fp)) {
 		before = line;
 		pos = ftell(fp);
@@ -685,6 +783,13 @@ read_file(struct zoneset *z, size_t fi, const struct zoneset_opts *o,
 			text = span_text(fp, pos);
 			at = first_line(text, at);
 		}
+		if (s != LDNS_STATUS_OK && s != LDNS_STATUS_SYNTAX_EMPTY &&
+		    s != LDNS_STATUS_SYNTAX_TTL &&
+		    s != LDNS_STATUS_SYNTAX_ORIGIN &&
+		    s != LDNS_STATUS_SYNTAX_INCLUDE &&
+		    parse_class_before_ttl(text, ttl, origin, &prev, &rr) ==
+		    LDNS_STATUS_OK)
+			s = LDNS_STATUS_OK;
 		if (s == LDNS_STATUS_OK && ldns_rr_get_type(rr) ==
 		    LDNS_RR_TYPE_SRV && (why = srv_numbers_fit(text)) != NULL) {
 			if (report != NULL) {
@@ -1494,4 +1599,5 @@ zoneset_file_facts(const struct zoneset *z, size_t i,
 	out->xmpp_srv_records = zf->kept_srv;
 	out->parse_errors = zf->parse_errors;
 	out->is_signed = zf->has_dnskey;
+	out->crlf = zf->crlf;
 }

@@ -48,6 +48,8 @@ struct zonefile_facts {
 	const char *apex;	/* NULL: unknown (no SOA, no --origin) */
 	unsigned long records, xmpp_srv_records, parse_errors;
 	int is_signed;		/* it holds DNSKEY records */
+	int crlf;		/* its lines end in CR LF: named and NSD read
+				 * it, Knot refuses to load it */
 };
 
 size_t zoneset_nfiles(const struct zoneset *z);

@@ -29,8 +29,45 @@ check "at least 25 zones in the corpus ($n)" test "$n" -ge 25
 if command -v named-checkzone >/dev/null 2>&1; then
 	named-checkzone example.com srv-port-range.zone >"$T/ncz" 2>&1
 	check "named-checkzone refuses the SRV port 99999 too" test $? -ne 0
+	named-checkzone example.com class-before-ttl.zone >"$T/ncz" 2>&1
+	check "named-checkzone loads a class before the TTL too" test $? -eq 0
 	"$XMPPCUT" lint generate.zone >"$T/out" 2>&1
 	check "\$GENERATE: said clearly" grep -q 'GENERATE (a BIND extension) is not read here' "$T/out"
+fi
+
+# A class before the TTL: both SRV records read, the one without an owner
+# as the previous line's (ldns alone refused both lines).
+"$XMPPCUT" --json lint class-before-ttl.zone >"$T/out" 2>&1
+json_ok "class before TTL: both SRV records read" '.files[0].xmpp_srv_records == 2 and .files[0].records == 8'
+if command -v kzonecheck >/dev/null 2>&1; then
+	kzonecheck -o example.com class-before-ttl.zone >"$T/kzc" 2>&1
+	check "kzonecheck loads a class before the TTL too" test $? -eq 0
+fi
+
+# CR LF line ends: ldns, named and NSD read the file, Knot refuses it; the
+# file's summary says so (no finding: the zone is valid DNS). Only the CR
+# LF of the first line here, at the end of has_crlf's first 16 KiB read:
+# a CR as the last byte of one block and its LF the first of the next.
+{
+	for _ in $(seq 1 162); do printf ';%099d\n' 0; done
+	printf ';%0*d\r\n' $((16383 - 162 * 101 - 1)) 0
+	cat clean.zone
+} >"$T/crlf.zone"
+check "the CR is the last byte of the first 16 KiB" test "$(head -c 16385 "$T/crlf.zone" | tail -c 2 | od -An -c | tr -d ' ')" = '\r\n'
+expect_status 0 "CRLF line ends" "$XMPPCUT" --json lint "$T/crlf.zone"
+json_ok "CRLF line ends: a fact of the file" '.files[0].crlf_line_ends == true and .findings == []'
+expect_status 0 "LF line ends" "$XMPPCUT" --json lint clean.zone
+json_ok "LF line ends: no CRLF" '.files[0].crlf_line_ends == false'
+sed 's/$/\r/' clean.zone >"$T/crlf-all.zone"
+expect_status 0 "CRLF on every line" "$XMPPCUT" lint "$T/crlf-all.zone"
+check "the text summary names CRLF and Knot" grep -q 'CRLF line ends (named and NSD read them, Knot refuses to load the file)' "$T/out"
+if command -v kzonecheck >/dev/null 2>&1; then
+	kzonecheck -o example.com "$T/crlf-all.zone" >"$T/kzc" 2>&1
+	check "kzonecheck refuses CRLF line ends, as the summary says" test $? -ne 0
+fi
+if command -v named-checkzone >/dev/null 2>&1; then
+	named-checkzone example.com "$T/crlf-all.zone" >"$T/ncz" 2>&1
+	check "named-checkzone loads CRLF line ends, as the summary says" test $? -eq 0
 fi
 
 # SRV records below a DNAME (or a delegation): srv-missing says they are
