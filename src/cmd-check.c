@@ -13,7 +13,8 @@
 #include "probe.h"
 #include "render.h"
 
-enum { OPT_EXPECT = 2000, OPT_DNS_ONLY, OPT_CONNECT, OPT_MAX_TIME };
+enum { OPT_EXPECT = 2000, OPT_DNS_ONLY, OPT_CONNECT, OPT_MAX_TIME,
+    OPT_WARN_DAYS };
 
 struct check_opts {
 	int expect_given, stage_given;
@@ -23,6 +24,7 @@ struct check_opts {
 	struct probe_fixed *connect;	/* as given; ports 0 = the plan's */
 	size_t nconnect;
 	unsigned max_time;
+	unsigned warn_days;
 	uint64_t start;
 };
 
@@ -32,6 +34,7 @@ static const struct option check_longopts[] = {
 	{ "dns-only", no_argument, NULL, OPT_DNS_ONLY },
 	{ "connect", required_argument, NULL, OPT_CONNECT },
 	{ "max-time", required_argument, NULL, OPT_MAX_TIME },
+	{ "warn-days", required_argument, NULL, OPT_WARN_DAYS },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -52,6 +55,8 @@ check_opt(void *arg, int opt, const char *val)
 		return 0;
 	case OPT_MAX_TIME:
 		return cmd_opt_max_time("check", val, &o->max_time);
+	case OPT_WARN_DAYS:
+		return cmd_opt_warn_days("check", val, &o->warn_days);
 	case OPT_CONNECT: {
 		unsigned port = 0;
 		char *host;
@@ -158,6 +163,7 @@ check_streams(struct report *r, struct globals *g, const struct plan *p,
 	/* our own domains: no 'from' (the gateway serves them) */
 	probe_opts_from(&po, &ro, g);
 	po.deadline_ms = o->start + (uint64_t)o->max_time * 1000;
+	po.warn_days = o->warn_days;
 	if ((res = probe_into_report(r, &po, reqs, n)) != NULL) {
 		render_probes(r, "probes", res, nlive);
 		if (nfixed > 0)
@@ -187,6 +193,7 @@ cmd_check_exec(struct globals *g, int argc, char **argv)
 	memset(&o, 0, sizeof o);
 	o.expect = ROLE_NEW;
 	o.max_time = DEFAULT_MAX_TIME;
+	o.warn_days = CERT_DEFAULT_WARN_DAYS;
 	o.start = now_ms();
 	first = cmd_parse(&cmd_check_entry, g, argc, argv, &co);
 	if (first >= 0 && first < argc)
@@ -257,6 +264,8 @@ const struct cmd_entry cmd_check_entry = {
 	"                             presenting the plan's domains: test a\n"
 	"                             gateway before DNS points at it\n"
 	"                             (repeatable; [ADDR]:PORT for IPv6)\n"
+	"      --warn-days N          warn when a gateway's certificate expires\n"
+	"                             within N days (default 21)\n"
 	"      --max-time SECONDS     the whole run's bound (default 60)\n",
 	cmd_check_exec,
 };

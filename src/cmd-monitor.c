@@ -14,7 +14,7 @@
 #include "render.h"
 #include "state.h"
 
-enum { OPT_EXPECT = 2000, OPT_STATE, OPT_PROM, OPT_MAX_TIME };
+enum { OPT_EXPECT = 2000, OPT_STATE, OPT_PROM, OPT_MAX_TIME, OPT_WARN_DAYS };
 
 struct monitor_opts {
 	int expect_given, stage_given;
@@ -23,6 +23,7 @@ struct monitor_opts {
 	const char *state;
 	const char *prom;
 	unsigned max_time;
+	unsigned warn_days;
 };
 
 static const struct option monitor_longopts[] = {
@@ -31,6 +32,7 @@ static const struct option monitor_longopts[] = {
 	{ "state", required_argument, NULL, OPT_STATE },
 	{ "prom", required_argument, NULL, OPT_PROM },
 	{ "max-time", required_argument, NULL, OPT_MAX_TIME },
+	{ "warn-days", required_argument, NULL, OPT_WARN_DAYS },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -54,6 +56,8 @@ monitor_opt(void *arg, int opt, const char *val)
 		return 0;
 	case OPT_MAX_TIME:
 		return cmd_opt_max_time("monitor", val, &o->max_time);
+	case OPT_WARN_DAYS:
+		return cmd_opt_warn_days("monitor", val, &o->warn_days);
 	default:
 		return -1;
 	}
@@ -72,7 +76,7 @@ struct monitor_run {
  * whose DNS answered, and the partners (from the plan's 'from'). */
 static void
 run_probes(struct report *r, struct globals *g, const struct plan *p,
-    uint64_t deadline, struct monitor_run *m)
+    const struct monitor_opts *o, uint64_t deadline, struct monitor_run *m)
 {
 	struct probe_request *reqs = xcalloc(p->ndomains + p->npartners + 1,
 	    sizeof *reqs);
@@ -94,6 +98,7 @@ run_probes(struct report *r, struct globals *g, const struct plan *p,
 	probe_opts_from(&po, &ro, g);
 	po.stable = 1;
 	po.deadline_ms = deadline;
+	po.warn_days = o->warn_days;
 	if ((m->res = probe_into_report(r, &po, reqs, n)) != NULL)
 		m->npartners = n - m->nown;
 	else
@@ -205,7 +210,7 @@ worst(struct buf *b, const struct findings *f)
  * escapes it when it prints it. */
 static char *
 nagios_line(struct report *r, const struct plan *p,
-    const struct monitor_run *m, double secs)
+    const struct monitor_run *m, unsigned warn_days, double secs)
 {
 	const struct findings *f = report_findings(r);
 	size_t reach_d = 0, reach_p = 0, unprobed = 0, e, w;
@@ -261,8 +266,7 @@ nagios_line(struct report *r, const struct plan *p,
 		    "partners_reachable=%zu", ndomains, reach_d, npartners,
 		    reach_p);
 	if (seen)
-		buf_addf(&b, " cert_days=%lld;%d:;0:", days,
-		    CERT_DEFAULT_WARN_DAYS);
+		buf_addf(&b, " cert_days=%lld;%u:;0:", days, warn_days);
 	buf_addf(&b, " errors=%zu warnings=%zu duration=%.3fs", e, w, secs);
 	return buf_take(&b);
 }
@@ -333,7 +337,7 @@ monitor(struct report *r, struct globals *g, const struct monitor_opts *o,
 		free(cause);
 		return;
 	}
-	run_probes(r, g, p, start + (uint64_t)o->max_time * 1000, m);
+	run_probes(r, g, p, o, start + (uint64_t)o->max_time * 1000, m);
 	render_dns(r, &m->dns);
 	render_probes(r, "probes", m->res, m->nown);
 	render_probes(r, "partners", m->res ? m->res + m->nown : NULL,
@@ -367,6 +371,7 @@ cmd_monitor_exec(struct globals *g, int argc, char **argv)
 	memset(&o, 0, sizeof o);
 	memset(&m, 0, sizeof m);
 	o.max_time = DEFAULT_MAX_TIME;
+	o.warn_days = CERT_DEFAULT_WARN_DAYS;
 	first = cmd_parse(&cmd_monitor_entry, g, argc, argv, &co);
 	if (first >= 0 && first < argc)
 		first = cmd_usage_error("monitor", "unexpected argument '%s'",
@@ -390,7 +395,7 @@ cmd_monitor_exec(struct globals *g, int argc, char **argv)
 	secs = (double)(now_ms() - start) / 1000.0;
 	if (o.prom != NULL)
 		write_metrics(r, o.prom, &m, secs, 0);
-	line = nagios_line(r, p, &m, secs);
+	line = nagios_line(r, p, &m, o.warn_days, secs);
 	report_set_string(r, "line", line);	/* for the cron wrapper */
 	report_set_line(r, line);
 	free(line);
@@ -421,6 +426,9 @@ const struct cmd_entry cmd_monitor_entry = {
 	"                             (FILE.lock keeps two runs apart)\n"
 	"      --prom FILE            write Prometheus metrics here (textfile\n"
 	"                             collector), atomically\n"
+	"      --warn-days N          warn when a certificate expires within\n"
+	"                             N days (default 21; also the cert_days\n"
+	"                             warning threshold in the perfdata)\n"
 	"      --max-time SECONDS     the whole run's bound (default 60)\n",
 	cmd_monitor_exec,
 };

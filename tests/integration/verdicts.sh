@@ -48,6 +48,14 @@ s_client() {
 	    </dev/null >"$T/s_client" 2>&1
 }
 
+# --warn-days: the lab's certificates are good for 30 days (no TLSA yet
+# for the old gateway): 40 warns about the certificate and the root, the
+# default of 21 does not.
+expect_status 1 "check --warn-days 40: the gateway's certificate expires within it" xc check --expect old --warn-days 40
+json_ok "... cert-expires-soon, warnings, nothing else" '([.findings[] | select(.id == "cert-expires-soon" and .severity == "warning")] | length) == 2 and ([.findings[].id] | unique) == ["cert-expires-soon"]'
+expect_status 0 "check --expect old, default --warn-days 21" xc check --expect old
+expect_status 3 "check --warn-days 3651: refused" xc check --warn-days 3651
+
 # SRV-ID only: RFC 6125 6.5.1 and RFC 7590 3.1 accept it for the domain.
 expect_status 0 "SRV-ID only: reachable, no finding" xc probe srv-id.hostile.test
 json_ok "... matched as SRV-ID" '.domains[0].certificate.identities[0].matched == "SRV-ID"'
@@ -195,6 +203,10 @@ json_ok "... both services tried: STARTTLS on 5269, direct TLS on 5270" \
 # shellcheck disable=SC2086
 "$XMPPCUT" -c "$LAB_PLAN" $LAB_OPTS check >"$T/out" 2>&1
 check "... and the text says so" grep -q '^example.test: reachable via .*; 2 of 2 endpoints answer' "$T/out"
+# The lab's certificates are good for 30 days, and the new gateway has a
+# TLSA 3 1 1 record: --warn-days 40 says so as info (RFC 7671 5.1).
+expect_status 0 "check --warn-days 40 under DANE-EE" xc check --warn-days 40
+json_ok "... cert-expires-soon, info only" '([.findings[] | select(.id == "cert-expires-soon")] | length) >= 2 and ([.findings[] | "\(.id) \(.severity)"] | unique) == ["cert-expires-soon info"]'
 expect_status 0 "--connect ADDR:5270 (the plan's direct-tls-port): direct TLS" \
     xc check --connect "$LAB_NEW:5270"
 json_ok "... one place, direct TLS, reachable" '[.connect[] | "\(.reachable) \(.tls.mode)"] == ["true direct-tls"]'
