@@ -74,9 +74,12 @@ struct zoneset {
 	struct cut *cuts;	/* delegations (NS below a file's apex), by
 				 * hash and file once every file is read */
 	size_t ncuts, capcuts;
-	uint64_t *anc;		/* hashes of the kept owners' ancestors,
-				 * sorted; NULL until asked */
-	size_t nanc, capanc;
+	int has_wildcard;	/* a file has a wildcard owner */
+	uint64_t *names;	/* with a wildcard: hashes of every name
+				 * that exists (owners and their ancestors
+				 * within the zone), sorted */
+	size_t nnames, capnames;
+	uint64_t last_owner, last_parent;	/* while reading names */
 	struct cut *aliases;	/* CNAME owners, with their lines */
 	uint32_t *alias_lines;
 	size_t naliases, capaliases, capalias_lines;
@@ -124,6 +127,14 @@ name_hash(const char *name)
 	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
 		h = (h ^ *p) * 1099511628211ULL;
 	return h ? h : 1;
+}
+
+static int
+u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
 }
 
 static uint64_t
@@ -387,6 +398,9 @@ take_record(struct zoneset *z, size_t fi, ldns_rr *rr, unsigned line,
 	int svc;
 
 	zf->records++;
+	if (ldns_rdf_size(owner) >= 2 && ldns_rdf_data(owner)[0] == 1 &&
+	    ldns_rdf_data(owner)[1] == '*')
+		z->has_wildcard = 1;
 	switch (t) {
 	case LDNS_RR_TYPE_NS:
 		name = rdf_name(owner);
@@ -879,6 +893,49 @@ pass1_record(struct zoneset *z, size_t fi, ldns_rr *rr, unsigned line,
 	take_record(z, fi, rr, line, arg);
 }
 
+static int below_cut(const struct zoneset *z, size_t fi, const char *name);
+
+/* A record's owner and its ancestors down to its zone's apex exist
+ * (RFC 4592 §2.2.2), unless it lies outside the zone or below a cut
+ * there (glue, occluded data: not the zone's own). */
+static void
+names_record(struct zoneset *z, size_t fi, ldns_rr *rr, unsigned line,
+    void *arg)
+{
+	const struct zfile *zf = &z->files[fi];
+	char name[1025];
+	uint64_t h, prev_parent;
+
+	(void)line;
+	(void)arg;
+	wire_name(ldns_rr_owner(rr), name);
+	if (zf->apex == NULL || out_of_zone(zf, name) ||
+	    strcmp(name, zf->apex) == 0 || below_cut(z, fi, name))
+		return;
+	/* the apex once, by the caller; records in a row often share their
+	 * owner or its parent, whose ancestors are in already */
+	h = name_hash(name);
+	if (h == z->last_owner)
+		return;
+	z->last_owner = h;
+	grow(&z->names, &z->capnames, z->nnames + 1, sizeof *z->names);
+	z->names[z->nnames++] = h;
+	prev_parent = z->last_parent;
+	for (const char *p = strchr(name, '.'); p != NULL;
+	    p = strchr(p + 1, '.')) {
+		if (strcmp(p + 1, zf->apex) == 0)
+			break;
+		h = name_hash(p + 1);
+		if (p == strchr(name, '.'))
+			z->last_parent = h;
+		if (h == prev_parent)
+			break;
+		grow(&z->names, &z->capnames, z->nnames + 1,
+		    sizeof *z->names);
+		z->names[z->nnames++] = h;
+	}
+}
+
 /* Sorting and finding kept records: by owner, type, file, line. Name
  * order keeps lookups close to each other in memory. */
 static int
@@ -1332,6 +1389,27 @@ zoneset_read(char *const *files, size_t nfiles, const struct zoneset_opts *o,
 	for (size_t i = 0; i < nfiles; i++)
 		if (z->files[i].has_dnskey && !z->files[i].unreadable)
 			verify_file(z, i, o, f);
+	/* which names exist, for a wildcard: it answers only for names that
+	 * do not (RFC 4592); read again only when a file has one, since of
+	 * most names the first pass keeps nothing */
+	for (size_t i = 0; z->has_wildcard && i < nfiles; i++) {
+		if (z->files[i].unreadable || z->files[i].apex == NULL)
+			continue;
+		grow(&z->names, &z->capnames, z->nnames + 1,
+		    sizeof *z->names);
+		z->names[z->nnames++] = name_hash(z->files[i].apex);
+		z->last_owner = z->last_parent = 0;
+		read_file(z, i, o, NULL, names_record, NULL);
+	}
+	if (z->nnames > 1) {
+		size_t k = 1;
+
+		qsort(z->names, z->nnames, sizeof *z->names, u64_cmp);
+		for (size_t i = 1; i < z->nnames; i++)
+			if (z->names[i] != z->names[k - 1])
+				z->names[k++] = z->names[i];
+		z->nnames = k;
+	}
 	return z;
 }
 
@@ -1351,7 +1429,7 @@ zoneset_free(struct zoneset *z)
 	free(z->ix);
 	free(z->hosts);
 	free(z->cuts);
-	free(z->anc);
+	free(z->names);
 	free(z->aliases);
 	free(z->alias_lines);
 	free(z);
@@ -1427,49 +1505,30 @@ ix_find(const struct zoneset *z, const char *name)
 	return NULL;
 }
 
+/* 1 when name exists in the zone that serves it: it owns records, of any
+ * type, or lies above a name that does (an empty non-terminal such as
+ * im.example.com of _xmpp-server._tcp.im.example.com). Known only when a
+ * file has a wildcard (the only question it answers). */
 static int
-u64_cmp(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* 1 when name exists only as the ancestor of a kept record's owner (an
- * empty non-terminal: im.example.com of _xmpp-server._tcp.im.example.com).
- * The set is built once, on the first question. */
-static int
-kept_ancestor(struct zoneset *z, const char *name)
+name_exists(const struct zoneset *z, const char *name)
 {
 	uint64_t h = name_hash(name);
 
-	if (z->anc == NULL) {
-		z->anc = xcalloc(1, sizeof *z->anc);
-		for (size_t i = 0; i < z->nrecs; i++)
-			for (const char *p = strchr(z->arena + z->recs[i].owner,
-			    '.'); p != NULL; p = strchr(p + 1, '.')) {
-				grow(&z->anc, &z->capanc, z->nanc + 1,
-				    sizeof *z->anc);
-				z->anc[z->nanc++] = name_hash(p + 1);
-			}
-		if (z->nanc > 1)
-			qsort(z->anc, z->nanc, sizeof *z->anc, u64_cmp);
-	}
-	return z->nanc > 0 && bsearch(&h, z->anc, z->nanc, sizeof *z->anc,
-	    u64_cmp) != NULL;
+	return z->nnames > 0 && bsearch(&h, z->names, z->nnames,
+	    sizeof *z->names, u64_cmp) != NULL;
 }
 
 /* The index entry of the wildcard that answers for owner, a name without
  * A, AAAA or CNAME records of its own (RFC 4592): *.P for the closest
- * ancestor P that exists, or NULL. Names known to exist are those with
- * such records and the ancestors of the SRV, TLSA and plan host records
- * kept, so a name that holds only other types is taken for absent. */
+ * ancestor P that exists, or NULL. A name that exists with other types
+ * only (TXT, MX, an empty non-terminal) gets no wildcard's records, nor
+ * does one below it; a wildcard with other types only answers, with no
+ * address. */
 static const struct ixent *
-wildcard(struct zoneset *z, const char *owner, char buf[1027])
+wildcard(const struct zoneset *z, const char *owner, char buf[1027])
 {
-	/* the name itself exists (an empty non-terminal above a kept
-	 * record): no wildcard answers for it */
-	if (!zs_in_scope((void *)z, owner) || kept_ancestor(z, owner))
+	if (!z->has_wildcard || !zs_in_scope((void *)z, owner) ||
+	    name_exists(z, owner))
 		return NULL;
 	for (const char *p = strchr(owner, '.'); p != NULL;
 	    p = strchr(p + 1, '.')) {
@@ -1479,8 +1538,9 @@ wildcard(struct zoneset *z, const char *owner, char buf[1027])
 			return NULL;
 		if ((e = ix_find(z, buf)) != NULL)
 			return e;
-		if (ix_find(z, p + 1) != NULL ||
-		    kept_ancestor(z, p + 1) || !zs_in_scope((void *)z, p + 1))
+		if (name_exists(z, buf))
+			return NULL;	/* a wildcard without addresses */
+		if (name_exists(z, p + 1) || !zs_in_scope((void *)z, p + 1))
 			return NULL;	/* the closest encloser, no wildcard */
 	}
 	return NULL;

@@ -31,6 +31,11 @@ if command -v named-checkzone >/dev/null 2>&1; then
 	check "named-checkzone refuses the SRV port 99999 too" test $? -ne 0
 	named-checkzone example.com class-before-ttl.zone >"$T/ncz" 2>&1
 	check "named-checkzone loads a class before the TTL too" test $? -eq 0
+	for z in wildcard-txt-owner wildcard-txt-ent wildcard-ent; do
+		named-checkzone example.com "$z.zone" >"$T/ncz" 2>&1
+		check "named-checkzone: $z's targets have no address either" \
+		    test "$(grep -c 'has no address records' "$T/ncz")" -eq "$(grep -o 'srv-target-no-address' "$z.zone" | wc -l)"
+	done
 	"$XMPPCUT" lint generate.zone >"$T/out" 2>&1
 	check "\$GENERATE: said clearly" grep -q 'GENERATE (a BIND extension) is not read here' "$T/out"
 fi
