@@ -252,7 +252,7 @@ out:
 
 const struct cmd_entry cmd_check_entry = {
 	"check",
-	"[--expect old|new | --stage STAGE] [--dns-only] [--connect ADDR]...",
+	"[--expect old|new | --stage STAGE] [--dns-only] [--connect ADDR]...\n       [--warn-days N]",
 	"live check of the plan's own domains (DNS, TLS, XMPP stream)",
 	"      --expect old|new       which gateways the live records must\n"
 	"                             name (default: new)\n"

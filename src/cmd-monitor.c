@@ -416,7 +416,7 @@ cmd_monitor_exec(struct globals *g, int argc, char **argv)
 
 const struct cmd_entry cmd_monitor_entry = {
 	"monitor",
-	"[--expect old|new | --stage STAGE] [--state FILE] [--prom FILE]",
+	"[--expect old|new | --stage STAGE] [--state FILE] [--prom FILE]\n       [--warn-days N]",
 	"cron mode: check + probe, one status line, state kept between runs",
 	"      --expect old|new       which gateways the records must name\n"
 	"                             (default: new)\n"

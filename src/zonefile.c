@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "dname.h"
 #include "util.h"
@@ -654,31 +655,49 @@ token_end(const char *p)
 	return p;
 }
 
+/* A class as named and Knot write it: IN, CH, HS, CS, NONE, ANY or
+ * CLASSnn (ldns alone also takes "CLASS1x"). */
+static int
+is_class(const char *t)
+{
+	static const char *const names[] = { "IN", "CH", "HS", "CS", "NONE",
+		"ANY" };
+
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		if (strcasecmp(t, names[i]) == 0)
+			return 1;
+	return strncasecmp(t, "CLASS", 5) == 0 && t[5] != '\0' &&
+	    strspn(t + 5, "0123456789") == strlen(t + 5);
+}
+
 /* RFC 1035 §5.1 lets the class come before the TTL ("www IN 300 A ...");
- * named, NSD and Knot load it, ldns reads only the TTL first. Given the
- * text of a record ldns refused (what span_text returns: the comment and
- * blank lines before it, then the record, parentheses and all), read its
- * logical line with ldns's own tokenizer and, when a class and then a TTL
- * follow the owner, parse it again with the two swapped. LDNS_STATUS_OK
- * and *rr set, or an error status (the first one stands). */
+ * named, NSD and Knot load it, ldns reads only the TTL first. Given a
+ * record ldns refused (from pos, where it started reading: the comment
+ * and blank lines before it, then the record), read its logical line
+ * again with ldns's own tokenizer (parentheses and comments as ldns reads
+ * them) and, when a class and then a TTL follow the owner, parse it again
+ * with the two swapped. LDNS_STATUS_OK and *rr set, or an error status
+ * (the first one stands). The file is left where it was. */
 static ldns_status
-parse_class_before_ttl(const char *text, uint32_t ttl, ldns_rdf *origin,
+parse_class_before_ttl(FILE *fp, long pos, uint32_t ttl, ldns_rdf *origin,
     ldns_rdf **prev, ldns_rr **rr)
 {
 	ldns_status s = LDNS_STATUS_SYNTAX_ERR;
 	char *line = xmalloc(LDNS_MAX_LINELEN + 1), *fixed;
 	char cls[32], t[32];
 	const char *p, *c, *c_end, *tt, *t_end, *end;
-	FILE *mf = fmemopen((void *)text, strlen(text), "r");
+	long stop = ftell(fp);
 	ssize_t n = -1;
 
 	/* skip what holds no record: blank and comment lines */
-	while (mf != NULL && (n = ldns_fget_token_l(mf, line,
+	if (stop < 0 || fseek(fp, pos, SEEK_SET) != 0)
+		goto out;
+	while (ftell(fp) < stop && (n = ldns_fget_token_l(fp, line,
 	    LDNS_PARSE_SKIP_SPACE, LDNS_MAX_LINELEN, NULL)) >= 0 &&
 	    line[strspn(line, " \t")] == '\0')
 		n = -1;
-	if (mf != NULL)
-		fclose(mf);
+	clearerr(fp);
+	fseek(fp, stop, SEEK_SET);
 	if (n <= 0)
 		goto out;
 	/* a line starting blank has no owner: it is the previous one's */
@@ -696,7 +715,7 @@ parse_class_before_ttl(const char *text, uint32_t ttl, ldns_rdf *origin,
 	memcpy(t, tt, (size_t)(t_end - tt));
 	t[t_end - tt] = '\0';
 	(void)ldns_str2period(t, &end);
-	if (ldns_get_rr_class_by_name(cls) == 0 || *end != '\0')
+	if (!is_class(cls) || *end != '\0')
 		goto out;
 	/* owner, TTL, class, the rest */
 	fixed = xasprintf("%.*s %s %s%s", (int)(p - line), line, t, cls,
@@ -708,29 +727,38 @@ out:
 	return s;
 }
 
-/* Whether a line of the file from where it stands ends in CR LF (ldns,
- * named and NSD read such a file, Knot refuses it: "unsupported CRLF
- * newline"); the file left where it was. */
+/* Whether a line of the file from where it stands ends in CR LF outside
+ * a comment (ldns, named and NSD read such a file, Knot refuses it:
+ * "unsupported CRLF newline"; a CR at the end of a comment it reads as
+ * part of the comment); the file left where it was. 0 for a file that
+ * cannot be read twice (a pipe). */
 static int
 has_crlf(FILE *fp)
 {
 	long pos = ftell(fp);
 	char buf[1 << 14];
 	size_t n;
-	int cr = 0, found = 0;
+	int cr = 0, comment = 0, quoted = 0, escaped = 0, found = 0;
 
+	if (pos < 0)
+		return 0;
 	while (!found && (n = fread(buf, 1, sizeof buf, fp)) > 0) {
-		const char *p = buf, *end = buf + n;
+		for (size_t i = 0; i < n && !found; i++) {
+			char ch = buf[i];
 
-		if (cr && buf[0] == '\n')
-			found = 1;
-		while (!found && (p = memchr(p, '\r', (size_t)(end - p))) !=
-		    NULL) {
-			if (p + 1 < end && p[1] == '\n')
-				found = 1;
-			p++;
+			if (ch == '\n') {
+				found = cr && !comment;
+				comment = quoted = escaped = 0;
+			} else if (escaped)
+				escaped = 0;
+			else if (ch == '\\')
+				escaped = 1;
+			else if (ch == '"' && !comment)
+				quoted = !quoted;
+			else if (ch == ';' && !quoted)
+				comment = 1;
+			cr = ch == '\r';
 		}
-		cr = buf[n - 1] == '\r';
 	}
 	clearerr(fp);
 	fseek(fp, pos, SEEK_SET);
@@ -753,11 +781,19 @@ read_file(struct zoneset *z, size_t fi, const struct zoneset_opts *o,
 	ldns_rr *rr;
 	const char *why;
 	char *text;
+	struct stat st;
 	FILE *fp;
 
 	if ((fp = fopen(zf->path, "r")) == NULL) {
 		ldns_rdf_deep_free(origin);
 		return -1;
+	}
+	/* read more than once (signatures, wildcards) and in places again
+	 * (a record's own text): a pipe cannot be */
+	if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
+		fclose(fp);
+		ldns_rdf_deep_free(origin);
+		return -2;
 	}
 	/* ldns reads with getc(): one character, one lock, unless the
 	 * (single-threaded) caller takes the locking over */
@@ -801,7 +837,7 @@ read_file(struct zoneset *z, size_t fi, const struct zoneset_opts *o,
 		    s != LDNS_STATUS_SYNTAX_TTL &&
 		    s != LDNS_STATUS_SYNTAX_ORIGIN &&
 		    s != LDNS_STATUS_SYNTAX_INCLUDE &&
-		    parse_class_before_ttl(text, ttl, origin, &prev, &rr) ==
+		    parse_class_before_ttl(fp, pos, ttl, origin, &prev, &rr) ==
 		    LDNS_STATUS_OK)
 			s = LDNS_STATUS_OK;
 		if (s == LDNS_STATUS_OK && ldns_rr_get_type(rr) ==
@@ -893,24 +929,30 @@ pass1_record(struct zoneset *z, size_t fi, ldns_rr *rr, unsigned line,
 	take_record(z, fi, rr, line, arg);
 }
 
-static int below_cut(const struct zoneset *z, size_t fi, const char *name);
+static const struct cut *cut_of(const struct zoneset *z, size_t fi,
+    const char *name, const char **at);
 
 /* A record's owner and its ancestors down to its zone's apex exist
- * (RFC 4592 §2.2.2), unless it lies outside the zone or below a cut
- * there (glue, occluded data: not the zone's own). */
+ * (RFC 4592 §2.2.2), unless it lies outside the zone; at or below a cut
+ * there (a delegation's NS and DS, glue, occluded data) the cut's owner
+ * and its ancestors do. */
 static void
 names_record(struct zoneset *z, size_t fi, ldns_rr *rr, unsigned line,
     void *arg)
 {
 	const struct zfile *zf = &z->files[fi];
-	char name[1025];
+	char buf[1025];
+	const char *name = buf, *at;
 	uint64_t h, prev_parent;
 
 	(void)line;
 	(void)arg;
-	wire_name(ldns_rr_owner(rr), name);
-	if (zf->apex == NULL || out_of_zone(zf, name) ||
-	    strcmp(name, zf->apex) == 0 || below_cut(z, fi, name))
+	wire_name(ldns_rr_owner(rr), buf);
+	if (zf->apex == NULL || out_of_zone(zf, name))
+		return;
+	if (cut_of(z, fi, name, &at) != NULL)
+		name = at;
+	if (strcmp(name, zf->apex) == 0)
 		return;
 	/* the apex once, by the caller; records in a row often share their
 	 * owner or its parent, whose ancestors are in already */
@@ -1359,9 +1401,14 @@ zoneset_read(char *const *files, size_t nfiles, const struct zoneset_opts *o,
 		z->hosts[z->nhosts++] = name_hash(o->hosts[i]);
 	for (size_t i = 0; i < nfiles; i++) {
 		z->files[i].path = xstrdup(files[i]);
-		if (read_file(z, i, o, f, pass1_record, f) == -1) {
+		int rc = read_file(z, i, o, f, pass1_record, f);
+
+		if (rc < 0) {
 			findings_add_at(f, SEV_ERROR, F_FILE_UNREADABLE,
-			    files[i], 0, NULL, "cannot read the zone file");
+			    files[i], 0, NULL, "%s", rc == -2 ? "not a regular "
+			    "file (a pipe?): lint reads a zone file more than "
+			    "once; save it to a file first" : "cannot read the "
+			    "zone file");
 			z->files[i].unreadable = 1;
 			*unreadable = 1;
 			continue;

@@ -31,7 +31,7 @@ if command -v named-checkzone >/dev/null 2>&1; then
 	check "named-checkzone refuses the SRV port 99999 too" test $? -ne 0
 	named-checkzone example.com class-before-ttl.zone >"$T/ncz" 2>&1
 	check "named-checkzone loads a class before the TTL too" test $? -eq 0
-	for z in wildcard-txt-owner wildcard-txt-ent wildcard-ent; do
+	for z in wildcard-txt-owner wildcard-txt-ent wildcard-ent wildcard-cut; do
 		named-checkzone example.com "$z.zone" >"$T/ncz" 2>&1
 		check "named-checkzone: $z's targets have no address either" \
 		    test "$(grep -c 'has no address records' "$T/ncz")" -eq "$(grep -o 'srv-target-no-address' "$z.zone" | wc -l)"
@@ -49,13 +49,25 @@ if command -v kzonecheck >/dev/null 2>&1; then
 	check "kzonecheck loads a class before the TTL too" test $? -eq 0
 fi
 
+# A class-first record whose text ends past the first 4 KiB that ldns
+# read for it (comments before it): read again in full, not cut short
+# (review, helper-19: the target was read as the relative "xmpp.ex").
+{
+	sed -n '/^\$ORIGIN/,/^ns1/p' clean.zone
+	for _ in $(seq 1 70); do printf '; %060d\n' 0; done
+	printf '_xmpp-server._tcp IN 300 SRV 0 0 5269 xmpp.example.com.\n'
+	printf 'xmpp IN 300 A 192.0.2.1\n'
+} >"$T/long-comments.zone"
+expect_status 0 "class before TTL after 4 KiB of comments" "$XMPPCUT" --json lint "$T/long-comments.zone"
+json_ok "... the SRV and its target read whole" '.findings == [] and .files[0].xmpp_srv_records == 1'
+
 # CR LF line ends: ldns, named and NSD read the file, Knot refuses it; the
 # file's summary says so (no finding: the zone is valid DNS). Only the CR
-# LF of the first line here, at the end of has_crlf's first 16 KiB read:
+# LF of a blank line here, at the end of has_crlf's first 16 KiB read:
 # a CR as the last byte of one block and its LF the first of the next.
 {
 	for _ in $(seq 1 162); do printf ';%099d\n' 0; done
-	printf ';%0*d\r\n' $((16383 - 162 * 101 - 1)) 0
+	printf '%*s\r\n' $((16383 - 162 * 101)) ''
 	cat clean.zone
 } >"$T/crlf.zone"
 check "the CR is the last byte of the first 16 KiB" test "$(head -c 16385 "$T/crlf.zone" | tail -c 2 | od -An -c | tr -d ' ')" = '\r\n'
@@ -63,6 +75,13 @@ expect_status 0 "CRLF line ends" "$XMPPCUT" --json lint "$T/crlf.zone"
 json_ok "CRLF line ends: a fact of the file" '.files[0].crlf_line_ends == true and .findings == []'
 expect_status 0 "LF line ends" "$XMPPCUT" --json lint clean.zone
 json_ok "LF line ends: no CRLF" '.files[0].crlf_line_ends == false'
+sed 's/^\(ns1 .*\)$/\1 ; a comment\r/' clean.zone >"$T/crlf-comment.zone"
+expect_status 0 "CR LF at the end of a comment only" "$XMPPCUT" --json lint "$T/crlf-comment.zone"
+json_ok "... is no CRLF line end (Knot reads it as part of the comment)" '.files[0].crlf_line_ends == false'
+if command -v kzonecheck >/dev/null 2>&1; then
+	kzonecheck -o example.com "$T/crlf-comment.zone" >"$T/kzc" 2>&1
+	check "kzonecheck loads a CR at the end of a comment" test $? -eq 0
+fi
 sed 's/$/\r/' clean.zone >"$T/crlf-all.zone"
 expect_status 0 "CRLF on every line" "$XMPPCUT" lint "$T/crlf-all.zone"
 check "the text summary names CRLF and Knot" grep -q 'CRLF line ends (named and NSD read them, Knot refuses to load the file)' "$T/out"
@@ -95,6 +114,12 @@ ZONE
 expect_status 0 "two zones, target in the other one" "$XMPPCUT" lint clean.zone "$T/example.org.zone"
 expect_status 2 "target in the other zone without address" "$XMPPCUT" --json lint empty.zone "$T/example.org.zone"
 json_ok "srv-target-no-address is an error across files" '[.findings[] | select(.id == "srv-target-no-address" and .severity == "error")] | length == 1'
+
+# A pipe cannot be read twice (signatures, wildcards): said, exit 3
+# (the byte order mark check ate its first bytes before).
+expect_status 3 "a pipe" sh -c "cat clean.zone | '$XMPPCUT' lint /dev/stdin"
+check "... not a regular file, save it first" grep -q 'not a regular file (a pipe?).*save it to a file first' "$T/out"
+expect_status 0 "/dev/stdin from a file" sh -c "'$XMPPCUT' lint /dev/stdin <clean.zone"
 
 # --origin for a file without $ORIGIN and SOA; the name of a file.
 printf '_xmpp-server._tcp 3600 IN SRV 0 0 5269 edge\nedge 3600 IN A 192.0.2.10\n' >"$T/snippet"
