@@ -886,6 +886,30 @@ check_order(const struct cert *c, const char *subject, struct findings *f)
 	}
 }
 
+/* The names a certificate gives, for a message: its DNS-IDs, SRV-IDs and
+ * XmppAddrs (the first four), else its subject. Newly allocated. */
+static char *
+names_given(const struct cert_facts *facts)
+{
+	const struct strlist *l[] = { &facts->san_dns, &facts->san_srv,
+		&facts->san_xmppaddr };
+	struct buf b = { 0 };
+	size_t shown = 0, total = 0;
+
+	for (size_t k = 0; k < 3; k++) {
+		for (size_t i = 0; i < l[k]->n; i++, total++)
+			if (shown < 4)
+				buf_addf(&b, "%s%s", shown++ ? ", " : "",
+				    l[k]->v[i]);
+	}
+	if (total > shown)
+		buf_addf(&b, " and %zu more", total - shown);
+	if (total == 0)
+		buf_addf(&b, "only the subject %s", facts->subject ?
+		    facts->subject : "(none)");
+	return buf_take(&b);
+}
+
 struct cert_facts *
 cert_check(const struct cert *c, char *const *domains, size_t ndomains,
     const struct cert_policy *pol, const char *subject, struct findings *f)
@@ -905,12 +929,15 @@ cert_check(const struct cert *c, char *const *domains, size_t ndomains,
 		    xstrdup(domains[i]), id, matched };
 		if (id == CERT_ID_NONE) {
 			enum severity sev = moot(pol, 1, SEV_ERROR, &why);
+			char *names = names_given(facts);
 
 			findings_add(f, sev, F_CERT_NAME_MISMATCH, subject,
 			    "the certificate is not valid for the XMPP domain "
-			    "%s (no DNS-ID, SRV-ID or XmppAddr matches); it "
-			    "must name the domain, not the gateway host%s",
-			    domains[i], why);
+			    "%s (no DNS-ID, SRV-ID or XmppAddr matches; it "
+			    "names %s): it must name the domain itself, "
+			    "whichever host serves it%s", domains[i], names,
+			    why);
+			free(names);
 		}
 	}
 	check_order(c, subject, f);

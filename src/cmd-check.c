@@ -76,6 +76,35 @@ check_opt(void *arg, int opt, const char *val)
 	}
 }
 
+/* --connect is the test of a new gateway before DNS points at it: say
+ * when the place is not one (the old gateway, an address or port the plan
+ * does not publish), since what the plan ties to the gateway (its key,
+ * its direct-TLS port) is then not checked. */
+static void
+not_planned(struct report *r, const struct probe_fixed *c,
+    const struct gateway *g)
+{
+	struct findings *f = report_findings(r);
+
+	if (g == NULL)
+		findings_add(f, SEV_WARNING, F_CONNECT_NOT_PLANNED, c->addr,
+		    "no gateway of the plan has this address: its cert's key "
+		    "and its direct-TLS port were not checked; if the plan's "
+		    "address is mistyped, the stages would publish it");
+	else if (g->role != ROLE_NEW)
+		findings_add(f, SEV_WARNING, F_CONNECT_NOT_PLANNED, c->addr,
+		    "this is the old gateway %s: --connect tests the new "
+		    "gateway before DNS points at it; give a new gateway's "
+		    "address", g->host);
+	else if (c->port != 0 && c->port != g->port &&
+	    c->port != g->direct_tls_port)
+		findings_add(f, SEV_WARNING, F_CONNECT_NOT_PLANNED, c->addr,
+		    "port %u is not one the plan publishes for %s (%u%s%.0u): "
+		    "partners will be sent there, not here", c->port, g->host,
+		    g->port, g->direct_tls_port ? ", direct TLS " : "",
+		    g->direct_tls_port);
+}
+
 /* The places --connect names: with a port, that port (direct TLS when it
  * is the plan's direct-tls-port of the gateway at that address), else
  * STARTTLS on the gateway's port (5269 without one) and direct TLS on
@@ -95,11 +124,17 @@ connect_targets(const struct check_opts *o, const struct plan *p,
 		char *cause = NULL;
 		unsigned port;
 
-		for (size_t k = 0; g == NULL && k < p->ngateways; k++)
-			for (size_t a = 0; a < p->gateways[k].naddrs; a++)
-				if (strcmp(p->gateways[k].addrs[a].text,
-				    c->addr) == 0)
-					g = &p->gateways[k];
+		/* a new gateway's address first: an old one may share it */
+		for (int want = ROLE_NEW, pass = 0; pass < 2; pass++,
+		    want = ROLE_OLD)
+			for (size_t k = 0; g == NULL && k < p->ngateways; k++)
+				for (size_t a = 0; p->gateways[k].role ==
+				    (enum role)want && a < p->gateways[k].naddrs;
+				    a++)
+					if (strcmp(p->gateways[k].addrs[a].text,
+					    c->addr) == 0)
+						g = &p->gateways[k];
+		not_planned(r, c, g);
 		if (g != NULL && g->cert != NULL) {
 			struct cert *ct = cert_load_file(g->cert, &cause);
 			char hex[65];
@@ -202,6 +237,9 @@ cmd_check_exec(struct globals *g, int argc, char **argv)
 	else if (first >= 0 && o.expect_given && o.stage_given)
 		first = cmd_usage_error("check", "give --expect or --stage, "
 		    "not both");
+	else if (first >= 0 && o.dns_only && o.nconnect > 0)
+		first = cmd_usage_error("check", "--dns-only makes no "
+		    "connection: give it or --connect, not both");
 	if (first < 0) {
 		status = cmd_parse_status(first);
 		goto out;

@@ -99,6 +99,11 @@ const struct finding_kind finding_kinds[F_COUNT] = {
 	[F_CERT_KEY_MISMATCH] = { "cert-key-mismatch", E, 0,
 	    "(check --connect) the gateway serves another key than the plan's "
 	    "cert: its TLSA records would not match" },
+	[F_CONNECT_NOT_PLANNED] = { "connect-not-planned", W, 0,
+	    "(check --connect) the address is not a new gateway's in the plan "
+	    "(the old gateway's, or none: a typo, an inside address), or the "
+	    "port is not one the plan publishes for it: what the plan ties "
+	    "to the new gateway was not checked there" },
 	[F_DNS_FAILURE] = { "dns-failure", E, 0,
 	    "SERVFAIL, a timeout or no answer from the resolver or an "
 	    "authoritative server ((apply) a zone's primary cannot be found "
@@ -261,6 +266,17 @@ findings_move(struct findings *dst, struct findings *src)
 	free(src->v);
 	src->v = NULL;
 	src->n = src->cap = 0;
+}
+
+void
+findings_prefix(struct findings *f, const char *prefix)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		char *m = xasprintf("%s: %s", prefix, f->v[i].message);
+
+		free(f->v[i].message);
+		f->v[i].message = m;
+	}
 }
 
 void

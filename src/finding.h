@@ -51,6 +51,7 @@ enum finding_id {
 	F_CERT_CHAIN_ORDER,
 	F_CERT_WEAK_KEY,
 	F_CERT_KEY_MISMATCH,
+	F_CONNECT_NOT_PLANNED,
 	/* the live DNS */
 	F_DNS_FAILURE,
 	F_DNSSEC_BOGUS,
@@ -131,6 +132,8 @@ void findings_add_at(struct findings *f, enum severity sev,
     const char *fmt, ...) PRINTFLIKE(7, 8);
 /* Move every finding of src to the end of dst; src is left empty. */
 void findings_move(struct findings *dst, struct findings *src);
+/* Put "prefix: " before the message of every finding in f. */
+void findings_prefix(struct findings *f, const char *prefix);
 /* Order by file and line (findings without a file last), keeping the
  * order of findings at the same place. */
 void findings_sort(struct findings *f);

@@ -113,10 +113,13 @@ where(const struct probe *p)
 {
 	const struct cand *c = cur(p);
 
+	int v6 = strchr(c->host, ':') != NULL;	/* an address: [::1]:5269 */
+
 	if (p->ai < p->naddrs && strcmp(c->host, p->addrs[p->ai]) != 0)
 		return xasprintf("%s:%u (%s)", c->host, c->port,
 		    p->addrs[p->ai]);
-	return xasprintf("%s:%u", c->host, c->port);
+	return xasprintf("%s%s%s:%u", v6 ? "[" : "", c->host, v6 ? "]" : "",
+	    c->port);
 }
 
 /* Finishing. */
@@ -176,8 +179,10 @@ settle(struct probe *p)
 			f->v[i].severity = SEV_WARNING;
 		}
 		/* TCP failures of an unreachable domain: said together by
-		 * connect-failed below, unless another place connected */
-		if (r->reachable || k == 0 || p->connected_any)
+		 * connect-failed below, unless another place connected or
+		 * the place is one --connect named (said as it is) */
+		if (r->reachable || k == 0 || p->connected_any ||
+		    p->req->fixed != NULL)
 			findings_move(&r->findings, f);
 		else
 			findings_free(f);
@@ -195,7 +200,8 @@ finish(struct probe *p)
 	p->finished = 1;
 	close_conn(p);
 	settle(p);
-	if (!r->reachable && !p->connected_any && p->ncands > 0) {
+	if (!r->reachable && !p->connected_any && p->ncands > 0 &&
+	    p->req->fixed == NULL) {
 		size_t tcp = 0, none = 0;
 
 		for (size_t i = 0; i < r->nattempts; i++) {
@@ -552,6 +558,8 @@ tls_done(struct probe *p)
 		pol.verified = verified;
 		pol.direct = a->direct;
 		a->cert = cert_check(c, &domain, 1, &pol, p->req->domain, &f);
+		/* which endpoint served it: one domain has several */
+		findings_prefix(&f, w);
 		findings_move(&p->res->findings, &f);
 		cert_free(verified);
 		cert_free(c);

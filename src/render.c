@@ -358,6 +358,15 @@ probe_text(struct report *r, const struct probe_result *p)
 	struct buf b = { 0 };
 	char *line;
 
+	if (a == NULL && p->fixed && p->nattempts > 0) {
+		/* a place --connect named: which one */
+		const struct probe_attempt *t = &p->attempts[0];
+
+		report_text(r, strchr(t->target, ':') ? "%s: unreachable at "
+		    "[%s]:%u\n" : "%s: unreachable at %s:%u\n", p->domain,
+		    t->target, t->port);
+		return;
+	}
 	if (a == NULL) {
 		report_text(r, "%s: unreachable (%zu attempt%s)\n", p->domain,
 		    p->nattempts, p->nattempts == 1 ? "" : "s");
@@ -365,8 +374,9 @@ probe_text(struct report *r, const struct probe_result *p)
 	}
 	if (a->cert != NULL && a->cert->nids > 0)
 		id = &a->cert->ids[0];
-	buf_addf(&b, "%s: reachable via %s:%u", p->domain, a->target,
-	    a->port);
+	/* an IPv6 address given to --connect: [::1]:5269 */
+	buf_addf(&b, strchr(a->target, ':') ? "%s: reachable via [%s]:%u" :
+	    "%s: reachable via %s:%u", p->domain, a->target, a->port);
 	if (a->address != NULL && strcmp(a->target, a->address) != 0)
 		buf_addf(&b, " (%s)", a->address);
 	buf_addf(&b, ", %s, %s %s", a->direct ? "direct TLS" : "STARTTLS",
@@ -376,7 +386,7 @@ probe_text(struct report *r, const struct probe_result *p)
 		    cert_id_name(id->matched), id->identity ? id->identity :
 		    "");
 	else if (id != NULL)
-		buf_add(&b, ", certificate none");
+		buf_add(&b, ", certificate not for the domain");
 	if (a->dane_used)
 		buf_addf(&b, ", DANE %s", a->dane_matched ? "ok" : "mismatch");
 	if (a->dialback)

@@ -120,7 +120,7 @@ matched "wildcard DNS-ID" chat.example.com DNS-ID
 run_cert 2 "wildcard does not match the bare domain" "cert-name-mismatch" wildcard.pem --domain example.com
 run_cert 2 "wildcard does not match two labels" "cert-name-mismatch" wildcard.pem --domain a.b.example.com
 run_cert 2 "the classic mistake: a certificate for the gateway host" "cert-name-mismatch" hostonly.pem --domain example.com
-check "the message says it must name the domain" grep -q 'must name the domain, not the gateway host' "$T/out"
+check "the message says it must name the domain" grep -q 'it names edge.example.com): it must name the domain itself, whichever host serves it' "$T/out"
 run_cert 0 "CN only, no subjectAltName" "" cnonly.pem --domain example.com
 matched "CN" example.com CN
 run_cert 2 "CN is not used when a DNS-ID exists" "cert-name-mismatch" cnignored.pem --domain example.com

@@ -113,7 +113,9 @@ json_ok "the certificate identity matched the domain" '[.domains[].certificate.i
 expect_status 0 "before the cutover: check --expect old --connect the new gateway" xc check --expect old --connect "$LAB_NEW"
 json_ok "--connect: STARTTLS and direct TLS both verified" '[.connect[] | select(.reachable) | .tls.mode] | sort == ["direct-tls", "starttls"]'
 json_ok "the live probe reaches the old gateway" '.probes[0].answered_by.target == "old.example.test"'
-expect_status 0 "--connect ADDR:PORT" xc check --expect old --dns-only --connect "$LAB_NEW:5269"
+expect_status 0 "--connect ADDR:PORT" xc check --expect old --connect "$LAB_NEW:5269"
+json_ok "... that place only, STARTTLS" '[.connect[] | "\(.reachable) \(.tls.mode)"] == ["true starttls"]'
+expect_status 0 "--dns-only" xc check --expect old --dns-only
 json_ok "--dns-only makes no connection" '(has("probes") | not) and (has("connect") | not)'
 expect_status 3 "--connect with a name" xc check --connect new.example.test
 expect_status 2 "--connect an address that refuses" xc check --expect old --connect "$(lab_addr refused)"

@@ -55,6 +55,21 @@ expect_status 1 "check --warn-days 40: the gateway's certificate expires within 
 json_ok "... cert-expires-soon, warnings, nothing else" '([.findings[] | select(.id == "cert-expires-soon" and .severity == "warning")] | length) == 2 and ([.findings[].id] | unique) == ["cert-expires-soon"]'
 expect_status 0 "check --expect old, default --warn-days 21" xc check --expect old
 expect_status 3 "check --warn-days 3651: refused" xc check --warn-days 3651
+# ... and each certificate finding names the endpoint that served it
+expect_status 1 "check --connect the new gateway, --warn-days 40" xc check --expect old --connect "$LAB_NEW" --warn-days 40
+json_ok "... the findings name old:5269, new:5269 and new:5270" \
+    "[.findings[] | select(.id == \"cert-expires-soon\") | .message | capture(\"^(?<w>[^ ]*:[0-9]+)\").w] | unique == [\"$LAB_NEW:5269\", \"$LAB_NEW:5270\", \"old.example.test:5269\"]"
+
+# --connect is the test of the new gateway before DNS points at it (user
+# trial, helper-20: the old gateway's address was a clean OK).
+expect_status 1 "--connect the old gateway's address" xc check --expect old --connect "$LAB_OLD"
+json_ok "... connect-not-planned names the old gateway" '[.findings[] | "\(.id) \(.severity)"] == ["connect-not-planned warning"] and (.findings[0].message | contains("the old gateway old.example.test"))'
+expect_status 2 "--connect an address of no gateway, nothing listening" xc check --expect old --connect "$NET.9"
+json_ok "... connect-not-planned, and connect-failed naming the place, not partners" \
+    "([.findings[].id] | sort) == [\"connect-failed\", \"connect-not-planned\"] and ([.findings[] | select(.id == \"connect-failed\") | .message] == [\"$NET.9:5269: Connection refused\"])"
+expect_status 2 "--connect the new gateway at a port the plan does not publish" xc check --expect old --connect "$LAB_NEW:5222"
+json_ok "... the port is said" '[.findings[] | select(.id == "connect-not-planned") | .message | contains("port 5222 is not one the plan publishes for new.example.test (5269, direct TLS 5270)")] == [true]'
+expect_status 3 "--dns-only with --connect: refused" xc check --dns-only --connect "$LAB_NEW"
 
 # SRV-ID only: RFC 6125 6.5.1 and RFC 7590 3.1 accept it for the domain.
 expect_status 0 "SRV-ID only: reachable, no finding" xc probe srv-id.hostile.test
