@@ -565,82 +565,50 @@ start_origin(const struct zoneset_opts *o, const char *path)
 typedef void (*record_fn)(struct zoneset *, size_t, ldns_rr *, unsigned,
     void *);
 
-#define SPAN_MAX 4096
-
-/* The text ldns just read, from pos to where the file stands now (at
- * most SPAN_MAX bytes), the file left where it was. Newly allocated. */
-static char *
-span_text(FILE *fp, long pos)
-{
-	long end = ftell(fp);
-	size_t len = end > pos ? (size_t)(end - pos) : 0, n;
-	char *buf;
-
-	if (len > SPAN_MAX)
-		len = SPAN_MAX;
-	buf = xmalloc(len + 1);
-	if (fseek(fp, pos, SEEK_SET) != 0)
-		len = 0;
-	n = len ? fread(buf, 1, len, fp) : 0;
-	buf[n] = '\0';
-	fseek(fp, end, SEEK_SET);
-	return buf;
-}
-
-/* The line where a record's text starts: after the blank and comment
- * lines ldns skipped on its way (first is the line after the previous
- * record). */
+/* The line where the record ldns read from pos starts: first (the line
+ * after the previous record) plus the blank and comment lines ldns skipped
+ * on its way. The file left where it was. */
 static unsigned
-first_line(const char *text, unsigned first)
+record_line(FILE *fp, long pos, unsigned first)
 {
-	const char *p = text;
+	long stop = ftell(fp);
+	int c, comment = 0;
 
-	while (*p != '\0') {
-		if (*p == ';')
-			p += strcspn(p, "\n");
-		if (*p == '\n') {
+	if (stop < 0 || fseek(fp, pos, SEEK_SET) != 0)
+		return first;
+	while (ftell(fp) < stop && (c = getc(fp)) != EOF) {
+		if (c == '\n') {
 			first++;
-			p++;
-		} else if (*p == ' ' || *p == '\t' || *p == '\r')
-			p++;
-		else
+			comment = 0;
+		} else if (c == ';')
+			comment = 1;
+		else if (!comment && c != ' ' && c != '\t' && c != '\r')
 			break;
 	}
+	clearerr(fp);
+	fseek(fp, stop, SEEK_SET);
 	return first;
 }
 
-/* ldns reads SRV numbers modulo 2^16 (99999 becomes 34463): the numbers
- * as written must fit. NULL, or why not (static). */
-static const char *
-srv_numbers_fit(const char *text)
+/* The logical line of the record ldns read from pos, as ldns reads it
+ * (comments and blank lines skipped, parentheses joined), into line (at
+ * least LDNS_MAX_LINELEN + 1 bytes): its length, or 0. The file left
+ * where it was. */
+static size_t
+logical_line(FILE *fp, long pos, char *line)
 {
-	const char *p = text;
+	long stop = ftell(fp);
+	ssize_t n = -1;
 
-	/* past the type: the first "SRV" token */
-	while ((p = strstr(p, "SRV")) != NULL) {
-		if ((p == text || p[-1] == ' ' || p[-1] == '\t') &&
-		    (p[3] == ' ' || p[3] == '\t'))
-			break;
-		p += 3;
-	}
-	if (p == NULL)
-		return NULL;
-	p += 3;
-	for (int i = 0; i < 3; i++) {
-		char *end;
-		unsigned long v;
-
-		p += strspn(p, " \t(");
-		v = strtoul(p, &end, 10);
-		if (end == p)
-			return NULL;	/* ldns said what it had to */
-		if (v > 65535)
-			return i == 0 ? "the SRV priority is above 65535" :
-			    i == 1 ? "the SRV weight is above 65535" :
-			    "the SRV port is above 65535";
-		p = end;
-	}
-	return NULL;
+	if (stop < 0 || fseek(fp, pos, SEEK_SET) != 0)
+		return 0;
+	while (ftell(fp) < stop && (n = ldns_fget_token_l(fp, line,
+	    LDNS_PARSE_SKIP_SPACE, LDNS_MAX_LINELEN, NULL)) >= 0 &&
+	    line[strspn(line, " \t")] == '\0')
+		n = -1;
+	clearerr(fp);
+	fseek(fp, stop, SEEK_SET);
+	return n > 0 ? (size_t)n : 0;
 }
 
 /* The end of the token at p (a run of non-blanks, "\x" escapes kept). */
@@ -670,61 +638,196 @@ is_class(const char *t)
 	    strspn(t + 5, "0123456789") == strlen(t + 5);
 }
 
+/* A TTL as named and Knot read it: digits, or groups of digits with a
+ * unit (1w2d, 1h30m), at most 2^32 - 1; ldns alone reads "1x" as 1, "3O0"
+ * as 3 and larger numbers modulo 2^32. */
+static int
+is_ttl(const char *t, size_t len)
+{
+	unsigned long long v = 0, n = 0;
+	size_t i = 0;
+
+	if (len == 0)
+		return 0;
+	while (i < len) {
+		static const char units[] = "wdhms";
+		static const unsigned long mult[] = { 604800, 86400, 3600, 60,
+			1 };
+		const char *u;
+		size_t start = i;
+
+		for (n = 0; i < len && t[i] >= '0' && t[i] <= '9'; i++)
+			if ((n = n * 10 + (unsigned)(t[i] - '0')) > 0xffffffffULL)
+				return 0;
+		if (i == start)
+			return 0;
+		if (i == len) {
+			v += n;
+			break;
+		}
+		if ((u = strchr(units, t[i] | 0x20)) == NULL || t[i] == '\0')
+			return 0;
+		v += n * mult[u - units];
+		i++;
+		if (v > 0xffffffffULL)
+			return 0;
+	}
+	return v <= 0xffffffffULL;
+}
+
 /* RFC 1035 §5.1 lets the class come before the TTL ("www IN 300 A ...");
- * named, NSD and Knot load it, ldns reads only the TTL first. Given a
- * record ldns refused (from pos, where it started reading: the comment
- * and blank lines before it, then the record), read its logical line
- * again with ldns's own tokenizer (parentheses and comments as ldns reads
- * them) and, when a class and then a TTL follow the owner, parse it again
- * with the two swapped. LDNS_STATUS_OK and *rr set, or an error status
- * (the first one stands). The file is left where it was. */
+ * named, NSD and Knot load it, ldns reads only the TTL first. Given the
+ * logical line of a record ldns refused: when a class and then a TTL
+ * follow the owner, parse it again with the two swapped. LDNS_STATUS_OK
+ * and *rr set, or an error status (the first one stands). */
 static ldns_status
-parse_class_before_ttl(FILE *fp, long pos, uint32_t ttl, ldns_rdf *origin,
+parse_class_before_ttl(const char *line, uint32_t ttl, ldns_rdf *origin,
     ldns_rdf **prev, ldns_rr **rr)
 {
 	ldns_status s = LDNS_STATUS_SYNTAX_ERR;
-	char *line = xmalloc(LDNS_MAX_LINELEN + 1), *fixed;
-	char cls[32], t[32];
-	const char *p, *c, *c_end, *tt, *t_end, *end;
-	long stop = ftell(fp);
-	ssize_t n = -1;
+	char cls[32], *fixed;
+	const char *p, *c, *c_end, *t, *t_end;
 
-	/* skip what holds no record: blank and comment lines */
-	if (stop < 0 || fseek(fp, pos, SEEK_SET) != 0)
-		goto out;
-	while (ftell(fp) < stop && (n = ldns_fget_token_l(fp, line,
-	    LDNS_PARSE_SKIP_SPACE, LDNS_MAX_LINELEN, NULL)) >= 0 &&
-	    line[strspn(line, " \t")] == '\0')
-		n = -1;
-	clearerr(fp);
-	fseek(fp, stop, SEEK_SET);
-	if (n <= 0)
-		goto out;
 	/* a line starting blank has no owner: it is the previous one's */
 	p = line[0] == ' ' || line[0] == '\t' ? line : token_end(line);
 	c = p + strspn(p, " \t");
 	c_end = token_end(c);
-	tt = c_end + strspn(c_end, " \t");
-	t_end = token_end(tt);
+	t = c_end + strspn(c_end, " \t");
+	t_end = token_end(t);
 	if (c_end == c || (size_t)(c_end - c) >= sizeof cls ||
-	    t_end == tt || (size_t)(t_end - tt) >= sizeof t ||
-	    tt[0] < '0' || tt[0] > '9')
-		goto out;
+	    !is_ttl(t, (size_t)(t_end - t)))
+		return s;
 	memcpy(cls, c, (size_t)(c_end - c));
 	cls[c_end - c] = '\0';
-	memcpy(t, tt, (size_t)(t_end - tt));
-	t[t_end - tt] = '\0';
-	(void)ldns_str2period(t, &end);
-	if (!is_class(cls) || *end != '\0')
-		goto out;
+	if (!is_class(cls))
+		return s;
 	/* owner, TTL, class, the rest */
-	fixed = xasprintf("%.*s %s %s%s", (int)(p - line), line, t, cls,
-	    t_end);
+	fixed = xasprintf("%.*s %.*s %s%s", (int)(p - line), line,
+	    (int)(t_end - t), t, cls, t_end);
 	s = ldns_rr_new_frm_str(rr, fixed, ttl, origin, prev);
 	free(fixed);
-out:
-	free(line);
 	return s;
+}
+
+/* What the servers refuse in a record's logical line although ldns reads
+ * it: a TTL that is no TTL (ldns reads "1x" as 1), SRV numbers above
+ * 65535 and TLSA numbers above 255 (ldns reads them modulo 2^16 and 2^8:
+ * 99999 becomes 34463, usage 259 becomes 3). NULL, or why, in buf. */
+static const char *
+record_unreadable(const char *line, char *buf, size_t size)
+{
+	static const char *const srv[] = { "priority", "weight", "port" };
+	static const char *const tlsa[] = { "certificate usage", "selector",
+		"matching type" };
+	const char *p = line[0] == ' ' || line[0] == '\t' ? line :
+	    token_end(line);
+
+	/* up to two tokens before the type: a TTL and a class */
+	for (int k = 0; k < 3; k++) {
+		const char *t = p + strspn(p, " \t"), *e = token_end(t);
+		size_t len = (size_t)(e - t);
+		int is_srv = len == 3 && strncasecmp(t, "SRV", 3) == 0;
+		unsigned long max = is_srv ? 65535 : 255;
+
+		if (len == 0)
+			return NULL;
+		if (t[0] >= '0' && t[0] <= '9' && !is_ttl(t, len)) {
+			snprintf(buf, size, "the TTL %.*s is not a TTL (named "
+			    "and Knot refuse it; ldns would read a part of "
+			    "it)", (int)(len > 20 ? 20 : len), t);
+			return buf;
+		}
+		p = e;
+		if (!is_srv && !(len == 4 && strncasecmp(t, "TLSA", 4) == 0))
+			continue;
+		for (int i = 0; i < 3; i++) {
+			char *end;
+			unsigned long v;
+
+			t = p + strspn(p, " \t");
+			e = token_end(t);
+			v = strtoul(t, &end, 10);
+			if (end != e || e == t)
+				return NULL;	/* ldns said what it had to */
+			if (v > max) {
+				snprintf(buf, size, "the %s %s is above %lu "
+				    "(named and Knot refuse it; ldns would "
+				    "read it modulo %lu)", is_srv ? "SRV" :
+				    "TLSA", is_srv ? srv[i] : tlsa[i], max,
+				    max + 1);
+				return buf;
+			}
+			p = e;
+		}
+		return NULL;
+	}
+	return NULL;
+}
+
+#define ZS_GENERATE (LDNS_STATUS_SYNTAX_INCLUDE + 1000)
+#define ZS_REFUSED (LDNS_STATUS_SYNTAX_INCLUDE + 1001)
+
+/* A directive line ($TTL, $ORIGIN, $INCLUDE, $GENERATE; named, NSD and
+ * Knot take them in any case, ldns only in capitals: it reads "$ttl 300"
+ * as a broken record and "$origin x." as a record of owner $origin), and
+ * what ldns made of it (s, *rr). The status it stands for (ZS_REFUSED with
+ * why in buf for what the servers refuse); *ttl and *origin follow it. */
+static ldns_status
+directive(const char *line, ldns_status s, ldns_rr **rr, uint32_t *ttl,
+    ldns_rdf **origin, char *buf, size_t size)
+{
+	const char *e = token_end(line), *arg = e + strspn(e, " \t");
+	const char *arg_end = token_end(arg);
+	size_t len = (size_t)(e - line), alen = (size_t)(arg_end - arg);
+
+	if (s == LDNS_STATUS_OK) {
+		ldns_rr_free(*rr);
+		*rr = NULL;
+	}
+	if (len == 4 && strncasecmp(line, "$TTL", 4) == 0) {
+		if (!is_ttl(arg, alen)) {
+			snprintf(buf, size, "$TTL %.*s is not a TTL (named and "
+			    "Knot refuse it)", (int)(alen > 20 ? 20 : alen), arg);
+			return ZS_REFUSED;
+		}
+		if (s != LDNS_STATUS_SYNTAX_TTL) {
+			const char *end;
+
+			*ttl = ldns_str2period(arg, &end);
+		}
+		return LDNS_STATUS_SYNTAX_TTL;
+	}
+	if (len == 7 && strncasecmp(line, "$ORIGIN", 7) == 0) {
+		ldns_rdf *o;
+		char *name;
+
+		if (alen == 0 || arg[alen - 1] != '.' || (alen > 1 &&
+		    arg[alen - 2] == '\\')) {
+			snprintf(buf, size, "$ORIGIN %.*s is not absolute: "
+			    "named reads it below the origin before it, NSD and "
+			    "Knot refuse the file; end it with a dot",
+			    (int)(alen > 255 ? 255 : alen), arg);
+			return ZS_REFUSED;
+		}
+		if (s == LDNS_STATUS_SYNTAX_ORIGIN)
+			return s;
+		name = xstrndup(arg, alen);
+		o = ldns_dname_new_frm_str(name);
+		free(name);
+		if (o == NULL)
+			return LDNS_STATUS_SYNTAX_DNAME_ERR;
+		ldns_rdf_deep_free(*origin);
+		*origin = o;
+		return LDNS_STATUS_SYNTAX_ORIGIN;
+	}
+	if (len == 8 && strncasecmp(line, "$INCLUDE", 8) == 0)
+		return LDNS_STATUS_SYNTAX_INCLUDE;
+	if (len == 9 && strncasecmp(line, "$GENERATE", 9) == 0)
+		return ZS_GENERATE;
+	snprintf(buf, size, "%.*s is no directive named, NSD or Knot know "
+	    "($ORIGIN, $TTL, $INCLUDE, $GENERATE): they refuse the file",
+	    (int)(len > 40 ? 40 : len), line);
+	return ZS_REFUSED;
 }
 
 /* Whether a line of the file from where it stands ends in CR LF outside
@@ -765,6 +868,18 @@ has_crlf(FILE *fp)
 	return found;
 }
 
+/* A zone-parse-error at the line, on the first pass (report set). */
+static void
+parse_error(struct zfile *zf, struct findings *report, unsigned at,
+    const char *why)
+{
+	if (report == NULL)
+		return;
+	zf->parse_errors++;
+	findings_add_at(report, SEV_ERROR, F_ZONE_PARSE_ERROR, zf->path, at,
+	    NULL, "%s", why);
+}
+
 /* Read one file record by record; parse errors are findings (only on the
  * first pass: report is set) and reading goes on. */
 static int
@@ -779,8 +894,7 @@ read_file(struct zoneset *z, size_t fi, const struct zoneset_opts *o,
 	long pos;
 	ldns_status s;
 	ldns_rr *rr;
-	const char *why;
-	char *text;
+	char *ll;
 	struct stat st;
 	FILE *fp;
 
@@ -805,74 +919,60 @@ read_file(struct zoneset *z, size_t fi, const struct zoneset_opts *o,
 		unsigned char bom[3];
 
 		if (fread(bom, 1, 3, fp) == 3 && bom[0] == 0xef &&
-		    bom[1] == 0xbb && bom[2] == 0xbf) {
-			if (report != NULL) {
-				zf->parse_errors++;
-				findings_add_at(report, SEV_ERROR,
-				    F_ZONE_PARSE_ERROR, zf->path, 1, NULL,
-				    "the file starts with a UTF-8 byte order "
-				    "mark (EF BB BF): named-checkzone and Knot "
-				    "refuse to load it; remove it");
-			}
-		} else
+		    bom[1] == 0xbb && bom[2] == 0xbf)
+			parse_error(zf, report, 1, "the file starts with a "
+			    "UTF-8 byte order mark (EF BB BF): named-checkzone "
+			    "and Knot refuse to load it; remove it");
+		else
 			rewind(fp);
 	}
 	if (report != NULL)
 		zf->crlf = has_crlf(fp);
+	ll = xmalloc(LDNS_MAX_LINELEN + 1);
 	while (!feof(fp)) {
+		char why[320];
+		int text;
+
 		before = line;
 		pos = ftell(fp);
 		rr = NULL;
 		s = ldns_rr_new_frm_fp_l(&rr, fp, &ttl, &origin, &prev, &line);
-		text = NULL;
 		/* more than one line read: comments before it, or a record
 		 * on several lines: find its own first line */
 		at = (unsigned)before + 1;
-		if (line - before > 1 || s != LDNS_STATUS_OK ||
-		    (rr != NULL && ldns_rr_get_type(rr) == LDNS_RR_TYPE_SRV)) {
-			text = span_text(fp, pos);
-			at = first_line(text, at);
-		}
-		if (s != LDNS_STATUS_OK && s != LDNS_STATUS_SYNTAX_EMPTY &&
-		    s != LDNS_STATUS_SYNTAX_TTL &&
-		    s != LDNS_STATUS_SYNTAX_ORIGIN &&
-		    s != LDNS_STATUS_SYNTAX_INCLUDE &&
-		    parse_class_before_ttl(fp, pos, ttl, origin, &prev, &rr) ==
+		if (line - before > 1)
+			at = record_line(fp, pos, at);
+		/* what ldns does not judge as the servers do: its text again
+		 * (a directive in any case, an owner ldns took from one) */
+		text = (s != LDNS_STATUS_OK && s != LDNS_STATUS_SYNTAX_EMPTY) ||
+		    (rr != NULL && (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SRV ||
+		    ldns_rr_get_type(rr) == LDNS_RR_TYPE_TLSA ||
+		    (ldns_rdf_size(ldns_rr_owner(rr)) > 1 &&
+		    ldns_rdf_data(ldns_rr_owner(rr))[1] == '$')));
+		if (text && logical_line(fp, pos, ll) == 0)
+			text = 0;
+		if (text && ll[0] == '$')
+			s = directive(ll, s, &rr, &ttl, &origin, why,
+			    sizeof why);
+		else if (text && s != LDNS_STATUS_OK &&
+		    parse_class_before_ttl(ll, ttl, origin, &prev, &rr) ==
 		    LDNS_STATUS_OK)
 			s = LDNS_STATUS_OK;
-		if (s == LDNS_STATUS_OK && ldns_rr_get_type(rr) ==
-		    LDNS_RR_TYPE_SRV && (why = srv_numbers_fit(text)) != NULL) {
-			if (report != NULL) {
-				zf->parse_errors++;
-				findings_add_at(report, SEV_ERROR,
-				    F_ZONE_PARSE_ERROR, zf->path, at, NULL, "%s "
-				    "(ldns would read it modulo 65536)", why);
-			}
+		if (text && s == LDNS_STATUS_OK &&
+		    record_unreadable(ll, why, sizeof why) != NULL) {
 			ldns_rr_free(rr);
-			free(text);
-			goto next;
+			s = ZS_REFUSED;
 		}
-		if (s != LDNS_STATUS_OK && text != NULL &&
-		    strncasecmp(text + strspn(text, " \t\r\n"), "$GENERATE",
-		    9) == 0)
-			s = LDNS_STATUS_SYNTAX_INCLUDE + 1000;	/* below */
 		if (s == LDNS_STATUS_OK &&
 		    ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN) {
-			if (report != NULL) {
-				char *c = ldns_rr_class2str(
-				    ldns_rr_get_class(rr));
+			char *c = ldns_rr_class2str(ldns_rr_get_class(rr));
 
-				zf->parse_errors++;
-				findings_add_at(report, SEV_ERROR,
-				    F_ZONE_PARSE_ERROR, zf->path, at, NULL,
-				    "a record of class %s: a zone holds class "
-				    "IN only (named-checkzone and Knot refuse "
-				    "to load the file)", c ? c : "?");
-				free(c);
-			}
+			snprintf(why, sizeof why, "a record of class %s: a "
+			    "zone holds class IN only (named-checkzone and "
+			    "Knot refuse to load the file)", c ? c : "?");
+			free(c);
 			ldns_rr_free(rr);
-			free(text);
-			goto next;
+			s = ZS_REFUSED;
 		}
 		switch ((int)s) {
 		case LDNS_STATUS_OK:
@@ -884,38 +984,26 @@ read_file(struct zoneset *z, size_t fi, const struct zoneset_opts *o,
 		case LDNS_STATUS_SYNTAX_ORIGIN:
 			break;
 		case LDNS_STATUS_SYNTAX_INCLUDE:
-			if (report != NULL) {
-				zf->parse_errors++;
-				findings_add_at(report, SEV_ERROR,
-				    F_ZONE_PARSE_ERROR, zf->path, at, NULL,
-				    "$INCLUDE is not supported: lint the "
-				    "included file as well");
-			}
+			parse_error(zf, report, at, "$INCLUDE is not supported: "
+			    "lint the expanded zone, e.g. from named-compilezone "
+			    "-o - ZONE FILE");
 			break;
-		case LDNS_STATUS_SYNTAX_INCLUDE + 1000:
-			if (report != NULL) {
-				zf->parse_errors++;
-				findings_add_at(report, SEV_ERROR,
-				    F_ZONE_PARSE_ERROR, zf->path, at, NULL,
-				    "$GENERATE (a BIND extension) is not read "
-				    "here: lint the expanded zone, e.g. from "
-				    "named-compilezone -o - ZONE FILE");
-			}
+		case ZS_GENERATE:
+			parse_error(zf, report, at, "$GENERATE (a BIND "
+			    "extension) is not read here: lint the expanded "
+			    "zone, e.g. from named-compilezone -o - ZONE FILE");
+			break;
+		case ZS_REFUSED:
+			parse_error(zf, report, at, why);
 			break;
 		default:
-			if (report != NULL) {
-				zf->parse_errors++;
-				findings_add_at(report, SEV_ERROR,
-				    F_ZONE_PARSE_ERROR, zf->path, at, NULL,
-				    "%s", ldns_get_errorstr_by_id(s));
-			}
+			parse_error(zf, report, at, ldns_get_errorstr_by_id(s));
 			break;
 		}
-		free(text);
-next:
 		if (line == before && ftell(fp) == pos)
 			break;	/* no progress: never loop forever */
 	}
+	free(ll);
 	ldns_rdf_deep_free(origin);
 	ldns_rdf_deep_free(prev);
 	fclose(fp);

@@ -61,6 +61,22 @@ fi
 expect_status 0 "class before TTL after 4 KiB of comments" "$XMPPCUT" --json lint "$T/long-comments.zone"
 json_ok "... the SRV and its target read whole" '.findings == [] and .files[0].xmpp_srv_records == 1'
 
+# Lower-case directives as named reads them: the SRV below "$origin
+# im.example.com." is im.example.com's, and named agrees on the file
+# without its two refused lines.
+"$XMPPCUT" --json lint directives-case.zone >"$T/out" 2>&1
+json_ok "lower-case \$origin moves the SRV below it" '.domains == ["im.example.com"]'
+if command -v named-checkzone >/dev/null 2>&1; then
+	head -n 15 directives-case.zone >"$T/dirs.zone"
+	named-checkzone -D -o - example.com "$T/dirs.zone" >"$T/ncz" 2>&1
+	check "named-checkzone: the SRV at im.example.com, TTL 300 from \$ttl" \
+	    grep -Eq '^_xmpp-server\._tcp\.im\.example\.com\.[[:space:]]+300[[:space:]]+IN[[:space:]]+SRV' "$T/ncz"
+	for z in numbers-hidden ttl-not-ttl directives-case; do
+		named-checkzone example.com "$z.zone" >"$T/ncz" 2>&1
+		check "named-checkzone refuses $z too" test $? -ne 0
+	done
+fi
+
 # CR LF line ends: ldns, named and NSD read the file, Knot refuses it; the
 # file's summary says so (no finding: the zone is valid DNS). Only the CR
 # LF of a blank line here, at the end of has_crlf's first 16 KiB read:
