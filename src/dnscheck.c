@@ -320,6 +320,7 @@ dnscheck_domain(const struct dnscheck *c, const char *domain)
 	char *o1 = xasprintf("_xmpp-server._tcp.%s", domain);
 	char *o2 = xasprintf("_xmpps-server._tcp.%s", domain);
 	struct rrset *s1 = get(c, o1, RR_SRV), *s2 = get(c, o2, RR_SRV);
+	struct rrset *alias = NULL;
 	struct rrlist want = { 0 };
 	char *cause = NULL;
 
@@ -330,10 +331,20 @@ dnscheck_domain(const struct dnscheck *c, const char *domain)
 		    "or a DNAME: servers never answer with them (the child "
 		    "zone or the DNAME's target does), partners never see "
 		    "them; publish them there");
+	else if (s1 == NULL && plan_has_domain(c->plan, domain) &&
+	    (alias = get(c, o1, RR_CNAME)) != NULL)
+		findings_add(c->f, SEV_ERROR, F_SRV_MISSING, domain,
+		    "_xmpp-server._tcp.%s is an alias (CNAME%s%s): partners "
+		    "follow it and get whatever SRV records are there, which "
+		    "are not the plan's and cannot be updated here; publish "
+		    "the SRV records at the name itself", domain,
+		    alias->target ? " to " : "", alias->target ?
+		    alias->target : "");
 	else if (s1 == NULL && plan_has_domain(c->plan, domain))
 		findings_add(c->f, SEV_ERROR, F_SRV_MISSING, domain,
 		    "no _xmpp-server._tcp SRV record: partners fall back to "
 		    "the domain's own A/AAAA on port 5269; publish the SRV");
+	rrset_free(alias);
 	if (s1 != NULL)
 		check_srvset(c, s1, 0);
 	if (s2 != NULL) {

@@ -1154,7 +1154,9 @@ struct vset {
 struct verify {
 	struct vset *v;
 	size_t n, cap;
-	ldns_rr_list *keys;
+	ldns_rr_list *keys;	/* the apex DNSKEY RRset */
+	ldns_rr_list *key_sigs;	/* the RRSIGs over it */
+	unsigned key_line;	/* of its first record */
 };
 
 static int
@@ -1242,11 +1244,21 @@ pass2_record(struct zoneset *z, size_t fi, ldns_rr *rr, unsigned line,
 	struct vset *s;
 	char *name;
 
-	if (t == LDNS_RR_TYPE_DNSKEY) {
+	if (t == LDNS_RR_TYPE_DNSKEY || (t == LDNS_RR_TYPE_RRSIG &&
+	    ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(rr)) ==
+	    LDNS_RR_TYPE_DNSKEY)) {
+		ldns_rr_list *l = t == LDNS_RR_TYPE_DNSKEY ? vf->keys :
+		    vf->key_sigs;
+
 		name = rdf_name(ldns_rr_owner(rr));
-		if (z->files[fi].apex == NULL ||
-		    strcmp(name, z->files[fi].apex) == 0)
-			ldns_rr_list_push_rr(vf->keys, ldns_rr_clone(rr));
+		if ((z->files[fi].apex == NULL ||
+		    strcmp(name, z->files[fi].apex) == 0) &&
+		    !ldns_rr_list_contains_rr(l, rr)) {
+			if (ldns_rr_list_rr_count(vf->keys) == 0 &&
+			    t == LDNS_RR_TYPE_DNSKEY)
+				vf->key_line = line;
+			ldns_rr_list_push_rr(l, ldns_rr_clone(rr));
+		}
 		free(name);
 		return;
 	}
@@ -1257,8 +1269,11 @@ pass2_record(struct zoneset *z, size_t fi, ldns_rr *rr, unsigned line,
 			ldns_rr_list_push_rr(s->sigs, ldns_rr_clone(rr));
 		return;
 	}
+	/* a record twice is one record to a server (RFC 2181 §5): it is
+	 * signed once */
 	if (rrtype_of(t, &type) == 0 &&
-	    (s = vset_find(vf, rdf_hash(ldns_rr_owner(rr)), type)) != NULL) {
+	    (s = vset_find(vf, rdf_hash(ldns_rr_owner(rr)), type)) != NULL &&
+	    !ldns_rr_list_contains_rr(s->rrs, rr)) {
 		if (ldns_rr_list_rr_count(s->rrs) == 0)
 			s->line = line;
 		ldns_rr_list_push_rr(s->rrs, ldns_rr_clone(rr));
@@ -1437,12 +1452,48 @@ dname_alias(const struct zoneset *z, const char *name)
 	    0 ? "" : t);
 }
 
+/* The DNSKEY RRset is signed by one of its own keys (RFC 4035 §5: a
+ * validator trusts no key until it has): without that, or with that
+ * signature expired, every answer of the zone is bogus to resolvers that
+ * hold its DS. */
+static void
+verify_keys(struct zoneset *z, size_t fi, const struct verify *vf,
+    struct findings *f)
+{
+	ldns_status st = LDNS_STATUS_CRYPTO_NO_RRSIG, worst = st;
+	size_t n = ldns_rr_list_rr_count(vf->key_sigs);
+
+	for (size_t i = 0; i < n; i++) {
+		st = ldns_verify_rrsig_keylist_time(vf->keys,
+		    ldns_rr_list_rr(vf->key_sigs, i), vf->keys, z->now, NULL);
+		if (st == LDNS_STATUS_OK)
+			return;
+		if (worst == LDNS_STATUS_CRYPTO_NO_RRSIG ||
+		    st == LDNS_STATUS_CRYPTO_SIG_EXPIRED ||
+		    st == LDNS_STATUS_CRYPTO_SIG_NOT_INCEPTED)
+			worst = st;
+	}
+	if (n == 0)
+		findings_add_at(f, SEV_ERROR, F_DNSSEC_SIGNATURE_INVALID,
+		    z->files[fi].path, vf->key_line, z->files[fi].apex, "no "
+		    "RRSIG covers the DNSKEY RRset: resolvers trust none of "
+		    "the zone's keys, so every answer is bogus to those that "
+		    "hold its DS; re-sign the zone");
+	else
+		findings_add_at(f, SEV_ERROR, F_DNSSEC_SIGNATURE_INVALID,
+		    z->files[fi].path, vf->key_line, z->files[fi].apex,
+		    "the DNSKEY RRset, which resolvers must trust before any "
+		    "key of the zone: %s (%s)", sig_problem(worst),
+		    ldns_get_errorstr_by_id(worst));
+}
+
 static void
 verify_file(struct zoneset *z, size_t fi, const struct zoneset_opts *o,
     struct findings *f)
 {
 	struct zfile *zf = &z->files[fi];
-	struct verify vf = { NULL, 0, 0, ldns_rr_list_new() };
+	struct verify vf = { NULL, 0, 0, ldns_rr_list_new(),
+	    ldns_rr_list_new(), 0 };
 
 	for (size_t i = 0; i < z->nrecs; i++) {
 		const struct zrec *r = &z->recs[i];
@@ -1464,6 +1515,7 @@ verify_file(struct zoneset *z, size_t fi, const struct zoneset_opts *o,
 	}
 	vset_unique(&vf);
 	read_file(z, fi, o, NULL, pass2_record, &vf);
+	verify_keys(z, fi, &vf, f);
 	for (size_t i = 0; i < vf.n; i++) {
 		verify_set(z, fi, &vf.v[i], vf.keys, f);
 		free(vf.v[i].owner);
@@ -1472,6 +1524,7 @@ verify_file(struct zoneset *z, size_t fi, const struct zoneset_opts *o,
 	}
 	free(vf.v);
 	ldns_rr_list_deep_free(vf.keys);
+	ldns_rr_list_deep_free(vf.key_sigs);
 }
 
 struct zoneset *

@@ -131,6 +131,10 @@ expect_status 0 "two zones, target in the other one" "$XMPPCUT" lint clean.zone 
 expect_status 2 "target in the other zone without address" "$XMPPCUT" --json lint empty.zone "$T/example.org.zone"
 json_ok "srv-target-no-address is an error across files" '[.findings[] | select(.id == "srv-target-no-address" and .severity == "error")] | length == 1'
 
+# srv-missing for an aliased SRV owner says so, not "fall back".
+"$XMPPCUT" lint -c plan.conf --stage pre plan-srv-alias.zone >"$T/out" 2>&1
+check "srv-missing: the owner is an alias, partners follow it" grep -q 'srv-missing\] example.com: _xmpp-server._tcp.example.com is an alias (CNAME): partners follow it' "$T/out"
+
 # A pipe cannot be read twice (signatures, wildcards): said, exit 3
 # (the byte order mark check ate its first bytes before).
 expect_status 3 "a pipe" sh -c "cat clean.zone | '$XMPPCUT' lint /dev/stdin"

@@ -42,13 +42,14 @@ json_ok "it is seen as signed" '.files[0].signed == true and (.findings | length
 expect_status 2 "signatures expired (--now after them)" "$XMPPCUT" --json lint --now 2036-01-01 good.zone
 srv=$(line_of good.zone '_xmpp-server._tcp.*SRV')
 json_ok "expired: the SRV RRset, with the reason" "[.findings[] | select(.id == \"dnssec-signature-invalid\" and .line == $srv and (.message | test(\"expired\")))] | length == 1"
-json_ok "expired: SRV, xmpps SRV, A and AAAA of the target" '[.findings[] | select(.id == "dnssec-signature-invalid")] | length == 4'
+json_ok "expired: SRV, xmpps SRV, A and AAAA of the target, and the DNSKEY RRset" '[.findings[] | select(.id == "dnssec-signature-invalid")] | length == 5'
+json_ok "... the DNSKEY RRset: resolvers trust no key" '[.findings[] | select(.message | test("DNSKEY RRset, which resolvers must trust"))] | length == 1'
 
 expect_status 2 "signatures not valid yet" "$XMPPCUT" --json lint --now 2000-01-01 good.zone
-json_ok "not yet valid: the reason" '[.findings[] | select(.id == "dnssec-signature-invalid" and (.message | test("not valid yet")))] | length == 4'
+json_ok "not yet valid: the reason" '[.findings[] | select(.id == "dnssec-signature-invalid" and (.message | test("not valid yet")))] | length == 5'
 
 expect_status 2 "a zone signed in 2020 for a month" "$XMPPCUT" --json lint old.zone
-json_ok "old signatures are expired" '[.findings[] | select(.id == "dnssec-signature-invalid")] | length == 4'
+json_ok "old signatures are expired" '[.findings[] | select(.id == "dnssec-signature-invalid")] | length == 5'
 
 sed 's/5269 edge.example.com./5222 edge.example.com./' good.zone >tampered.zone
 expect_status 2 "the SRV changed after signing" "$XMPPCUT" --json lint --now 2030-01-01 tampered.zone
@@ -68,6 +69,31 @@ EOF2
 grep -v 'RRSIG[[:space:]]*SRV' good.zone >nosig.zone
 expect_status 2 "an RRSIG removed" "$XMPPCUT" --json lint nosig.zone
 json_ok "no RRSIG covers the SRV RRsets" '[.findings[] | select(.id == "dnssec-signature-invalid" and (.message | test("no RRSIG")))] | length == 2'
+
+# The DNSKEY RRset's own signature (RFC 4035 §5): without it resolvers
+# trust no key of the zone (user trial, helper-21: lint said OK;
+# kzonecheck: "no valid signature for a record (record type DNSKEY)").
+grep -v 'RRSIG[[:space:]]*DNSKEY' good.zone >nokeysig.zone
+expect_status 2 "the DNSKEY RRset's RRSIG removed" "$XMPPCUT" --json lint nokeysig.zone
+k=$(line_of nokeysig.zone 'DNSKEY')
+expect_findings "... one finding, at the first DNSKEY" <<EOF2
+dnssec-signature-invalid $k
+EOF2
+if command -v kzonecheck >/dev/null 2>&1; then
+	kzonecheck -o example.com nokeysig.zone >"$T/kzc" 2>&1
+	check "kzonecheck refuses it too" test $? -ne 0
+fi
+# A record written twice is one record to a server (RFC 2181 §5), signed
+# once: no signature error (it was one; kzonecheck and ldns-verify-zone
+# accept the zone).
+a=$(line_of good.zone '^edge.*[[:space:]]A[[:space:]]')
+sed "${a}p" good.zone >dup.zone
+check "the A record is there twice" test "$(grep -v RRSIG dup.zone | grep -c '^edge.*[[:space:]]A[[:space:]]')" -eq 2
+expect_status 0 "a record twice in a signed zone" "$XMPPCUT" --json lint dup.zone
+if command -v kzonecheck >/dev/null 2>&1; then
+	kzonecheck -o example.com dup.zone >"$T/kzc" 2>&1
+	check "kzonecheck accepts it too" test $? -eq 0
+fi
 
 # A target delegated to a child zone, its glue in the parent: glue is
 # not signed (RFC 4035 2.2). ldns-verify-zone, named-checkzone and
