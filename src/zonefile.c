@@ -1298,11 +1298,32 @@ sig_problem(ldns_status s)
 	}
 }
 
+/* LDNS_STATUS_OK when one of sigs verifies rrs with one of keys at now;
+ * else the most telling failure (expired or not yet valid first). */
+static ldns_status
+verify_any(ldns_rr_list *rrs, ldns_rr_list *sigs, ldns_rr_list *keys,
+    time_t now)
+{
+	ldns_status st, worst = LDNS_STATUS_CRYPTO_NO_RRSIG;
+
+	for (size_t i = 0; i < ldns_rr_list_rr_count(sigs); i++) {
+		st = ldns_verify_rrsig_keylist_time(rrs,
+		    ldns_rr_list_rr(sigs, i), keys, now, NULL);
+		if (st == LDNS_STATUS_OK)
+			return st;
+		if (worst == LDNS_STATUS_CRYPTO_NO_RRSIG ||
+		    st == LDNS_STATUS_CRYPTO_SIG_EXPIRED ||
+		    st == LDNS_STATUS_CRYPTO_SIG_NOT_INCEPTED)
+			worst = st;
+	}
+	return worst;
+}
+
 static void
 verify_set(struct zoneset *z, size_t fi, const struct vset *s,
     ldns_rr_list *keys, struct findings *f)
 {
-	ldns_status st = LDNS_STATUS_CRYPTO_NO_RRSIG, worst = st;
+	ldns_status worst;
 
 	if (ldns_rr_list_rr_count(s->rrs) == 0)
 		return;
@@ -1313,16 +1334,9 @@ verify_set(struct zoneset *z, size_t fi, const struct vset *s,
 		    "reject it; re-sign the zone", rrtype_name(s->type));
 		return;
 	}
-	for (size_t i = 0; i < ldns_rr_list_rr_count(s->sigs); i++) {
-		st = ldns_verify_rrsig_keylist_time(s->rrs,
-		    ldns_rr_list_rr(s->sigs, i), keys, z->now, NULL);
-		if (st == LDNS_STATUS_OK)
-			return;
-		if (worst == LDNS_STATUS_CRYPTO_NO_RRSIG ||
-		    st == LDNS_STATUS_CRYPTO_SIG_EXPIRED ||
-		    st == LDNS_STATUS_CRYPTO_SIG_NOT_INCEPTED)
-			worst = st;
-	}
+	if ((worst = verify_any(s->rrs, s->sigs, keys, z->now)) ==
+	    LDNS_STATUS_OK)
+		return;
 	findings_add_at(f, SEV_ERROR, F_DNSSEC_SIGNATURE_INVALID,
 	    z->files[fi].path, s->line, s->owner, "%s RRset: %s (%s)",
 	    rrtype_name(s->type), sig_problem(worst),
@@ -1460,19 +1474,12 @@ static void
 verify_keys(struct zoneset *z, size_t fi, const struct verify *vf,
     struct findings *f)
 {
-	ldns_status st = LDNS_STATUS_CRYPTO_NO_RRSIG, worst = st;
 	size_t n = ldns_rr_list_rr_count(vf->key_sigs);
+	ldns_status worst = verify_any(vf->keys, vf->key_sigs, vf->keys,
+	    z->now);
 
-	for (size_t i = 0; i < n; i++) {
-		st = ldns_verify_rrsig_keylist_time(vf->keys,
-		    ldns_rr_list_rr(vf->key_sigs, i), vf->keys, z->now, NULL);
-		if (st == LDNS_STATUS_OK)
-			return;
-		if (worst == LDNS_STATUS_CRYPTO_NO_RRSIG ||
-		    st == LDNS_STATUS_CRYPTO_SIG_EXPIRED ||
-		    st == LDNS_STATUS_CRYPTO_SIG_NOT_INCEPTED)
-			worst = st;
-	}
+	if (worst == LDNS_STATUS_OK)
+		return;
 	if (n == 0)
 		findings_add_at(f, SEV_ERROR, F_DNSSEC_SIGNATURE_INVALID,
 		    z->files[fi].path, vf->key_line, z->files[fi].apex, "no "
