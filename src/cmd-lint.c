@@ -49,6 +49,36 @@ lint_opt(void *arg, int opt, const char *val)
 	}
 }
 
+/* With a plan, lint compares the zones with it: when no name of the
+ * plan lies in any of them (another zone, or an origin guessed from a
+ * file name such as example.com.fwd), nothing was compared. */
+static void
+plan_in_scope(struct report *r, const struct plan *p,
+    const struct rrsource *src, struct zoneset *z)
+{
+	struct buf b = { 0 };
+
+	for (size_t i = 0; i < p->ndomains; i++)
+		if (src->in_scope(z, p->domains[i]))
+			return;
+	for (size_t i = 0; i < p->ngateways; i++)
+		if (src->in_scope(z, p->gateways[i].host))
+			return;
+	for (size_t i = 0; i < zoneset_nfiles(z); i++) {
+		struct zonefile_facts zf;
+
+		zoneset_file_facts(z, i, &zf);
+		buf_addf(&b, "%s%s", i ? ", " : "", zf.apex ? zf.apex : "?");
+	}
+	findings_add(report_findings(r), SEV_ERROR, F_ZONE_UNKNOWN, NULL,
+	    "no name of the plan (%s%s) lies in the zones given (%s): nothing "
+	    "was compared with it; give the plan's zone files, or --origin "
+	    "when the file name does not say the zone", p->domains[0],
+	    p->ndomains > 1 ? ", ..." : "", b.s ? b.s : "");
+	report_set_unknown(r);
+	buf_free(&b);
+}
+
 static void
 lint(struct report *r, const struct plan *p, const struct lint_opts *o,
     char *const *files, size_t nfiles)
@@ -75,6 +105,8 @@ lint(struct report *r, const struct plan *p, const struct lint_opts *o,
 	if (unreadable)
 		report_set_unknown(r);
 	zoneset_source(z, &src);
+	if (p != NULL && !unreadable)
+		plan_in_scope(r, p, &src, z);
 	memset(&dc, 0, sizeof dc);
 	dc.src = &src;
 	dc.plan = p;

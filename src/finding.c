@@ -24,7 +24,8 @@ const struct finding_kind finding_kinds[F_COUNT] = {
 	    "(generate, apply, init) the zone that holds a name of the plan "
 	    "cannot be found "
 	    "(no zone key, and neither --server nor the resolver answers its "
-	    "SOA) (exit 3)" },
+	    "SOA); (lint) no name of the plan lies in the zone files given "
+	    "(exit 3)" },
 	[F_CA_UNREADABLE] = { "ca-unreadable", E, 1,
 	    "the --ca bundle cannot be read (exit 3)" },
 	[F_RESOLVER_FAILED] = { "resolver-failed", E, 1,

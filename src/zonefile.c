@@ -385,6 +385,20 @@ out_of_zone(const struct zfile *zf, const char *name)
 	return zf->apex != NULL && !dname_is_under(name, zf->apex);
 }
 
+/* name ends in APEX.APEX: an absolute name written without its final dot
+ * in a zone file ("_xmpp-server._tcp.example.com" under $ORIGIN
+ * example.com.), which the zone's name was added to again. */
+static int
+doubled_apex(const struct zfile *zf, const char *name)
+{
+	size_t n = strlen(name), a = zf->apex ? strlen(zf->apex) : 0;
+
+	return a > 0 && n >= 2 * a + 1 && strcmp(name + n - a, zf->apex) ==
+	    0 && name[n - a - 1] == '.' && strncmp(name + n - 2 * a - 1,
+	    zf->apex, a) == 0 && (n == 2 * a + 1 || name[n - 2 * a - 2] ==
+	    '.');
+}
+
 static void
 take_record(struct zoneset *z, size_t fi, ldns_rr *rr, unsigned line,
     struct findings *f)
@@ -456,6 +470,12 @@ take_record(struct zoneset *z, size_t fi, ldns_rr *rr, unsigned line,
 			free(name);
 			return;
 		}
+		if (svc > 0 && doubled_apex(zf, name))
+			findings_add_at(f, SEV_WARNING, F_SRV_OWNER_MALFORMED,
+			    zf->path, line, name, "the owner ends in the "
+			    "zone's name twice: a name written without its "
+			    "final dot; partners look up the name without the "
+			    "second %s", zf->apex);
 		if (svc < 0) {
 			findings_add_at(f, SEV_WARNING, F_SRV_OWNER_MALFORMED,
 			    zf->path, line, name, "%s: partners never look "

@@ -135,6 +135,15 @@ json_ok "srv-target-no-address is an error across files" '[.findings[] | select(
 "$XMPPCUT" lint -c plan.conf --stage pre plan-srv-alias.zone >"$T/out" 2>&1
 check "srv-missing: the owner is an alias, partners follow it" grep -q 'srv-missing\] example.com: _xmpp-server._tcp.example.com is an alias (CNAME): partners follow it' "$T/out"
 
+# A plan none of whose names lies in the zones given: nothing compared,
+# said (exit 3): here the origin was guessed from a file name that does not
+# say the zone (user trial, helper-21: a clean OK).
+grep -v '^\$ORIGIN' clean.zone >"$T/example.com.fwd"
+expect_status 3 "a plan, and a zone guessed from the file name (example.com.fwd)" \
+    "$XMPPCUT" --json lint -c plan.conf --stage final "$T/example.com.fwd"
+json_ok "... zone-unknown names the plan's domain and the zone read" '[.findings[] | select(.id == "zone-unknown") | .message | contains("no name of the plan (example.com) lies in the zones given (example.com.fwd)")] == [true]'
+expect_status 2 "... with --origin, compared" "$XMPPCUT" lint -c plan.conf --stage final --origin example.com "$T/example.com.fwd"
+
 # A pipe cannot be read twice (signatures, wildcards): said, exit 3
 # (the byte order mark check ate its first bytes before).
 expect_status 3 "a pipe" sh -c "cat clean.zone | '$XMPPCUT' lint /dev/stdin"
