@@ -444,7 +444,8 @@ take_record(struct zoneset *z, size_t fi, ldns_rr *rr, unsigned line,
 		free(name);
 		return;
 	case LDNS_RR_TYPE_SOA:
-		if (zf->apex == NULL) {
+		if (zf->soa == NULL) {	/* the apex is the SOA's owner */
+			free(zf->apex);
 			zf->apex = rdf_name(owner);
 			zf->soa_line = line;
 			zf->soa = soa_text(rr);
@@ -1569,6 +1570,11 @@ zoneset_read(char *const *files, size_t nfiles, const struct zoneset_opts *o,
 		z->hosts[z->nhosts++] = name_hash(o->hosts[i]);
 	for (size_t i = 0; i < nfiles; i++) {
 		z->files[i].path = xstrdup(files[i]);
+		/* a snippet's zone from the start: delegations and
+		 * out-of-zone data are judged as they are read (a SOA in
+		 * the file still says which zone it is) */
+		if (o->origin != NULL)
+			z->files[i].apex = dname_normalize(o->origin);
 		int rc = read_file(z, i, o, f, pass1_record, f);
 
 		if (rc < 0) {

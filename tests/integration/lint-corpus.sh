@@ -144,6 +144,14 @@ expect_status 3 "a plan, and a zone guessed from the file name (example.com.fwd)
 json_ok "... zone-unknown names the plan's domain and the zone read" '[.findings[] | select(.id == "zone-unknown") | .message | contains("no name of the plan (example.com) lies in the zones given (example.com.fwd)")] == [true]'
 expect_status 2 "... with --origin, compared" "$XMPPCUT" lint -c plan.conf --stage final --origin example.com "$T/example.com.fwd"
 
+# A snippet's zone (--origin) is known from its first record: a
+# delegation in it and data outside the zone are judged as in a whole
+# zone file (user trial, helper-21: the occluded address was taken and
+# example.org listed as a domain of this example.com snippet).
+printf 'sub NS ns.other.net.\nxmpp.sub A 192.0.2.5\n_xmpp-server._tcp SRV 0 0 5269 xmpp.sub\n_xmpp-server._tcp.example.org. SRV 0 0 5269 nohost.example.org.\n' >"$T/snippet"
+expect_status 0 "a snippet with a delegation and out-of-zone data" "$XMPPCUT" --json lint --origin example.com "$T/snippet"
+json_ok "... the target below the cut is not the zone's, example.org is not in it" '([.findings[].id] == ["srv-target-out-of-zone"]) and .domains == ["example.com"]'
+
 # A pipe cannot be read twice (signatures, wildcards): said, exit 3
 # (the byte order mark check ate its first bytes before).
 expect_status 3 "a pipe" sh -c "cat clean.zone | '$XMPPCUT' lint /dev/stdin"
