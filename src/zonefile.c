@@ -1580,8 +1580,8 @@ zoneset_read(char *const *files, size_t nfiles, const struct zoneset_opts *o,
 		if (rc < 0) {
 			findings_add_at(f, SEV_ERROR, F_FILE_UNREADABLE,
 			    files[i], 0, NULL, "%s", rc == -2 ? "not a regular "
-			    "file (a pipe?): lint reads a zone file more than "
-			    "once; save it to a file first" : "cannot read the "
+			    "file (a directory, a pipe): lint reads a zone file "
+			    "more than once; give a file" : "cannot read the "
 			    "zone file");
 			z->files[i].unreadable = 1;
 			*unreadable = 1;

@@ -155,7 +155,8 @@ json_ok "... the target below the cut is not the zone's, example.org is not in i
 # A pipe cannot be read twice (signatures, wildcards): said, exit 3
 # (the byte order mark check ate its first bytes before).
 expect_status 3 "a pipe" sh -c "cat clean.zone | '$XMPPCUT' lint /dev/stdin"
-check "... not a regular file, save it first" grep -q 'not a regular file (a pipe?).*save it to a file first' "$T/out"
+check "... not a regular file, give a file" grep -q 'not a regular file (a directory, a pipe).*give a file' "$T/out"
+expect_status 3 "a directory" "$XMPPCUT" lint "$T"
 expect_status 0 "/dev/stdin from a file" sh -c "'$XMPPCUT' lint /dev/stdin <clean.zone"
 
 # --origin for a file without $ORIGIN and SOA; the name of a file.
