@@ -682,8 +682,10 @@ is_ttl(const char *t, size_t len)
 				return 0;
 		if (i == start)
 			return 0;
-		if (i == len) {
+		if (i == len) {	/* plain digits; after a unit, not a TTL */
 			v += n;
+			if (start > 0)
+				return 0;
 			break;
 		}
 		if ((u = strchr(units, t[i] | 0x20)) == NULL || t[i] == '\0')
@@ -733,54 +735,75 @@ parse_class_before_ttl(const char *line, uint32_t ttl, ldns_rdf *origin,
 /* What the servers refuse in a record's logical line although ldns reads
  * it: a TTL that is no TTL (ldns reads "1x" as 1), SRV numbers above
  * 65535 and TLSA numbers above 255 (ldns reads them modulo 2^16 and 2^8:
- * 99999 becomes 34463, usage 259 becomes 3). NULL, or why, in buf. */
+ * 99999 becomes 34463, usage 259 becomes 3), or numbers with a sign. type
+ * is what ldns read (SRV written as TYPE33 too). NULL, or why, in buf. */
 static const char *
-record_unreadable(const char *line, char *buf, size_t size)
+record_unreadable(const char *line, ldns_rr_type type, char *buf,
+    size_t size)
 {
 	static const char *const srv[] = { "priority", "weight", "port" };
 	static const char *const tlsa[] = { "certificate usage", "selector",
 		"matching type" };
+	int is_srv = type == LDNS_RR_TYPE_SRV;
+	unsigned long max = is_srv ? 65535 : 255;
 	const char *p = line[0] == ' ' || line[0] == '\t' ? line :
-	    token_end(line);
+	    token_end(line), *t, *e;
+	char cls[32];
 
-	/* up to two tokens before the type: a TTL and a class */
+	/* a TTL and a class, in either order, then the type */
 	for (int k = 0; k < 3; k++) {
-		const char *t = p + strspn(p, " \t"), *e = token_end(t);
-		size_t len = (size_t)(e - t);
-		int is_srv = len == 3 && strncasecmp(t, "SRV", 3) == 0;
-		unsigned long max = is_srv ? 65535 : 255;
+		size_t len;
 
+		t = p + strspn(p, " \t");
+		e = token_end(t);
+		len = (size_t)(e - t);
 		if (len == 0)
 			return NULL;
-		if (t[0] >= '0' && t[0] <= '9' && !is_ttl(t, len)) {
-			snprintf(buf, size, "the TTL %.*s is not a TTL (named "
-			    "and Knot refuse it; ldns would read a part of "
-			    "it)", (int)(len > 20 ? 20 : len), t);
+		p = e;
+		if (t[0] >= '0' && t[0] <= '9') {
+			if (!is_ttl(t, len)) {
+				snprintf(buf, size, "the TTL %.*s is not a TTL "
+				    "(named and Knot refuse it; ldns would read "
+				    "a part of it)", (int)(len > 20 ? 20 : len),
+				    t);
+				return buf;
+			}
+			continue;
+		}
+		if (len < sizeof cls) {
+			memcpy(cls, t, len);
+			cls[len] = '\0';
+			if (is_class(cls))
+				continue;
+		}
+		break;	/* the type */
+	}
+	if (type != LDNS_RR_TYPE_SRV && type != LDNS_RR_TYPE_TLSA)
+		return NULL;
+	for (int i = 0; i < 3; i++) {
+		unsigned long v;
+
+		t = p + strspn(p, " \t");
+		e = token_end(t);
+		if ((t[0] == '+' || t[0] == '-') && e - t > 1 &&
+		    strspn(t + 1, "0123456789") == (size_t)(e - t - 1)) {
+			snprintf(buf, size, "the %s %s %.*s has a sign (named "
+			    "and Knot refuse it)", is_srv ? "SRV" : "TLSA",
+			    is_srv ? srv[i] : tlsa[i], (int)(e - t > 12 ? 12 :
+			    e - t), t);
+			return buf;
+		}
+		if (e == t || strspn(t, "0123456789") != (size_t)(e - t))
+			return NULL;	/* \# generic data, or ldns said */
+		v = strtoul(t, NULL, 10);
+		if (e - t > 10 || v > max) {
+			snprintf(buf, size, "the %s %s is above %lu (named and "
+			    "Knot refuse it; ldns would read it modulo %lu)",
+			    is_srv ? "SRV" : "TLSA", is_srv ? srv[i] : tlsa[i],
+			    max, max + 1);
 			return buf;
 		}
 		p = e;
-		if (!is_srv && !(len == 4 && strncasecmp(t, "TLSA", 4) == 0))
-			continue;
-		for (int i = 0; i < 3; i++) {
-			char *end;
-			unsigned long v;
-
-			t = p + strspn(p, " \t");
-			e = token_end(t);
-			v = strtoul(t, &end, 10);
-			if (end != e || e == t)
-				return NULL;	/* ldns said what it had to */
-			if (v > max) {
-				snprintf(buf, size, "the %s %s is above %lu "
-				    "(named and Knot refuse it; ldns would "
-				    "read it modulo %lu)", is_srv ? "SRV" :
-				    "TLSA", is_srv ? srv[i] : tlsa[i], max,
-				    max + 1);
-				return buf;
-			}
-			p = e;
-		}
-		return NULL;
 	}
 	return NULL;
 }
@@ -788,50 +811,44 @@ record_unreadable(const char *line, char *buf, size_t size)
 #define ZS_GENERATE (LDNS_STATUS_SYNTAX_INCLUDE + 1000)
 #define ZS_REFUSED (LDNS_STATUS_SYNTAX_INCLUDE + 1001)
 
-/* A directive line ($TTL, $ORIGIN, $INCLUDE, $GENERATE; named, NSD and
- * Knot take them in any case, ldns only in capitals: it reads "$ttl 300"
- * as a broken record and "$origin x." as a record of owner $origin), and
- * what ldns made of it (s, *rr). The status it stands for (ZS_REFUSED with
- * why in buf for what the servers refuse); *ttl and *origin follow it. */
+/* A directive line ($TTL, $ORIGIN, $INCLUDE, $GENERATE), read here in
+ * any case as named, NSD and Knot read them (ldns knows them in capitals
+ * only: it read "$ttl 300" as a broken record and "$origin x." as a record
+ * of owner $origin, which the next ownerless line then took). The status
+ * it stands for (ZS_REFUSED with why in buf for what the servers
+ * refuse); *ttl and *origin follow it. */
 static ldns_status
-directive(const char *line, ldns_status s, ldns_rr **rr, uint32_t *ttl,
-    ldns_rdf **origin, char *buf, size_t size)
+directive(const char *line, uint32_t *ttl, ldns_rdf **origin, char *buf,
+    size_t size)
 {
 	const char *e = token_end(line), *arg = e + strspn(e, " \t");
-	const char *arg_end = token_end(arg);
-	size_t len = (size_t)(e - line), alen = (size_t)(arg_end - arg);
+	const char *arg_end = token_end(arg), *end;
+	size_t len = (size_t)(e - line), alen = (size_t)(arg_end - arg), bs;
 
-	if (s == LDNS_STATUS_OK) {
-		ldns_rr_free(*rr);
-		*rr = NULL;
-	}
 	if (len == 4 && strncasecmp(line, "$TTL", 4) == 0) {
 		if (!is_ttl(arg, alen)) {
 			snprintf(buf, size, "$TTL %.*s is not a TTL (named and "
 			    "Knot refuse it)", (int)(alen > 20 ? 20 : alen), arg);
 			return ZS_REFUSED;
 		}
-		if (s != LDNS_STATUS_SYNTAX_TTL) {
-			const char *end;
-
-			*ttl = ldns_str2period(arg, &end);
-		}
+		*ttl = ldns_str2period(arg, &end);
 		return LDNS_STATUS_SYNTAX_TTL;
 	}
 	if (len == 7 && strncasecmp(line, "$ORIGIN", 7) == 0) {
 		ldns_rdf *o;
 		char *name;
 
-		if (alen == 0 || arg[alen - 1] != '.' || (alen > 1 &&
-		    arg[alen - 2] == '\\')) {
+		/* absolute: a final dot, not escaped (an odd run of
+		 * backslashes before it escapes it) */
+		for (bs = 0; bs + 1 < alen && arg[alen - 2 - bs] == '\\'; bs++)
+			;
+		if (alen == 0 || arg[alen - 1] != '.' || bs % 2 == 1) {
 			snprintf(buf, size, "$ORIGIN %.*s is not absolute: "
 			    "named reads it below the origin before it, NSD and "
 			    "Knot refuse the file; end it with a dot",
 			    (int)(alen > 255 ? 255 : alen), arg);
 			return ZS_REFUSED;
 		}
-		if (s == LDNS_STATUS_SYNTAX_ORIGIN)
-			return s;
 		name = xstrndup(arg, alen);
 		o = ldns_dname_new_frm_str(name);
 		free(name);
@@ -845,8 +862,8 @@ directive(const char *line, ldns_status s, ldns_rr **rr, uint32_t *ttl,
 		return LDNS_STATUS_SYNTAX_INCLUDE;
 	if (len == 9 && strncasecmp(line, "$GENERATE", 9) == 0)
 		return ZS_GENERATE;
-	snprintf(buf, size, "%.*s is no directive named, NSD or Knot know "
-	    "($ORIGIN, $TTL, $INCLUDE, $GENERATE): they refuse the file",
+	snprintf(buf, size, "%.*s is a directive NSD and Knot do not know "
+	    "(they know $ORIGIN, $TTL, $INCLUDE): they refuse the file",
 	    (int)(len > 40 ? 40 : len), line);
 	return ZS_REFUSED;
 }
@@ -887,6 +904,36 @@ has_crlf(FILE *fp)
 	clearerr(fp);
 	fseek(fp, pos, SEEK_SET);
 	return found;
+}
+
+/* The owner of the file's first SOA record, or NULL (none, or the file
+ * cannot be read): records before it are read and dropped. */
+static char *
+soa_owner(const char *path, const struct zoneset_opts *o)
+{
+	ldns_rdf *origin = start_origin(o, path), *prev = NULL;
+	uint32_t ttl = 3600;
+	char *owner = NULL;
+	FILE *fp = fopen(path, "r");
+	int line = 0;
+
+	while (fp != NULL && owner == NULL && !feof(fp)) {
+		long pos = ftell(fp);
+		ldns_rr *rr = NULL;
+
+		if (ldns_rr_new_frm_fp_l(&rr, fp, &ttl, &origin, &prev,
+		    &line) == LDNS_STATUS_OK) {
+			if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA)
+				owner = rdf_name(ldns_rr_owner(rr));
+			ldns_rr_free(rr);
+		} else if (ftell(fp) == pos)
+			break;	/* no progress */
+	}
+	if (fp != NULL)
+		fclose(fp);
+	ldns_rdf_deep_free(origin);
+	ldns_rdf_deep_free(prev);
+	return owner;
 }
 
 /* A zone-parse-error at the line, on the first pass (report set). */
@@ -952,35 +999,42 @@ read_file(struct zoneset *z, size_t fi, const struct zoneset_opts *o,
 	ll = xmalloc(LDNS_MAX_LINELEN + 1);
 	while (!feof(fp)) {
 		char why[320];
-		int text;
+		int text, first;
 
 		before = line;
 		pos = ftell(fp);
 		rr = NULL;
+		at = (unsigned)before + 1;
+		/* a directive starts its line: read here, not by ldns */
+		if ((first = getc(fp)) != EOF)
+			ungetc(first, fp);
+		if (first == '$') {
+			text = ldns_fget_token_l(fp, ll, LDNS_PARSE_SKIP_SPACE,
+			    LDNS_MAX_LINELEN, &line) > 0;
+			s = text ? directive(ll, &ttl, &origin, why, sizeof why) :
+			    LDNS_STATUS_SYNTAX_ERR;
+			goto judged;
+		}
 		s = ldns_rr_new_frm_fp_l(&rr, fp, &ttl, &origin, &prev, &line);
 		/* more than one line read: comments before it, or a record
 		 * on several lines: find its own first line */
-		at = (unsigned)before + 1;
 		if (line - before > 1)
 			at = record_line(fp, pos, at);
 		/* what ldns does not judge as the servers do: its text again
-		 * (a directive in any case, an owner ldns took from one) */
+		 * (its SRV and TLSA numbers, a plan host's TTL, an error) */
 		text = (s != LDNS_STATUS_OK && s != LDNS_STATUS_SYNTAX_EMPTY) ||
 		    (rr != NULL && (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SRV ||
 		    ldns_rr_get_type(rr) == LDNS_RR_TYPE_TLSA ||
-		    (ldns_rdf_size(ldns_rr_owner(rr)) > 1 &&
-		    ldns_rdf_data(ldns_rr_owner(rr))[1] == '$')));
+		    is_host(z, rdf_hash(ldns_rr_owner(rr)))));
 		if (text && logical_line(fp, pos, ll) == 0)
 			text = 0;
-		if (text && ll[0] == '$')
-			s = directive(ll, s, &rr, &ttl, &origin, why,
-			    sizeof why);
-		else if (text && s != LDNS_STATUS_OK &&
+		if (text && s != LDNS_STATUS_OK &&
 		    parse_class_before_ttl(ll, ttl, origin, &prev, &rr) ==
 		    LDNS_STATUS_OK)
 			s = LDNS_STATUS_OK;
 		if (text && s == LDNS_STATUS_OK &&
-		    record_unreadable(ll, why, sizeof why) != NULL) {
+		    record_unreadable(ll, ldns_rr_get_type(rr), why,
+		    sizeof why) != NULL) {
 			ldns_rr_free(rr);
 			s = ZS_REFUSED;
 		}
@@ -995,6 +1049,7 @@ read_file(struct zoneset *z, size_t fi, const struct zoneset_opts *o,
 			ldns_rr_free(rr);
 			s = ZS_REFUSED;
 		}
+judged:
 		switch ((int)s) {
 		case LDNS_STATUS_OK:
 			fn(z, fi, rr, at, arg);
@@ -1496,9 +1551,21 @@ verify_keys(struct zoneset *z, size_t fi, const struct verify *vf,
     struct findings *f)
 {
 	size_t n = ldns_rr_list_rr_count(vf->key_sigs);
-	ldns_status worst = verify_any(vf->keys, vf->key_sigs, vf->keys,
-	    z->now);
+	ldns_rr_list *sep = ldns_rr_list_new();
+	ldns_status worst;
 
+	/* the keys a parent's DS points at (the SEP flag, a KSK) sign it:
+	 * a signature by the ZSK alone does not make resolvers trust it */
+	for (size_t i = 0; i < ldns_rr_list_rr_count(vf->keys); i++) {
+		ldns_rr *k = ldns_rr_list_rr(vf->keys, i);
+
+		if (ldns_rdf2native_int16(ldns_rr_dnskey_flags(k)) &
+		    LDNS_KEY_SEP_KEY)
+			ldns_rr_list_push_rr(sep, k);
+	}
+	worst = verify_any(vf->keys, vf->key_sigs,
+	    ldns_rr_list_rr_count(sep) > 0 ? sep : vf->keys, z->now);
+	ldns_rr_list_free(sep);	/* the keys are vf's */
 	if (worst == LDNS_STATUS_OK)
 		return;
 	if (n == 0)
@@ -1570,10 +1637,11 @@ zoneset_read(char *const *files, size_t nfiles, const struct zoneset_opts *o,
 		z->hosts[z->nhosts++] = name_hash(o->hosts[i]);
 	for (size_t i = 0; i < nfiles; i++) {
 		z->files[i].path = xstrdup(files[i]);
-		/* a snippet's zone from the start: delegations and
-		 * out-of-zone data are judged as they are read (a SOA in
-		 * the file still says which zone it is) */
-		if (o->origin != NULL)
+		/* with --origin, the zone from the start: delegations and
+		 * out-of-zone data are judged as they are read; a SOA in
+		 * the file, wherever it is, says which zone it is */
+		if (o->origin != NULL && (z->files[i].apex =
+		    soa_owner(files[i], o)) == NULL)
 			z->files[i].apex = dname_normalize(o->origin);
 		int rc = read_file(z, i, o, f, pass1_record, f);
 

@@ -152,6 +152,12 @@ printf 'sub NS ns.other.net.\nxmpp.sub A 192.0.2.5\n_xmpp-server._tcp SRV 0 0 52
 expect_status 0 "a snippet with a delegation and out-of-zone data" "$XMPPCUT" --json lint --origin example.com "$T/snippet"
 json_ok "... the target below the cut is not the zone's, example.org is not in it" '([.findings[].id] == ["srv-target-out-of-zone"]) and .domains == ["example.com"]'
 
+# ... and a file's SOA, wherever it stands, says its zone over --origin:
+# the apex NS before it is no delegation (review, helper-22).
+printf '$ORIGIN im.example.com.\n@ NS ns1.example.com.\n@ SOA ns1.example.com. hostmaster.example.com. 1 3600 600 86400 300\n_xmpp-server._tcp SRV 0 0 5269 xmpp\nxmpp A 192.0.2.5\n' >"$T/im.zone"
+expect_status 0 "--origin example.com, the file's SOA im.example.com after its NS" "$XMPPCUT" --json lint --origin example.com "$T/im.zone"
+json_ok "... zone im.example.com, its SRV read" '.files[0].zone == "im.example.com" and .files[0].xmpp_srv_records == 1 and .findings == []'
+
 # A pipe cannot be read twice (signatures, wildcards): said, exit 3
 # (the byte order mark check ate its first bytes before).
 expect_status 3 "a pipe" sh -c "cat clean.zone | '$XMPPCUT' lint /dev/stdin"

@@ -83,6 +83,18 @@ if command -v kzonecheck >/dev/null 2>&1; then
 	kzonecheck -o example.com nokeysig.zone >"$T/kzc" 2>&1
 	check "kzonecheck refuses it too" test $? -ne 0
 fi
+# Signed by the ZSK alone: resolvers start from the DS, which names the
+# KSK (the SEP key), so that signature does not make them trust the keys
+# (review, helper-22; kzonecheck: "no valid signature ... DNSKEY").
+tag=$((10#${ksk##*+}))
+awk -v tag="$tag" '!($4 == "RRSIG" && $5 == "DNSKEY" && $11 == tag)' good.zone >zskonly.zone
+check "the KSK's RRSIG over the DNSKEY RRset is gone, the ZSK's is there" \
+    test "$(awk '$4 == "RRSIG" && $5 == "DNSKEY"' good.zone | wc -l)" -eq "$(($(awk '$4 == "RRSIG" && $5 == "DNSKEY"' zskonly.zone | wc -l) + 1))"
+expect_status 2 "the DNSKEY RRset signed by the ZSK alone" "$XMPPCUT" --json lint zskonly.zone
+expect_findings "... one finding, at the first DNSKEY" <<EOF2
+dnssec-signature-invalid $(line_of zskonly.zone 'DNSKEY')
+EOF2
+
 # A record written twice is one record to a server (RFC 2181 §5), signed
 # once: no signature error (it was one; kzonecheck and ldns-verify-zone
 # accept the zone).
