@@ -868,42 +868,67 @@ directive(const char *line, uint32_t *ttl, ldns_rdf **origin, char *buf,
 	return ZS_REFUSED;
 }
 
-/* Whether a line of the file from where it stands ends in CR LF outside
- * a comment (ldns, named and NSD read such a file, Knot refuses it:
- * "unsupported CRLF newline"; a CR at the end of a comment it reads as
- * part of the comment); the file left where it was. 0 for a file that
- * cannot be read twice (a pipe). */
-static int
-has_crlf(FILE *fp)
+/* What a character scan of the file from where it stands finds that
+ * ldns reads on past: a line ending in CR LF outside a comment (ldns,
+ * named and NSD read such a file, Knot refuses it: "unsupported CRLF
+ * newline"; a CR at the end of a comment it reads as part of the
+ * comment), and parentheses that do not balance (named, NSD and Knot
+ * refuse the file; ldns reads a ")" without "(" as the end of a line, and
+ * a "(" never closed as a record running to the end of the file). */
+struct text_scan {
+	int crlf;
+	unsigned stray_close;	/* the line of a ")" without "(", or 0 */
+	unsigned open_line;	/* the line of a "(" never closed, or 0 */
+};
+
+/* The scan, the file left where it was; nothing for a file that cannot
+ * be read twice (a pipe). */
+static void
+scan_text(FILE *fp, struct text_scan *ts)
 {
 	long pos = ftell(fp);
 	char buf[1 << 14];
 	size_t n;
-	int cr = 0, comment = 0, quoted = 0, escaped = 0, found = 0;
+	unsigned line = 1, open_at = 0;
+	int cr = 0, comment = 0, quoted = 0, escaped = 0, depth = 0;
 
+	memset(ts, 0, sizeof *ts);
 	if (pos < 0)
-		return 0;
-	while (!found && (n = fread(buf, 1, sizeof buf, fp)) > 0) {
-		for (size_t i = 0; i < n && !found; i++) {
+		return;
+	while ((n = fread(buf, 1, sizeof buf, fp)) > 0) {
+		for (size_t i = 0; i < n; i++) {
 			char ch = buf[i];
 
 			if (ch == '\n') {
-				found = cr && !comment;
+				ts->crlf |= cr && !comment;
 				comment = quoted = escaped = 0;
+				line++;
 			} else if (escaped)
 				escaped = 0;
 			else if (ch == '\\')
 				escaped = 1;
-			else if (ch == '"' && !comment)
+			else if (comment)
+				;
+			else if (ch == '"')
 				quoted = !quoted;
-			else if (ch == ';' && !quoted)
+			else if (quoted)
+				;
+			else if (ch == ';')
 				comment = 1;
+			else if (ch == '(' && depth++ == 0)
+				open_at = line;
+			else if (ch == ')' && --depth < 0) {
+				if (ts->stray_close == 0)
+					ts->stray_close = line;
+				depth = 0;
+			}
 			cr = ch == '\r';
 		}
 	}
+	if (depth > 0)
+		ts->open_line = open_at;
 	clearerr(fp);
 	fseek(fp, pos, SEEK_SET);
-	return found;
 }
 
 /* The owner of the file's first SOA record, or NULL (none, or the file
@@ -994,8 +1019,21 @@ read_file(struct zoneset *z, size_t fi, const struct zoneset_opts *o,
 		else
 			rewind(fp);
 	}
-	if (report != NULL)
-		zf->crlf = has_crlf(fp);
+	if (report != NULL) {
+		struct text_scan ts;
+
+		scan_text(fp, &ts);
+		zf->crlf = ts.crlf;
+		if (ts.stray_close)
+			parse_error(zf, report, ts.stray_close, "a \")\" "
+			    "without its \"(\": named, NSD and Knot refuse the "
+			    "file (ldns reads on, and counts the lines after "
+			    "it one short)");
+		if (ts.open_line)
+			parse_error(zf, report, ts.open_line, "a \"(\" never "
+			    "closed: the record runs to the end of the file; "
+			    "named, NSD and Knot refuse it");
+	}
 	ll = xmalloc(LDNS_MAX_LINELEN + 1);
 	while (!feof(fp)) {
 		char why[320];

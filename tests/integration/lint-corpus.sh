@@ -71,7 +71,7 @@ if command -v named-checkzone >/dev/null 2>&1; then
 	named-checkzone -D -o - example.com "$T/dirs.zone" >"$T/ncz" 2>&1
 	check "named-checkzone: the SRV at im.example.com, TTL 300 from \$ttl" \
 	    grep -Eq '^_xmpp-server\._tcp\.im\.example\.com\.[[:space:]]+300[[:space:]]+IN[[:space:]]+SRV' "$T/ncz"
-	for z in numbers-hidden ttl-not-ttl directives-case; do
+	for z in numbers-hidden ttl-not-ttl directives-case parens-stray parens-unclosed; do
 		named-checkzone example.com "$z.zone" >"$T/ncz" 2>&1
 		check "named-checkzone refuses $z too" test $? -ne 0
 	done
