@@ -76,6 +76,18 @@ check_opt(void *arg, int opt, const char *val)
 	}
 }
 
+/* The plan's gateway of this role with this address, or NULL. */
+static const struct gateway *
+gateway_at(const struct plan *p, const char *addr, enum role role)
+{
+	for (size_t k = 0; k < p->ngateways; k++)
+		for (size_t a = 0; p->gateways[k].role == role &&
+		    a < p->gateways[k].naddrs; a++)
+			if (strcmp(p->gateways[k].addrs[a].text, addr) == 0)
+				return &p->gateways[k];
+	return NULL;
+}
+
 /* --connect is the test of a new gateway before DNS points at it: say
  * when the place is not one (the old gateway, an address or port the plan
  * does not publish), since what the plan ties to the gateway (its key,
@@ -125,15 +137,8 @@ connect_targets(const struct check_opts *o, const struct plan *p,
 		unsigned port;
 
 		/* a new gateway's address first: an old one may share it */
-		for (int want = ROLE_NEW, pass = 0; pass < 2; pass++,
-		    want = ROLE_OLD)
-			for (size_t k = 0; g == NULL && k < p->ngateways; k++)
-				for (size_t a = 0; p->gateways[k].role ==
-				    (enum role)want && a < p->gateways[k].naddrs;
-				    a++)
-					if (strcmp(p->gateways[k].addrs[a].text,
-					    c->addr) == 0)
-						g = &p->gateways[k];
+		if ((g = gateway_at(p, c->addr, ROLE_NEW)) == NULL)
+			g = gateway_at(p, c->addr, ROLE_OLD);
 		not_planned(r, c, g);
 		if (g != NULL && g->cert != NULL) {
 			struct cert *ct = cert_load_file(g->cert, &cause);

@@ -113,13 +113,10 @@ where(const struct probe *p)
 {
 	const struct cand *c = cur(p);
 
-	int v6 = strchr(c->host, ':') != NULL;	/* an address: [::1]:5269 */
-
 	if (p->ai < p->naddrs && strcmp(c->host, p->addrs[p->ai]) != 0)
 		return xasprintf("%s:%u (%s)", c->host, c->port,
 		    p->addrs[p->ai]);
-	return xasprintf("%s%s%s:%u", v6 ? "[" : "", c->host, v6 ? "]" : "",
-	    c->port);
+	return hostport(c->host, c->port);	/* an address: [::1]:5269 */
 }
 
 /* Finishing. */

@@ -356,15 +356,13 @@ probe_text(struct report *r, const struct probe_result *p)
 	const struct probe_attempt *a = probe_answer(p);
 	const struct cert_identity *id = NULL;
 	struct buf b = { 0 };
-	char *line;
+	char *line, *at;
 
 	if (a == NULL && p->fixed && p->nattempts > 0) {
 		/* a place --connect named: which one */
-		const struct probe_attempt *t = &p->attempts[0];
-
-		report_text(r, strchr(t->target, ':') ? "%s: unreachable at "
-		    "[%s]:%u\n" : "%s: unreachable at %s:%u\n", p->domain,
-		    t->target, t->port);
+		at = hostport(p->attempts[0].target, p->attempts[0].port);
+		report_text(r, "%s: unreachable at %s\n", p->domain, at);
+		free(at);
 		return;
 	}
 	if (a == NULL) {
@@ -374,9 +372,9 @@ probe_text(struct report *r, const struct probe_result *p)
 	}
 	if (a->cert != NULL && a->cert->nids > 0)
 		id = &a->cert->ids[0];
-	/* an IPv6 address given to --connect: [::1]:5269 */
-	buf_addf(&b, strchr(a->target, ':') ? "%s: reachable via [%s]:%u" :
-	    "%s: reachable via %s:%u", p->domain, a->target, a->port);
+	at = hostport(a->target, a->port);	/* --connect ::1: [::1]:5269 */
+	buf_addf(&b, "%s: reachable via %s", p->domain, at);
+	free(at);
 	if (a->address != NULL && strcmp(a->target, a->address) != 0)
 		buf_addf(&b, " (%s)", a->address);
 	buf_addf(&b, ", %s, %s %s", a->direct ? "direct TLS" : "STARTTLS",

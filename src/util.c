@@ -553,6 +553,12 @@ sockaddr_from(const char *addr, unsigned port, struct sockaddr_storage *ss,
 	return 0;
 }
 
+char *
+hostport(const char *host, unsigned port)
+{
+	return xasprintf(strchr(host, ':') ? "[%s]:%u" : "%s:%u", host, port);
+}
+
 int
 parse_endpoint(const char *s, char sep, char **addr, unsigned *port)
 {

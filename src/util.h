@@ -101,6 +101,9 @@ uint64_t now_ms(void);
  * e.g. "[2001:db8::1]:5269"). *host is newly allocated; *port keeps its
  * value when no port is given. 0 on success, -1 when malformed. */
 int parse_hostport(const char *s, char sep, char **host, unsigned *port);
+/* "HOST:PORT", an IPv6 address in brackets ("[::1]:5269"), as
+ * parse_hostport reads it back. Newly allocated. */
+char *hostport(const char *host, unsigned port);
 
 /* An endpoint given on the command line: an IP address (IPv4 or IPv6),
  * optionally with a port after sep: "ADDR@PORT" for DNS servers

@@ -619,10 +619,24 @@ static size_t
 logical_line(FILE *fp, long pos, char *line)
 {
 	long stop = ftell(fp);
+	size_t len = stop > pos ? (size_t)(stop - pos) : 0;
 	ssize_t n = -1;
 
 	if (stop < 0 || fseek(fp, pos, SEEK_SET) != 0)
 		return 0;
+	/* most records: one line with nothing the tokenizer changes (no
+	 * comment, parenthesis, quote or escape): the text as it is */
+	if (len <= LDNS_MAX_LINELEN && fread(line, 1, len, fp) == len) {
+		while (len > 0 && strchr(" \t\r\n", line[len - 1]) != NULL)
+			len--;
+		line[len] = '\0';
+		if (len > 0 && strcspn(line, ";()\"\\\n\r\f\v") == len &&
+		    line[strspn(line, " \t")] != '\0') {
+			fseek(fp, stop, SEEK_SET);
+			return len;
+		}
+		fseek(fp, pos, SEEK_SET);
+	}
 	while (ftell(fp) < stop && (n = ldns_fget_token_l(fp, line,
 	    LDNS_PARSE_SKIP_SPACE, LDNS_MAX_LINELEN, NULL)) >= 0 &&
 	    line[strspn(line, " \t")] == '\0')
@@ -961,6 +975,19 @@ soa_owner(const char *path, const struct zoneset_opts *o)
 	return owner;
 }
 
+/* An address or alias of a plan host (its TTL is compared with the
+ * plan): the only other records whose text is read again. Cheap when the
+ * plan names no host (no plan), as in most large zones. */
+static int
+plan_host_address(const struct zoneset *z, const ldns_rr *rr)
+{
+	ldns_rr_type t = ldns_rr_get_type(rr);
+
+	return z->nhosts > 0 && (t == LDNS_RR_TYPE_A ||
+	    t == LDNS_RR_TYPE_AAAA || t == LDNS_RR_TYPE_CNAME) &&
+	    is_host(z, rdf_hash(ldns_rr_owner(rr)));
+}
+
 /* A zone-parse-error at the line, on the first pass (report set). */
 static void
 parse_error(struct zfile *zf, struct findings *report, unsigned at,
@@ -1063,7 +1090,7 @@ read_file(struct zoneset *z, size_t fi, const struct zoneset_opts *o,
 		text = (s != LDNS_STATUS_OK && s != LDNS_STATUS_SYNTAX_EMPTY) ||
 		    (rr != NULL && (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SRV ||
 		    ldns_rr_get_type(rr) == LDNS_RR_TYPE_TLSA ||
-		    is_host(z, rdf_hash(ldns_rr_owner(rr)))));
+		    plan_host_address(z, rr)));
 		if (text && logical_line(fp, pos, ll) == 0)
 			text = 0;
 		if (text && s != LDNS_STATUS_OK &&
@@ -1349,7 +1376,7 @@ rrtype_of(ldns_rr_type t, enum rrtype *out)
 }
 
 static void
-pass2_record(struct zoneset *z, size_t fi, ldns_rr *rr, unsigned line,
+verify_record(struct zoneset *z, size_t fi, ldns_rr *rr, unsigned line,
     void *arg)
 {
 	struct verify *vf = arg;
@@ -1620,44 +1647,99 @@ verify_keys(struct zoneset *z, size_t fi, const struct verify *vf,
 		    ldns_get_errorstr_by_id(worst));
 }
 
+/* The RRsets of a signed file to verify: its SRV, TLSA and plan hosts,
+ * and the addresses of SRV targets in its zone. */
 static void
-verify_file(struct zoneset *z, size_t fi, const struct zoneset_opts *o,
-    struct findings *f)
+verify_prepare(struct zoneset *z, size_t fi, struct verify *vf)
 {
 	struct zfile *zf = &z->files[fi];
-	struct verify vf = { NULL, 0, 0, ldns_rr_list_new(),
-	    ldns_rr_list_new(), 0 };
 
+	*vf = (struct verify){ NULL, 0, 0, ldns_rr_list_new(),
+	    ldns_rr_list_new(), 0 };
 	for (size_t i = 0; i < z->nrecs; i++) {
 		const struct zrec *r = &z->recs[i];
 		struct srv_rdata srv = { 0, 0, 0, NULL };
 
 		/* glue and occluded data are not signed */
 		if (r->file == fi && !below_cut(z, fi, z->arena + r->owner))
-			vset_want(&vf, z->arena + r->owner, r->type, r->line);
+			vset_want(vf, z->arena + r->owner, r->type, r->line);
 		if (r->type != RR_SRV)
 			continue;
 		/* SRV targets in this file's zone, from any file */
 		if (srv_parse(z->arena + r->rdata, &srv) == 0 &&
 		    srv.target[0] != '\0' && in_apex(zf, srv.target) &&
 		    !below_cut(z, fi, srv.target)) {
-			vset_want(&vf, srv.target, RR_A, r->line);
-			vset_want(&vf, srv.target, RR_AAAA, r->line);
+			vset_want(vf, srv.target, RR_A, r->line);
+			vset_want(vf, srv.target, RR_AAAA, r->line);
 		}
 		free(srv.target);
 	}
-	vset_unique(&vf);
-	read_file(z, fi, o, NULL, pass2_record, &vf);
-	verify_keys(z, fi, &vf, f);
-	for (size_t i = 0; i < vf.n; i++) {
-		verify_set(z, fi, &vf.v[i], vf.keys, f);
-		free(vf.v[i].owner);
-		ldns_rr_list_deep_free(vf.v[i].rrs);
-		ldns_rr_list_deep_free(vf.v[i].sigs);
+	vset_unique(vf);
+}
+
+/* Verify what verify_record collected, and free it. */
+static void
+verify_finish(struct zoneset *z, size_t fi, struct verify *vf,
+    struct findings *f)
+{
+	verify_keys(z, fi, vf, f);
+	for (size_t i = 0; i < vf->n; i++) {
+		verify_set(z, fi, &vf->v[i], vf->keys, f);
+		free(vf->v[i].owner);
+		ldns_rr_list_deep_free(vf->v[i].rrs);
+		ldns_rr_list_deep_free(vf->v[i].sigs);
 	}
-	free(vf.v);
-	ldns_rr_list_deep_free(vf.keys);
-	ldns_rr_list_deep_free(vf.key_sigs);
+	free(vf->v);
+	ldns_rr_list_deep_free(vf->keys);
+	ldns_rr_list_deep_free(vf->key_sigs);
+}
+
+/* What the second reading of a file collects: the RRsets to verify (vf,
+ * for a signed file) and the names that exist (for a wildcard). */
+struct second {
+	struct verify *vf;
+	int names;
+};
+
+static void
+second_record(struct zoneset *z, size_t fi, ldns_rr *rr, unsigned line,
+    void *arg)
+{
+	struct second *sp = arg;
+
+	if (sp->vf != NULL)
+		verify_record(z, fi, rr, line, sp->vf);
+	if (sp->names)
+		names_record(z, fi, rr, line, NULL);
+}
+
+/* A file is read a second time, once, when it is signed (its signatures)
+ * or any file has a wildcard (which names exist: a wildcard answers only
+ * for names that do not, RFC 4592, and of most names the first pass keeps
+ * nothing). */
+static void
+second_pass(struct zoneset *z, size_t fi, const struct zoneset_opts *o,
+    struct findings *f)
+{
+	struct zfile *zf = &z->files[fi];
+	struct second sp = { NULL, z->has_wildcard && zf->apex != NULL };
+	struct verify vf;
+
+	if (zf->unreadable || (!zf->has_dnskey && !sp.names))
+		return;
+	if (zf->has_dnskey) {
+		verify_prepare(z, fi, &vf);
+		sp.vf = &vf;
+	}
+	if (sp.names) {
+		grow(&z->names, &z->capnames, z->nnames + 1,
+		    sizeof *z->names);
+		z->names[z->nnames++] = name_hash(zf->apex);
+		z->last_owner = z->last_parent = 0;
+	}
+	read_file(z, fi, o, NULL, second_record, &sp);
+	if (sp.vf != NULL)
+		verify_finish(z, fi, &vf, f);
 }
 
 struct zoneset *
@@ -1714,20 +1796,7 @@ zoneset_read(char *const *files, size_t nfiles, const struct zoneset_opts *o,
 		qsort(z->cuts, z->ncuts, sizeof *z->cuts, cut_cmp);
 	check_aliases(z, f);
 	for (size_t i = 0; i < nfiles; i++)
-		if (z->files[i].has_dnskey && !z->files[i].unreadable)
-			verify_file(z, i, o, f);
-	/* which names exist, for a wildcard: it answers only for names that
-	 * do not (RFC 4592); read again only when a file has one, since of
-	 * most names the first pass keeps nothing */
-	for (size_t i = 0; z->has_wildcard && i < nfiles; i++) {
-		if (z->files[i].unreadable || z->files[i].apex == NULL)
-			continue;
-		grow(&z->names, &z->capnames, z->nnames + 1,
-		    sizeof *z->names);
-		z->names[z->nnames++] = name_hash(z->files[i].apex);
-		z->last_owner = z->last_parent = 0;
-		read_file(z, i, o, NULL, names_record, NULL);
-	}
+		second_pass(z, i, o, f);
 	if (z->nnames > 1) {
 		size_t k = 1;
 

@@ -75,6 +75,13 @@ test_parse_hostport(void **state)
 	assert_int_equal(parse_hostport("host@0", '@', &h, &port), -1);
 	assert_int_equal(parse_hostport("host@x", '@', &h, &port), -1);
 	assert_int_equal(parse_hostport("@53", '@', &h, &port), -1);
+	/* and back: what parse_hostport reads */
+	h = hostport("2001:db8::1", 5270);
+	assert_string_equal(h, "[2001:db8::1]:5270");
+	free(h);
+	h = hostport("new.example.test", 5269);
+	assert_string_equal(h, "new.example.test:5269");
+	free(h);
 }
 
 static void
