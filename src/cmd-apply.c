@@ -1116,6 +1116,54 @@ part_note(const struct upd_msg *m)
 	    " (its SRV records)" : "";
 }
 
+/* Read zone j again after its update into *after (classified). A server
+ * may answer NOERROR before it serves the change: BIND with
+ * inline-signing applies an update to the unsigned zone, answers, and
+ * serves it once signed, some milliseconds later (the default with
+ * dnssec-policy from BIND 9.20). So while the zone still serves the
+ * serial read before the update, and --timeout has not run out, it is
+ * read again every 50 ms. A new serial without the stage is an answer:
+ * part of the update was dropped. */
+static void
+published(struct zone_job *after, const struct zone_job *j, enum stage stage,
+    unsigned timeout_ms)
+{
+	uint64_t end = now_ms() + timeout_ms;
+	const struct timespec pause = { 0, 50 * 1000 * 1000 };
+
+	for (;;) {
+		memset(after, 0, sizeof *after);
+		after->msg = j->msg;
+		after->primary = j->primary;
+		after->port = j->port;
+		read_jobs(after, 1, timeout_ms);
+		classify(after, stage);
+		if (!j->answered || after->state == Z_AT_STAGE ||
+		    !after->read || after->serial_before != j->serial_before ||
+		    now_ms() >= end)
+			return;
+		job_forget(after);
+		nanosleep(&pause, NULL);
+	}
+}
+
+/* What a refusal by RCODE says about the key. NOTAUTH: the key (name,
+ * secret, algorithm) is not accepted (Knot, BIND: BADKEY, BADSIG).
+ * REFUSED: the zone's ACL does not let this sender update (BIND's
+ * allow-update or update-policy; Knot without a key). */
+static const char *
+refusal_hint(int rcode, int have_key)
+{
+	if (rcode != 9 && rcode != 5)
+		return "";
+	if (!have_key)
+		return " (no --tsig-key was given: the zone's ACL may want the "
+		    "update signed)";
+	return rcode == 9 ? " (the key is not accepted: check --tsig-key and "
+	    "the zone's ACL)" : " (the zone's ACL does not let this key "
+	    "update it: BIND's allow-update or update-policy, Knot's acl)";
+}
+
 /* Send one zone its message (its journal entry first: it may reach the
  * server whatever happens next), then read the zone again: it is sent
  * when it holds the stage. 0, or -1 when the journal cannot be written
@@ -1156,10 +1204,7 @@ send_one(struct report *r, const struct apply_opts *o, const char *journal,
 		    j->msg->zone, "%s refused the update for zone %s%s: %s%s; "
 		    "nothing changed there", j->primary, j->msg->zone,
 		    part_note(j->msg), dnswire_rcode_name(j->rcode),
-		    j->rcode != 9 ? "" : key != NULL ? " (the key is not "
-		    "accepted: check --tsig-key and the zone's ACL)" : " (no "
-		    "--tsig-key was given: the zone's ACL may want the update "
-		    "signed)");
+		    refusal_hint(j->rcode, key != NULL));
 		return 0;
 	}
 	if (out == UPD_NOT_SENT) {
@@ -1169,15 +1214,20 @@ send_one(struct report *r, const struct apply_opts *o, const char *journal,
 		free(cause);
 		return 0;
 	}
-	memset(&after, 0, sizeof after);
-	after.msg = j->msg;
-	after.primary = j->primary;
-	after.port = j->port;
-	read_jobs(&after, 1, timeout_ms);
-	classify(&after, o->stage);
+	published(&after, j, o->stage, timeout_ms);
 	j->sent = after.state == Z_AT_STAGE;
 	j->serial_after = after.serial_before;
-	if (!j->sent)
+	if (!j->sent && j->answered && after.read &&
+	    after.serial_before == j->serial_before)
+		findings_add(report_findings(r), SEV_ERROR, F_UPDATE_REFUSED,
+		    j->msg->zone, "the server answered NOERROR, but %u s "
+		    "later zone %s%s still serves serial %lu without the "
+		    "stage (%s): the update was not applied, or the server "
+		    "publishes it later than that (--timeout); run apply "
+		    "again to read the zone", timeout_ms / 1000,
+		    j->msg->zone, part_note(j->msg), after.serial_before,
+		    after.state == Z_READY ? "it is unchanged" : after.why);
+	else if (!j->sent)
 		findings_add(report_findings(r), SEV_ERROR, F_UPDATE_REFUSED,
 		    j->msg->zone, "%s; zone %s%s does not hold the stage "
 		    "(%s)%s", j->answered ? "the server answered NOERROR" :
@@ -1223,6 +1273,9 @@ send_all(struct report *r, const struct apply_opts *o, const char *journal,
 		    strcmp(f->primary, j->primary) != 0) {
 			job_move(j, f->primary, f->next_other);
 		}
+		/* ... and its serial now: what the first part left */
+		if (f != NULL && f->sent)
+			j->serial_before = f->serial_after;
 		if (send_one(r, o, journal, key, j, timeout_ms) == -1)
 			break;
 		if (j->sent)

@@ -177,8 +177,8 @@ const struct finding_kind finding_kinds[F_COUNT] = {
 	[F_UPDATE_REFUSED] = { "update-refused", E, 0,
 	    "(apply) the server refused or did not answer the UPDATE for a "
 	    "zone (rcode in the message), or the zone does not hold the stage "
-	    "after it, or it was held back: its SRV would name a host whose "
-	    "zone was not updated" },
+	    "after it (within --timeout), or it was held back: its SRV would "
+	    "name a host whose zone was not updated" },
 	[F_TTL_WAIT] = { "ttl-wait", E | W, 0,
 	    "(apply) cutover before the replaced records' TTL has passed since "
 	    "pre, or while a name server does not serve pre yet (a warning "

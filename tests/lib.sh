@@ -28,6 +28,9 @@ cleanup() {
 		done
 		kill -9 "$pid" 2>/dev/null
 	done
+	# what a test set up outside $T (an address given to lo), its servers
+	# stopped first
+	type test_cleanup >/dev/null 2>&1 && test_cleanup
 	if [ "$FAILED" -eq 0 ] && [ -z "${KEEP:-}" ]; then
 		rm -rf "$T"
 	else

@@ -8,7 +8,7 @@
 # through the real primary then goes through. When the SOA MNAME has
 # another address, apply sends the UPDATE there.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
-need jq socat dig
+need jq socat dig ldns-testns
 lab_start
 U=${LAB_NS1%.*}.31
 # UDP only: every datagram to U:53 is forwarded to ns1, TCP is refused
@@ -44,4 +44,28 @@ expect_status 0 "cutover to the primary the SOA names" ap --stage cutover
 check "... said: TCP refused at the address it read at, sent to the next" grep -q "^xmppcut: apply: ns1.example.test ($V): no TCP connection to $V port 53: Connection refused; sending the update for zone example.test to $LAB_NS1\$" "$T/err"
 json_ok "... sent, by ns1's next address" '.zones[0].sent and .zones[0].primary == "'"$LAB_NS1"'" and .findings == []'
 check "... the zone changed" test "$(lab_serial "$LAB_NS1" example.test)" != "$s1"
+
+# A server that answers the UPDATE NOERROR and serves no change (a fake
+# here: reads go to ns1 over UDP, the UPDATE over TCP to ldns-testns,
+# which answers every UPDATE NOERROR, unsigned: no --tsig-key). BIND with inline-signing answers
+# before it serves the change, so apply reads the zone again until
+# --timeout; then it says what it saw, and does not claim the zone sent.
+W=${LAB_NS1%.*}.32
+port=$(free_port) || skip "no free port"
+printf 'ENTRY_BEGIN\nMATCH opcode\nADJUST copy_id copy_query\nREPLY QR UPDATE NOERROR\nENTRY_END\n' >"$T/noop.data"
+start_bg noop ldns-testns -p "$port" "$T/noop.data"
+start_bg udponly32 socat UDP4-RECVFROM:53,bind="$W",fork UDP4-SENDTO:"$LAB_NS1":53
+start_bg tcpnoop socat TCP4-LISTEN:53,bind="$W",fork,reuseaddr TCP4:127.0.0.1:"$port"
+wait_dns "$W" 53 example.test || not_ok "the fake primary answers"
+s1=$(lab_serial "$LAB_NS1" example.test)
+t0=$(date +%s%N)
+expect_status 2 "final to a server that answers NOERROR and changes nothing, --timeout 2" \
+    "$XMPPCUT" -c "$LAB_PLAN" $LAB_OPTS --json --timeout 2 apply --stage final --server "$W"
+t1=$(date +%s%N)
+json_ok "... update-refused: NOERROR, but the serial read before, 2 s later" \
+    '[.findings[] | select(.id == "update-refused" and (.message | test("answered NOERROR, but 2 s later zone example.test still serves serial '"$s1"' without the stage")))] | length == 1'
+json_ok "... not claimed sent" '.zones[0].sent | not'
+check "... it read the zone again for --timeout (2 s), no longer" \
+    test $(( (t1 - t0) / 1000000 )) -ge 2000 -a $(( (t1 - t0) / 1000000 )) -lt 6000
+check "... the zone is unchanged" test "$(lab_serial "$LAB_NS1" example.test)" = "$s1"
 done_testing
