@@ -13,7 +13,7 @@ PACKAGES="
   libldns-dev libunbound-dev libevent-dev libssl-dev libexpat1-dev
   libinih-dev libjansson-dev libcmocka-dev
   knot knot-dnsutils knot-dnssecutils nsd ldnsutils unbound dns-root-data
-  bind9 bind9-utils bind9-dnsutils prosody openssl ca-certificates
+  bind9 bind9-utils bind9-dnsutils prosody ejabberd openssl ca-certificates
   jq iproute2 procps time prometheus nagios4-core icinga2-bin systemd
   monitoring-plugins-contrib curl file bc python3-jsonschema socat
   clang libclang-rt-14-dev valgrind
