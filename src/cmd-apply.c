@@ -1141,8 +1141,9 @@ published(struct zone_job *after, const struct zone_job *j, enum stage stage,
 		after->port = j->port;
 		read_jobs(after, 1, now < end ? (unsigned)(end - now) : 1);
 		classify(after, stage);
+		/* the next read only with 250 ms at least to answer in */
 		if (!j->answered || after->state != Z_READY ||
-		    now_ms() + 50 >= end)
+		    now_ms() + 50 + 250 >= end)
 			return;
 		job_forget(after);
 		nanosleep(&pause, NULL);
