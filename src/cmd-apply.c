@@ -1150,13 +1150,19 @@ published(struct zone_job *after, const struct zone_job *j, enum stage stage,
 	}
 }
 
-/* What a refusal by RCODE says about the key. NOTAUTH: the key (name,
- * secret, algorithm) is not accepted (Knot, BIND: BADKEY, BADSIG).
- * REFUSED: the zone's ACL does not let this sender update (BIND's
- * allow-update or update-policy; Knot without a key). */
+/* What a refusal by RCODE says about the key or the server. NOTAUTH: the
+ * key (name, secret, algorithm) is not accepted (Knot, BIND: BADKEY,
+ * BADSIG). REFUSED: the zone's ACL does not let this sender update
+ * (BIND's allow-update or update-policy; Knot without a key), or a
+ * secondary does not forward it. NOTIMP: the server takes no updates at
+ * all (NSD, a secondary). */
 static const char *
 refusal_hint(int rcode, int have_key)
 {
+	if (rcode == 4)
+		return " (this server takes no updates: it is not the zone's "
+		    "primary -- NSD never is; give --server the primary, or "
+		    "correct the SOA MNAME)";
 	if (rcode != 9 && rcode != 5)
 		return "";
 	if (!have_key)

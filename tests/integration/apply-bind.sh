@@ -191,6 +191,9 @@ json_ok "... update-refused: NOTAUTH, the key is not accepted" \
 expect_status 2 "rollback without a key" "$XMPPCUT" -c "$P" $OPTS --json apply --stage rollback
 json_ok "... update-refused: REFUSED, says no key was given" \
     '[.findings[] | select(.id == "update-refused" and (.message | test("REFUSED.*no --tsig-key")))] | length == 1'
+expect_status 2 "rollback sent to the NSD secondary (--server)" ap --stage rollback --server "$NS2"
+json_ok "... update-refused: NOTIMP, not the zone's primary" \
+    '[.findings[] | select(.id == "update-refused" and (.message | test("NOTIMP .*not the zone.s primary")))] | length == 2'
 expect_status 0 "rollback with the key, --wait" ap --stage rollback --wait 20
 check "... NSD serves the old gateway again" sh -c "dig +short @$NS2 _xmpp-server._tcp.example.test SRV | grep -q 'old.example.test.$'"
 done_testing
