@@ -1153,9 +1153,12 @@ published(struct zone_job *after, const struct zone_job *j, enum stage stage,
 /* What a refusal by RCODE says about the key or the server. NOTAUTH: the
  * key (name, secret, algorithm) is not accepted (Knot, BIND: BADKEY,
  * BADSIG). REFUSED: the zone's ACL does not let this sender update
- * (BIND's allow-update or update-policy; Knot without a key), or a
- * secondary does not forward it. NOTIMP: the server takes no updates at
- * all (NSD, a secondary). */
+ * (BIND's allow-update, an update-policy grant too narrow: every message
+ * sets or deletes both address types of the hosts it sets, whatever the
+ * plan has;
+ * Knot without a key), a frozen zone, or a secondary that does not
+ * forward it. NOTIMP: the server takes no updates at all (NSD, a
+ * secondary). */
 static const char *
 refusal_hint(int rcode, int have_key)
 {
@@ -1170,8 +1173,11 @@ refusal_hint(int rcode, int have_key)
 		    "update signed)";
 	return rcode == 9 ? " (the key is not accepted: check --tsig-key and "
 	    "the zone's ACL)" : " (the zone's ACL does not let this key "
-	    "update it -- BIND's allow-update or update-policy, Knot's acl "
-	    "-- or the server is not the zone's primary)";
+	    "update these names and types -- BIND's allow-update, or an "
+	    "update-policy grant, which must cover SRV, A, AAAA (and TLSA "
+	    "with a cert); "
+	    "Knot's acl -- or the zone is frozen (rndc freeze), or the "
+	    "server is not the zone's primary)";
 }
 
 /* Say why zone j does not hold the stage after its update (*after: the

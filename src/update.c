@@ -201,6 +201,30 @@ out:
 	return out;
 }
 
+/* The answer's TSIG verifies with the key over the request's MAC. The
+ * MAC covers the message with the TSIG's Original ID in its header (RFC
+ * 8945 §4.3.3): an update forwarded by a secondary (BIND's
+ * allow-update-forwarding) comes back with our ID in the header and the
+ * ID the primary saw in the TSIG, and ldns hashes the header as it is. */
+static int
+tsig_verifies(ldns_pkt *ans, const unsigned char *wire, size_t len,
+    const struct upd_key *key, const ldns_rdf *request_mac)
+{
+	const ldns_rdf *orig = ldns_rr_rdf(ldns_pkt_tsig(ans), 4);
+	unsigned char *copy;
+	int ok;
+
+	if (orig == NULL || ldns_rdf_size(orig) != 2 || len < 2)
+		return 0;
+	copy = xmalloc(len);
+	memcpy(copy, wire, len);
+	memcpy(copy, ldns_rdf_data(orig), 2);
+	ok = ldns_pkt_tsig_verify(ans, copy, len, key->name, key->secret,
+	    request_mac);
+	free(copy);
+	return ok;
+}
+
 /* The answer is to this request: its ID, an UPDATE response, and, when
  * the request was signed, a valid TSIG over it (RFC 8945 §5.3). NULL, or
  * what is wrong. */
@@ -219,8 +243,7 @@ answer_mismatch(ldns_pkt *ans, const unsigned char *wire, size_t len,
 		return NULL;
 	if ((tsig = ldns_pkt_tsig(req)) == NULL || ldns_pkt_tsig(ans) == NULL)
 		return "the answer is not signed with the key";
-	if (!ldns_pkt_tsig_verify(ans, wire, len, key->name, key->secret,
-	    ldns_rr_rdf(tsig, 3)))
+	if (!tsig_verifies(ans, wire, len, key, ldns_rr_rdf(tsig, 3)))
 		return "the answer's TSIG does not verify with the key";
 	return NULL;
 }

@@ -24,9 +24,13 @@ for _ in $(seq 1 100); do
 	net="127.$((RANDOM % 50 + 50)).$((RANDOM % 250 + 1))"
 	ss -Hltun | awk '{print $5}' | grep -q "^$net\." || break
 done
-NS1=$net.31 NS2=$net.32
+NS1=$net.31 NS2=$net.32 NS3=$net.33
 ip addr add "$NS1/32" dev lo || skip "cannot add $NS1 to lo"
-test_cleanup() { ip addr del "$NS1/32" dev lo 2>/dev/null; }
+test_cleanup() {
+	ip addr del "$NS1/32" dev lo 2>/dev/null
+	ip addr del "$NS3/32" dev lo 2>/dev/null
+}
+ip addr add "$NS3/32" dev lo || skip "cannot add $NS3 to lo"
 
 secret=$(head -c 32 /dev/urandom | base64)
 printf 'key "xmppcut-lab." {\n\talgorithm hmac-sha256;\n\tsecret "%s";\n};\n' "$secret" >"$T/tsig.key"
@@ -61,6 +65,7 @@ options {
 	recursion no;
 	dnssec-validation no;
 	notify yes;
+	notify-source $NS1;	# else from the address it notifies, on lo
 };
 controls { };
 key "xmppcut-lab." { algorithm hmac-sha256; secret "$secret"; };
@@ -91,7 +96,7 @@ zone "$z" {
 	file "$z.zone";
 	allow-update { key "xmppcut-lab."; };
 	allow-transfer { any; };
-	also-notify { $NS2; };
+	also-notify { $NS2; $NS3; };
 	dnssec-policy lab;
 	inline-signing yes;
 	key-directory "$T/named/keys";
@@ -111,6 +116,29 @@ check "BIND serves the zones, signed" signed "$NS1"
 start_bg nsd nsd -d -c "$T/nsd/nsd.conf"
 for _ in $(seq 1 100); do signed "$NS2" && break; sleep 0.1; done
 check "NSD serves it too, as transferred" signed "$NS2"
+# A second BIND, a secondary that forwards updates to the primary (not in
+# the NS records: a server the admin sends updates to)
+mkdir -p "$T/named2"
+cat >"$T/named2/named.conf" <<EOF
+options {
+	directory "$T/named2";
+	pid-file "$T/named2/named.pid";
+	session-keyfile "$T/named2/session.key";
+	listen-on port 53 { $NS3; };
+	listen-on-v6 { none; };
+	recursion no;
+	dnssec-validation no;
+};
+controls { };
+key "xmppcut-lab." { algorithm hmac-sha256; secret "$secret"; };
+EOF
+for z in example.test plain.test; do
+	printf 'zone "%s" {\n\ttype secondary;\n\tprimaries { %s; };\n\tfile "%s.zone";\n\tallow-update-forwarding { key "xmppcut-lab."; };\n};\n' \
+	    "$z" "$NS1" "$z" >>"$T/named2/named.conf"
+done
+start_bg named2 named -g -u root -c "$T/named2/named.conf"
+for _ in $(seq 1 100); do signed "$NS3" && break; sleep 0.1; done
+check "the forwarding BIND secondary serves the zones" signed "$NS3"
 cat "$T"/named/keys/K*.key | grep -v '^;' >"$T/ta.key"
 
 cat >"$T/plan.conf" <<EOF
@@ -196,4 +224,18 @@ json_ok "... update-refused: NOTIMP, not the zone's primary" \
     '[.findings[] | select(.id == "update-refused" and (.message | test("NOTIMP .*not the zone.s primary")))] | length == 2'
 expect_status 0 "rollback with the key, --wait" ap --stage rollback --wait 20
 check "... NSD serves the old gateway again" sh -c "dig +short @$NS2 _xmpp-server._tcp.example.test SRV | grep -q 'old.example.test.$'"
+
+# Through the forwarding secondary: BIND passes the update to the primary
+# and the primary's signed answer back, our ID in its header and the ID
+# the primary saw in its TSIG (RFC 8945 §4.3.3: the MAC covers that one).
+for _ in $(seq 1 50); do
+	[ "$(serial "$NS3")" = "$(serial "$NS1")" ] && [ "$(serial "$NS3" plain.test)" = "$(serial "$NS1" plain.test)" ] && break
+	sleep 0.1
+done
+sed -i 's/^pre \([^ ]*\) [0-9]* /pre \1 1000000000 /' "$P.journal"
+expect_status 0 "cutover (rollback left pre's records) through the forwarding secondary (--server), --wait" \
+    ap --stage cutover --server "$NS3" --wait 20
+json_ok "... every message sent, its signed answer verified" \
+    '([.zones[] | .sent] | all) and (.findings == [])'
+check "... the primary serves the new gateway" sh -c "dig +short @$NS1 _xmpp-server._tcp.plain.test SRV | grep -q 'gw.plain.test.$'"
 done_testing
