@@ -692,7 +692,7 @@ ttl_gate(struct report *r, const struct apply_opts *o, const char *journal,
     size_t n)
 {
 	const struct journal_entry *last = NULL;
-	struct strlist missing = { 0 };
+	struct strlist missing = { 0 }, partial = { 0 };
 	char when[32];
 	time_t now = time(NULL);
 	int ret = 0;
@@ -711,6 +711,22 @@ ttl_gate(struct report *r, const struct apply_opts *o, const char *journal,
 			/* a split zone's two parts: named once */
 			if (!strlist_has(&missing, jobs[i].msg->zone))
 				strlist_add(&missing, jobs[i].msg->zone);
+		} else if (e->kind == J_PARTIAL) {
+			if (strlist_has(&partial, e->zone))
+				continue;
+			strlist_add(&partial, e->zone);
+			utc(e->at, when);
+			findings_add(report_findings(r), o->force ?
+			    SEV_WARNING : SEV_ERROR, F_TTL_WAIT, e->zone,
+			    "when apply last waited for zone %s (%s), not "
+			    "every name server served pre: caches fed by one "
+			    "that did not may hold today's records with their "
+			    "old TTL; run apply --stage pre --wait: the TTL "
+			    "counts from when every server serves pre%s",
+			    e->zone, when, o->force ? (o->dry_run ? " "
+			    "(--force: apply would send anyway)" : " (--force: "
+			    "sent anyway)") : "");
+			ret = o->force ? 0 : -1;
 		} else if (last == NULL || e->at + (time_t)e->ttl >
 		    last->at + (time_t)last->ttl)
 			last = e;
@@ -738,6 +754,7 @@ ttl_gate(struct report *r, const struct apply_opts *o, const char *journal,
 		ret = o->force ? 0 : -1;
 	}
 	strlist_free(&missing);
+	strlist_free(&partial);
 	return ret;
 }
 
@@ -1216,6 +1233,23 @@ not_held(struct report *r, const struct zone_job *j,
 		    after->why : "?");
 }
 
+/* Take back a journal entry written before an update the server then
+ * refused, or that never left: the stage did not reach the zone, and the
+ * TTL gate must not count from it. */
+static void
+withdraw(struct report *r, const char *journal, const struct journal_entry *e)
+{
+	char *cause = NULL;
+
+	if (journal_withdraw(journal, e, &cause) == -1) {
+		findings_add(report_findings(r), SEV_ERROR,
+		    F_STATE_WRITE_FAILED, journal, "cannot take back the "
+		    "journal's entry for zone %s (%s): the update was not "
+		    "applied; remove its last line by hand", e->zone, cause);
+		free(cause);
+	}
+}
+
 /* Send one zone its message (its journal entry first: it may reach the
  * server whatever happens next), then read the zone again: it is sent
  * when it holds the stage. 0, or -1 when the journal cannot be written
@@ -1225,7 +1259,7 @@ send_one(struct report *r, const struct apply_opts *o, const char *journal,
     const struct upd_key *key, struct zone_job *j, unsigned timeout_ms)
 {
 	struct journal_entry e = { o->stage, j->msg->zone, time(NULL),
-	    j->max_ttl };
+	    j->max_ttl, J_SENT };
 	struct zone_job after;
 	char *cause = NULL;
 	enum upd_outcome out;
@@ -1257,6 +1291,7 @@ send_one(struct report *r, const struct apply_opts *o, const char *journal,
 		    "nothing changed there", j->primary, j->msg->zone,
 		    part_note(j->msg), dnswire_rcode_name(j->rcode),
 		    refusal_hint(j->rcode, key != NULL));
+		withdraw(r, journal, &e);
 		return 0;
 	}
 	if (out == UPD_NOT_SENT) {
@@ -1264,6 +1299,7 @@ send_one(struct report *r, const struct apply_opts *o, const char *journal,
 		    j->msg->zone, "the update for zone %s%s was not sent: %s; "
 		    "run apply again", j->msg->zone, part_note(j->msg), cause);
 		free(cause);
+		withdraw(r, journal, &e);
 		return 0;
 	}
 	published(&after, j, o->stage, timeout_ms);
@@ -1341,6 +1377,46 @@ same_as_earlier_part(const struct zone_job *jobs, size_t i)
 
 	return f != NULL && f->state == jobs[i].state &&
 	    f->sent == jobs[i].sent;
+}
+
+/* After pre's --wait: pre is in place once every server serves it, and
+ * the TTL counts from then (the gate uses a zone's last entry). Each zone
+ * sent now, or found at pre with a last entry not yet served (a run that
+ * did not wait, or whose wait ended short), gets "served" (all) or
+ * "partial" (not all: the gate holds until a wait sees all). */
+static void
+journal_waited(struct report *r, const char *journal,
+    const struct journal_entry *jv, size_t njv, const struct zone_job *jobs,
+    size_t n, int all)
+{
+	struct strlist done = { 0 };
+	char *cause = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct journal_entry *last = journal_last(jv, njv,
+		    STAGE_PRE, jobs[i].msg->zone);
+		struct journal_entry e = { STAGE_PRE, jobs[i].msg->zone,
+		    time(NULL), jobs[i].max_ttl, all ? J_SERVED : J_PARTIAL };
+
+		if (strlist_has(&done, e.zone))
+			continue;
+		if (!jobs[i].sent) {
+			/* at pre already: its TTL is the last entry's */
+			if (jobs[i].state != Z_AT_STAGE || last == NULL ||
+			    last->kind == J_SERVED)
+				continue;
+			e.ttl = last->ttl;
+		}
+		strlist_add(&done, e.zone);
+		if (journal_append(journal, &e, 1, &cause) == -1) {
+			findings_add(report_findings(r), SEV_ERROR,
+			    F_STATE_WRITE_FAILED, journal, "cannot write the "
+			    "journal: %s", cause);
+			free(cause);
+			break;
+		}
+	}
+	strlist_free(&done);
 }
 
 static int
@@ -1491,25 +1567,8 @@ cmd_apply_exec(struct globals *g, int argc, char **argv)
 		    "s were");
 	else if (go && o.wait > 0)
 		waited = wait_propagation(r, g, &uz, o.wait) == 0 ? 1 : -1;
-	/* pre is in place once every server serves it: count the TTL from
-	 * then (the journal's last entry for a zone is the one the gate
-	 * uses) */
-	if (o.stage == STAGE_PRE && sent_any && waited == 1) {
-		for (size_t i = 0; i < n; i++) {
-			struct journal_entry e = { o.stage, jobs[i].msg->zone,
-			    time(NULL), jobs[i].max_ttl };
-
-			if (jobs[i].sent && journal_append(journal, &e, 1,
-			    &cause) == -1) {
-				findings_add(report_findings(r), SEV_ERROR,
-				    F_STATE_WRITE_FAILED, journal, "cannot "
-				    "write the journal: %s", cause);
-				free(cause);
-				cause = NULL;
-				break;
-			}
-		}
-	}
+	if (o.stage == STAGE_PRE && waited != 0)
+		journal_waited(r, journal, jv, njv, jobs, n, waited == 1);
 	if (sent_any && max_ttl > 0) {
 		utc(time(NULL) + (time_t)max_ttl, when);
 		if (o.stage == STAGE_PRE)

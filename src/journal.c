@@ -22,17 +22,25 @@ journal_free(struct journal_entry *v, size_t n)
 	free(v);
 }
 
-/* One line: STAGE ZONE EPOCH TTL, nothing after. 0, or -1. */
+static const char *const kind_names[] = { "sent", "served", "partial" };
+
+/* One line: STAGE ZONE EPOCH TTL [KIND], nothing after. 0, or -1. */
 static int
 entry_parse(const char *line, struct journal_entry *e)
 {
-	char stage[16], zone[256], at[24], ttl[16];
+	char stage[16], zone[256], at[24], ttl[16], kind[16] = "served";
 	const char *why;
 	uint64_t a, t;
-	int end = -1;
+	int end = -1, got;
 
-	if (sscanf(line, "%15s %255s %23s %15s %n", stage, zone, at, ttl,
-	    &end) != 4 || end < 0 || line[end] != '\0' ||
+	got = sscanf(line, "%15s %255s %23s %15s %n%15s %n", stage, zone, at,
+	    ttl, &end, kind, &end);
+	if ((got != 4 && got != 5) || end < 0 || line[end] != '\0')
+		return -1;
+	for (e->kind = J_SENT; e->kind <= J_PARTIAL; e->kind++)
+		if (strcmp(kind, kind_names[e->kind]) == 0)
+			break;
+	if (e->kind > J_PARTIAL ||
 	    stage_parse(stage, &e->stage) == -1 ||
 	    dname_check(zone, &why) == -1 ||
 	    parse_uint(at, 0, JOURNAL_EPOCH_MAX, &a) == -1 ||
@@ -102,13 +110,22 @@ journal_last(const struct journal_entry *v, size_t n, enum stage s,
 static void
 entry_add(struct buf *b, const struct journal_entry *e)
 {
-	buf_addf(b, "%s %s %lld %u\n", stage_name(e->stage), e->zone,
-	    (long long)e->at, (unsigned)e->ttl);
+	buf_addf(b, "%s %s %lld %u %s\n", stage_name(e->stage), e->zone,
+	    (long long)e->at, (unsigned)e->ttl, kind_names[e->kind]);
 }
 
-int
-journal_append(const char *path, const struct journal_entry *e, size_t ne,
-    char **cause)
+static int
+same_entry(const struct journal_entry *a, const struct journal_entry *b)
+{
+	return a->stage == b->stage && strcmp(a->zone, b->zone) == 0 &&
+	    a->at == b->at && a->ttl == b->ttl && a->kind == b->kind;
+}
+
+/* Under the lock: the entries, less the last one equal to *drop (when
+ * drop), and ne more, written whole. */
+static int
+journal_rewrite(const char *path, const struct journal_entry *e, size_t ne,
+    const struct journal_entry *drop, char **cause)
 {
 	char *lock = xasprintf("%s.lock", path);
 	struct journal_entry *v = NULL;
@@ -123,8 +140,17 @@ journal_append(const char *path, const struct journal_entry *e, size_t ne,
 	}
 	if (journal_read(path, &v, &n, cause) == -1)
 		goto out;
-	buf_add(&b, "# xmppcut apply: STAGE ZONE EPOCH TTL (the largest TTL "
-	    "of the records the stage replaced in the zone)\n");
+	if (drop != NULL)
+		for (size_t i = n; i > 0; i--)
+			if (same_entry(&v[i - 1], drop)) {
+				free(v[i - 1].zone);
+				memmove(&v[i - 1], &v[i], (n - i) * sizeof *v);
+				n--;
+				break;
+			}
+	buf_add(&b, "# xmppcut apply: STAGE ZONE EPOCH TTL KIND (the largest "
+	    "TTL of the records the stage replaced in the zone; sent, served "
+	    "by every name server, or partial: not by all)\n");
 	for (size_t i = 0; i < n; i++)
 		entry_add(&b, &v[i]);
 	for (size_t i = 0; i < ne; i++)
@@ -137,4 +163,18 @@ out:
 	journal_free(v, n);
 	buf_free(&b);
 	return r;
+}
+
+int
+journal_append(const char *path, const struct journal_entry *e, size_t ne,
+    char **cause)
+{
+	return journal_rewrite(path, e, ne, NULL, cause);
+}
+
+int
+journal_withdraw(const char *path, const struct journal_entry *e,
+    char **cause)
+{
+	return journal_rewrite(path, NULL, 0, e, cause);
 }

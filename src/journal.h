@@ -1,8 +1,11 @@
 /* journal.h — the journal beside the plan (PLAN.journal): when each stage
  * reached each zone and the largest TTL of the records it replaced there,
- * for the TTL gate of `apply`. One line per zone and stage sent, "STAGE
- * ZONE EPOCH TTL"; written whole to a temporary file and renamed, under
- * PLAN.journal.lock. */
+ * for the TTL gate of `apply`. Lines "STAGE ZONE EPOCH TTL KIND": KIND is
+ * sent (written before the UPDATE goes out, withdrawn when the server
+ * refuses it), served (--wait saw every name server serve it) or partial
+ * (--wait ended with a server not serving it); a line without KIND (an
+ * older journal) counts as served. Written whole to a temporary file and
+ * renamed, under PLAN.journal.lock. */
 #ifndef XMPPCUT_JOURNAL_H
 #define XMPPCUT_JOURNAL_H
 
@@ -12,11 +15,14 @@
 
 #include "stage.h"
 
+enum journal_kind { J_SENT, J_SERVED, J_PARTIAL };
+
 struct journal_entry {
 	enum stage stage;
 	char *zone;		/* normalised, no trailing dot */
-	time_t at;		/* when it was sent */
+	time_t at;		/* when it was sent, or seen */
 	uint32_t ttl;		/* the largest TTL of what it replaced */
+	enum journal_kind kind;
 };
 
 /* Epochs above this are not read (they would overflow at + ttl). */
@@ -33,5 +39,10 @@ const struct journal_entry *journal_last(const struct journal_entry *v,
 /* Add entries: locked, rewritten whole, renamed. 0, or -1 with *cause. */
 int journal_append(const char *path, const struct journal_entry *e,
     size_t ne, char **cause);
+/* Take back the last entry equal to *e (an update the server refused):
+ * locked, rewritten whole, renamed. 0 (also when there is none), or -1
+ * with *cause. */
+int journal_withdraw(const char *path, const struct journal_entry *e,
+    char **cause);
 
 #endif

@@ -7,6 +7,9 @@
 # --wait seeing it come back and catch up; a secondary still down at the
 # bound is ns-unreachable (a warning: propagation not verified there);
 # an SOA MNAME with addresses that do not answer: the next one is tried.
+# The journal: pre sent with the secondary down is "partial" after
+# --wait, and cutover is held until a later pre --wait sees every server
+# serve it; the TTL counts from then, not from the send.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 need jq
 LAB_SECONDARY=1 lab_start
@@ -63,4 +66,48 @@ for i in 1 2 3 4; do
 	cat "$T/err" >>"$T/tries"
 done
 check "... having said which addresses did not answer" grep -q "^xmppcut: apply: ns1.example.test ($net.[567]) does not answer for zone example.test; trying " "$T/tries"
+
+# plain.test on its own: pre with the secondary down through --wait
+P2=$LAB_DIR/plain.conf
+cat >"$P2" <<EOF
+[plan]
+domain = plain.test
+zone = plain.test
+ttl = 3600
+cutover-ttl = 300
+
+[gateway xmpp.plain.test]
+role = old
+address = $LAB_PARTNERS
+
+[gateway new.plain.test]
+role = new
+address = 192.0.2.99
+EOF
+ap2() { "$XMPPCUT" -c "$P2" $LAB_OPTS --json apply --tsig-key "$LAB_TSIG" "$@"; }
+check "ns1.example.test has its one address again" lab_nsupdate "$LAB_NS1" 'zone example.test.' \
+    'update delete ns1.example.test. A' "update add ns1.example.test. 3600 A $LAB_NS1"
+for _ in $(seq 1 100); do
+	[ "$(dig +short @"$LAB_NS2" ns1.example.test A | wc -l)" -eq 1 ] && break
+	sleep 0.1
+done
+lab_knot_stop 2
+expect_status 1 "plain.test: pre with the secondary down, --wait 2 (each question 3 s)" ap2 --timeout 3 --stage pre --wait 2
+check "... the journal: sent, then partial" sh -c "grep -q '^pre plain.test [0-9]* 3600 sent\$' '$P2.journal' && tail -1 '$P2.journal' | grep -q '^pre plain.test [0-9]* 3600 partial\$'"
+lab_knot_start 2
+for _ in $(seq 1 100); do
+	dig +noall +answer @"$LAB_NS2" _xmpp-server._tcp.plain.test SRV 2>/dev/null | grep -q '[[:space:]]300[[:space:]]' && break
+	sleep 0.1
+done
+check "... the secondary caught up by itself" sh -c "dig +noall +answer @$LAB_NS2 _xmpp-server._tcp.plain.test SRV | grep -q '[[:space:]]300[[:space:]]'"
+sed -i 's/^pre \([^ ]*\) [0-9]* /pre \1 1000000000 /' "$P2.journal"	# sent long ago
+expect_status 2 "cutover: held, the last wait did not see every server serve pre" ap2 --stage cutover
+json_ok "... ttl-wait says so, and what to run" \
+    '[.findings[] | select(.id == "ttl-wait" and .severity == "error" and (.message | test("not every name server served pre.*apply --stage pre --wait")))] | length == 1'
+t=$(date +%s)
+expect_status 0 "pre again, --wait: at the stage, every server serves it" ap2 --stage pre --wait 10
+check "... the journal: served, now" sh -c "tail -1 '$P2.journal' | awk -v t=$t '\$1 == \"pre\" && \$2 == \"plain.test\" && \$3 >= t && \$4 == 3600 && \$5 == \"served\"' | grep -q ."
+expect_status 2 "cutover: held until pre's TTL has passed since then" ap2 --stage cutover
+json_ok "... ttl-wait: reached 0-9 s ago, TTL 3600" \
+    '[.findings[] | select(.id == "ttl-wait" and (.message | test("reached zone plain.test [0-9] s ago and the records it replaced had TTL 3600")))] | length == 1'
 done_testing

@@ -41,6 +41,8 @@ json_ok "... update-refused for plain.test, example.test sent" \
     '([.findings[] | select(.id == "update-refused") | .subject] == ["plain.test"]) and ([.zones[] | select(.sent) | .zone] == ["example.test"])'
 s2=$(lab_serial "$LAB_NS1" example.test)
 check "... example.test's serial moved" test "$s2" != "$s1"
+check "... the journal keeps no entry for plain.test: the entry written before the send is taken back" \
+    sh -c "grep -q '^pre example.test ' '$P.journal' && ! grep -q '^pre plain.test ' '$P.journal'"
 lab_accept_key
 expect_status 0 "fixed, run again: resumes" ap --stage pre --server "$LAB_NS1"
 json_ok "... example.test at the stage (not sent again), plain.test sent" \
@@ -49,8 +51,8 @@ check "... example.test untouched" test "$(lab_serial "$LAB_NS1" example.test)" 
 expect_status 0 "pre on the second server, --wait: every server caught up" \
     ap --stage pre --server "$LAB_NS2" --wait 5
 check "... every server serves the stage" grep -q 'all 4 servers serve the stage (2 of example.test, 2 of plain.test)' "$T/err"
-check "the journal holds pre for each zone" grep -q '^pre example.test [0-9]* 3600$' "$P.journal"
-check "... and plain.test" grep -q '^pre plain.test [0-9]* 3600$' "$P.journal"
+check "the journal holds pre for each zone, sent and served by every server" sh -c "grep -q '^pre example.test [0-9]* 3600 sent$' '$P.journal' && grep -q '^pre example.test [0-9]* 3600 served$' '$P.journal'"
+check "... and plain.test" sh -c "grep -q '^pre plain.test [0-9]* 3600 sent$' '$P.journal' && grep -q '^pre plain.test [0-9]* 3600 served$' '$P.journal'"
 
 # The TTL gate: the replaced records had TTL 3600.
 s3=$(lab_serial "$LAB_NS1" example.test)

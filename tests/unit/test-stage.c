@@ -618,8 +618,8 @@ test_journal(void **state)
 	char *path = temp_file(""), *cause = NULL;
 	char com[] = "example.com", org[] = "example.org";
 	struct journal_entry e[2] = {
-		{ STAGE_PRE, com, 1700000000, 86400 },
-		{ STAGE_PRE, org, 1700000100, 3600 },
+		{ STAGE_PRE, com, 1700000000, 86400, J_SERVED },
+		{ STAGE_PRE, org, 1700000100, 3600, J_SERVED },
 	}, *v = NULL;
 	const struct journal_entry *last;
 	size_t n = 0;
@@ -629,6 +629,16 @@ test_journal(void **state)
 	assert_int_equal(journal_append(path, e + 1, 1, &cause), 0);
 	assert_int_equal(journal_read(path, &v, &n, &cause), 0);
 	assert_int_equal(n, 3);
+	assert_int_equal(v[0].kind, J_SERVED);
+	journal_free(v, n);
+	/* a refused update's entry taken back: the last equal one only */
+	e[1].kind = J_SENT;
+	assert_int_equal(journal_append(path, e + 1, 1, &cause), 0);
+	assert_int_equal(journal_withdraw(path, e + 1, &cause), 0);
+	assert_int_equal(journal_withdraw(path, e + 1, &cause), 0);
+	assert_int_equal(journal_read(path, &v, &n, &cause), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(v[2].kind, J_SERVED);
 	/* per zone: example.com's day is not hidden by example.org */
 	last = journal_last(v, n, STAGE_PRE, "example.com");
 	assert_non_null(last);
@@ -642,6 +652,14 @@ test_journal(void **state)
 	assert_int_equal(journal_reads("# comment\n\npre example.com 1 2\n",
 	    &n), 0);
 	assert_int_equal(n, 1);
+	/* the kinds; a line without one (an older journal) is served */
+	assert_int_equal(journal_reads("pre example.com 1 2 sent\n"
+	    "pre example.com 3 2 partial\npre example.com 4 2 served\n", &n),
+	    0);
+	assert_int_equal(n, 3);
+	assert_int_equal(journal_reads("pre example.com 1 2 sent x\n", &n),
+	    -1);
+	assert_int_equal(journal_reads("pre example.com 1 2 Sent\n", &n), -1);
 	/* the old format, trailing junk, an epoch that would overflow, a
 	 * NUL byte, a bad zone, a TTL out of range */
 	assert_int_equal(journal_reads("pre 1700000000 3600\n", &n), -1);
