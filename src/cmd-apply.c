@@ -276,6 +276,43 @@ differs_from_stage(const struct zone_job *j)
 	return why;
 }
 
+/* 1 when the zone holds the message's values everywhere, and some with a
+ * TTL below the stage's (none above): after an update that changed the
+ * zone, the server capped it (BIND's
+ * max-zone-ttl, 86400 s by default under dnssec-policy). *served and
+ * *stage: the first such RRset's TTLs. */
+static int
+ttl_capped(const struct zone_job *j, uint32_t *served, uint32_t *stage)
+{
+	const struct upd_msg *m = j->msg;
+	int capped = 0, other = 0;
+
+	for (size_t i = m->nprereq; i < m->n && !other; i++) {
+		const struct upd_op *o = &m->v[i];
+		const struct dns_answer *a;
+		struct strlist want = { 0 }, have = { 0 };
+		uint32_t ttl = 0;
+
+		if (o->kind != UPD_DELETE)
+			continue;
+		a = seen(j, o->owner, o->type);
+		wanted(m, o->owner, o->type, UPD_ADD, &want, &ttl);
+		values(a, &have);
+		if (!strlist_equal(&want, &have))
+			other = 1;
+		else if (want.n > 0 && (a->rrset->ttl_mixed ||
+		    a->rrset->ttl > ttl))
+			other = 1;
+		else if (want.n > 0 && a->rrset->ttl < ttl && !capped++) {
+			*served = a->rrset->ttl;
+			*stage = ttl;
+		}
+		strlist_free(&want);
+		strlist_free(&have);
+	}
+	return capped && !other;
+}
+
 /* why, and for a host's addresses the way on: the plan's addresses may
  * have been corrected after a stage published the earlier ones, which no
  * stage replaces (each guards on what the plan says was published). */
@@ -1134,13 +1171,26 @@ part_note(const struct upd_msg *m)
 	    " (its SRV records)" : "";
 }
 
+/* 1 when the zone read again (after) differs from the stage as it did
+ * before the update (j): nothing of the update shows. */
+static int
+unchanged(const struct zone_job *j, const struct zone_job *after)
+{
+	char *before = differs_from_stage(j), *now = differs_from_stage(after);
+	int same = before != NULL && now != NULL && strcmp(before, now) == 0;
+
+	free(before);
+	free(now);
+	return same;
+}
+
 /* Read zone j again after its update into *after (classified). A server
  * may answer NOERROR before it serves the change: BIND with
  * inline-signing applies an update to the unsigned zone, answers, and
  * serves it once signed, some milliseconds later (the default with
  * dnssec-policy from BIND 9.20). So while the zone is still ready for
- * the message (it holds what it held before, whatever its serial: other
- * changes and re-signing move it too), it is read again every 50 ms,
+ * the message and differs from the stage as it did (whatever its serial:
+ * other changes and re-signing move it too), it is read again every 50 ms,
  * within --timeout in all. Anything else is the answer: the stage, or
  * something that is neither (part of the update dropped), or no
  * answer. */
@@ -1158,9 +1208,10 @@ published(struct zone_job *after, const struct zone_job *j, enum stage stage,
 		after->port = j->port;
 		read_jobs(after, 1, now < end ? (unsigned)(end - now) : 1);
 		classify(after, stage);
-		/* the next read only with 250 ms at least to answer in */
+		/* ready as before: again, with 250 ms at least to answer
+		 * in; ready, but not as before (a TTL capped): an answer */
 		if (!j->answered || after->state != Z_READY ||
-		    now_ms() + 50 + 250 >= end)
+		    !unchanged(j, after) || now_ms() + 50 + 250 >= end)
 			return;
 		job_forget(after);
 		nanosleep(&pause, NULL);
@@ -1203,6 +1254,8 @@ static void
 not_held(struct report *r, const struct zone_job *j,
     const struct zone_job *after, const char *cause, unsigned timeout_ms)
 {
+	uint32_t served = 0, stage_ttl = 0;
+
 	if (!j->answered)
 		findings_add(report_findings(r), SEV_ERROR, F_UPDATE_REFUSED,
 		    j->msg->zone, "%s; zone %s%s does not hold the stage (%s); "
@@ -1216,7 +1269,7 @@ not_held(struct report *r, const struct zone_job *j,
 		    "it holds the stage cannot be told; run apply again",
 		    j->msg->zone, part_note(j->msg), after->why ? after->why :
 		    "no answer");
-	else if (after->state == Z_READY)
+	else if (after->state == Z_READY && unchanged(j, after))
 		findings_add(report_findings(r), SEV_ERROR, F_UPDATE_REFUSED,
 		    j->msg->zone, "the server answered NOERROR, but %u s later "
 		    "zone %s%s (serial %lu) still holds what it held before: "
@@ -1224,13 +1277,26 @@ not_held(struct report *r, const struct zone_job *j,
 		    "later than --timeout; read the zone's serial (dig SOA) "
 		    "and run apply again once it changes", timeout_ms / 1000,
 		    j->msg->zone, part_note(j->msg), after->serial_before);
-	else
+	else if (ttl_capped(after, &served, &stage_ttl))
+		findings_add(report_findings(r), SEV_ERROR, F_UPDATE_REFUSED,
+		    j->msg->zone, "the server answered NOERROR, and zone %s%s "
+		    "holds the stage's records, but with TTL %u where the stage "
+		    "sets %u: the server caps TTLs (BIND's max-zone-ttl, 86400 "
+		    "s by default under dnssec-policy); set the plan's ttl to "
+		    "at most %u, or raise the cap", j->msg->zone,
+		    part_note(j->msg), (unsigned)served, (unsigned)stage_ttl,
+		    (unsigned)served);
+	else {
+		char *why = differs_from_stage(after);
+
 		findings_add(report_findings(r), SEV_ERROR, F_UPDATE_REFUSED,
 		    j->msg->zone, "the server answered NOERROR; zone %s%s does "
 		    "not hold the stage (%s): part of the update was dropped "
 		    "(a server ignores an addition at an alias, RFC 2136 "
-		    "§3.4.2.2)", j->msg->zone, part_note(j->msg), after->why ?
-		    after->why : "?");
+		    "§3.4.2.2)", j->msg->zone, part_note(j->msg), why ? why :
+		    "?");
+		free(why);
+	}
 }
 
 /* Take back a journal entry written before an update the server then
