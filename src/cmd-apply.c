@@ -1519,7 +1519,7 @@ cmd_apply_exec(struct globals *g, int argc, char **argv)
 	if (o.tsig_key != NULL && (key = update_key_load(o.tsig_key,
 	    &cause)) == NULL) {
 		findings_add(report_findings(r), SEV_ERROR, F_TSIG_KEY_INVALID,
-		    o.tsig_key, "%s", cause);
+		    o.tsig_key, "%s", without_subject(cause, o.tsig_key));
 		free(cause);
 		goto emit;
 	}

@@ -198,7 +198,7 @@ cmd_generate_exec(struct globals *g, int argc, char **argv)
 	if (o.tsig_key != NULL && (key = nsupdate_tsig_key(o.tsig_key,
 	    &cause)) == NULL) {
 		findings_add(report_findings(r), SEV_ERROR, F_TSIG_KEY_INVALID,
-		    o.tsig_key, "%s", cause);
+		    o.tsig_key, "%s", without_subject(cause, o.tsig_key));
 		report_set_unknown(r);
 		free(cause);
 	} else if ((p = cmd_load_plan(g, r)) != NULL)

@@ -695,7 +695,9 @@ nsupdate_tsig_key(const char *path, char **cause)
 			out = key_result(a, n, sec, path, cause);
 		} else
 			out = key_result(NULL, NULL, NULL, path, cause);
-		goto done;
+		free(t);	/* a, n, sec: copied */
+		t = NULL;
+		goto one_key;
 	}
 	free(t);
 	name = next_token(&tk);
@@ -718,6 +720,28 @@ nsupdate_tsig_key(const char *path, char **cause)
 			goto bad;
 	}
 	out = key_result(alg, name, secret, path, cause);
+	free(t);
+	t = NULL;
+	if (out != NULL && ((t = next_token(&tk)) == NULL ||
+	    strcmp(t, ";") != 0)) {
+		free(out);
+		out = NULL;
+		*cause = xasprintf("%s: no ';' after the key's '}' (nsupdate "
+		    "-k refuses the file too)", path);
+		goto done;
+	}
+	free(t);
+	t = NULL;
+one_key:
+	/* nsupdate -k refuses a file of several keys; signing with the
+	 * first of them would hide which one the zone's ACL wants */
+	if (out != NULL && (t != NULL || (t = next_token(&tk)) != NULL)) {
+		free(out);
+		out = NULL;
+		*cause = xasprintf("%s: more than one key, or text after the "
+		    "key: give a file that holds the one key, as nsupdate -k "
+		    "wants (ddns-confgen -q writes it alone)", path);
+	}
 	goto done;
 bad:
 	out = key_result(NULL, NULL, NULL, path, cause);

@@ -608,3 +608,12 @@ parse_time(const char *s, time_t *out)
 	}
 	return -1;
 }
+
+const char *
+without_subject(const char *msg, const char *subject)
+{
+	size_t n = strlen(subject);
+
+	return strncmp(msg, subject, n) == 0 && msg[n] == ':' &&
+	    msg[n + 1] == ' ' ? msg + n + 2 : msg;
+}

@@ -84,6 +84,10 @@ char *str_lower(const char *s);
  * Returns NULL and sets *cause (newly allocated) on failure. */
 char *file_read(const char *path, size_t max, size_t *len, char **cause);
 
+/* msg without a leading "subject: " (a cause that names the file a
+ * finding names already); msg itself otherwise. */
+const char *without_subject(const char *msg, const char *subject);
+
 /* Write data to path atomically: temp file in the same folder, fsync,
  * rename. 0 on success; -1 with *cause set. */
 int file_write_atomic(const char *path, const char *data, size_t len,

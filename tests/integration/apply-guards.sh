@@ -21,7 +21,7 @@
 # - a journal line that is no entry is file-unreadable (exit 3);
 # - final does not need the old gateways' zones.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
-need jq nsupdate knotc
+need jq nsupdate knotc ddns-confgen
 lab_start
 P=$LAB_DIR/guards.conf
 cat >"$P" <<EOF
@@ -146,8 +146,13 @@ json_ok "... at the stage, no ttl-wait" '[.zones[].state] | all(. == "at-stage")
 printf 'key "big." { algorithm hmac-sha384; secret "%s"; };\n' "$(openssl rand -base64 48)" >"$LAB_DIR/sha384.key"
 expect_status 3 "an hmac-sha384 key: refused before anything is read" \
     "$XMPPCUT" -c "$P" $LAB_OPTS --json apply --stage final --dry-run --tsig-key "$LAB_DIR/sha384.key"
-json_ok "... tsig-key-invalid, naming a usable algorithm" \
-    '.findings[0].id == "tsig-key-invalid" and (.findings[0].message | contains("hmac-sha256"))'
+json_ok "... tsig-key-invalid, naming a usable algorithm, the file named once" \
+    '.findings[0].id == "tsig-key-invalid" and (.findings[0].message | contains("hmac-sha256")) and (.findings[0].message | contains("sha384.key") | not)'
+ddns-confgen -s gw.example.test >"$LAB_DIR/ddns.key" 2>/dev/null
+expect_status 3 "ddns-confgen's whole output as the key file (nsupdate -k refuses it too)" \
+    "$XMPPCUT" -c "$P" $LAB_OPTS --json apply --stage final --dry-run --tsig-key "$LAB_DIR/ddns.key"
+json_ok "... tsig-key-invalid: more than the key, ddns-confgen -q writes it alone" \
+    '.findings[0].id == "tsig-key-invalid" and (.findings[0].message | contains("ddns-confgen -q"))'
 md5=$(openssl rand -base64 16)
 printf 'key "md5-key." { algorithm hmac-md5; secret "%s"; };\n' "$md5" >"$LAB_DIR/md5.key"
 sed -i "s|^key:\$|key:\n  - id: md5-key.\n    algorithm: hmac-md5\n    secret: $md5|; s|^acl:\$|acl:\n  - id: update-md5\n    address: 127.0.0.0/8\n    key: md5-key.\n    action: update|; s|acl: \[update, transfer\]|acl: [update, update-md5, transfer]|" "$knot1"

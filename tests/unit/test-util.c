@@ -175,6 +175,40 @@ test_tsig_key(void **state)
 	unlink(path);
 	free(path);
 
+	/* what nsupdate -k refuses too: two keys, no ';' after the '}',
+	 * ddns-confgen's whole output, text after a one-line key */
+	{
+		static const char *const refused[] = {
+		    "key \"a\" { algorithm hmac-sha256; secret \"YQ==\"; };\n"
+		    "key \"b\" { algorithm hmac-sha256; secret \"Yg==\"; };\n",
+		    "key \"a\" { algorithm hmac-sha256; secret \"YQ==\"; }\n",
+		    "# from ddns-confgen\nkey \"a\" { algorithm hmac-sha256; "
+		    "secret \"YQ==\"; };\nupdate-policy {\n\tgrant a name "
+		    "gw.example.com ANY;\n};\nnsupdate -k <keyfile>\n",
+		    "hmac-sha256:a:YQ== b\n",
+		    "key \"x\" { algorithm hmac-sha256; };\n;\n",
+		};
+
+		for (size_t i = 0; i < sizeof refused / sizeof *refused;
+		    i++) {
+			path = write_tmp(refused[i]);
+			assert_null(nsupdate_tsig_key(path, &cause));
+			assert_non_null(cause);
+			free(cause);
+			cause = NULL;
+			unlink(path);
+			free(path);
+		}
+	}
+	/* a key followed by comments only is one key */
+	path = write_tmp("key \"a\" { algorithm hmac-sha256; secret "
+	    "\"YQ==\"; };\n# the end\n");
+	key = nsupdate_tsig_key(path, &cause);
+	assert_non_null(key);
+	free(key);
+	unlink(path);
+	free(path);
+
 	assert_null(nsupdate_tsig_key("/nonexistent", &cause));
 	free(cause);
 }
