@@ -1029,9 +1029,14 @@ wait_propagation(struct report *r, struct globals *g, struct upd_set *by_zone,
 		size_t behind = 0, silent = 0;
 		const struct zone_job *first = NULL;
 
+		uint64_t now = now_ms(), left = end > now ? end - now : 0;
+
 		for (size_t i = 0; i < sv.n; i++)
 			job_forget(&sv.v[i]);
-		read_jobs(sv.v, sv.n, g->timeout * 1000);
+		/* within --wait's bound: a silent server costs what is left of
+		 * it (a second at least), not --timeout on top */
+		read_jobs(sv.v, sv.n, (unsigned)(left < 1000 ? 1000 : left <
+		    g->timeout * 1000ULL ? left : g->timeout * 1000ULL));
 		for (size_t i = 0; i < sv.n; i++) {
 			struct zone_job *s = &sv.v[i];
 
@@ -1574,8 +1579,11 @@ cmd_apply_exec(struct globals *g, int argc, char **argv)
 		if (j->state == Z_UNREAD)
 			findings_add(report_findings(r), SEV_ERROR,
 			    F_DNS_FAILURE, j->msg->zone, "zone %s cannot be "
-			    "read (%s): nothing is sent to any zone",
-			    j->msg->zone, j->why ? j->why : "?");
+			    "read (%s): nothing is sent to any zone%s",
+			    j->msg->zone, j->why ? j->why : "?", o.server ==
+			    NULL && j->primary != NULL ? " (the primary is "
+			    "the zone's SOA MNAME: a hidden primary is given "
+			    "with --server)" : "");
 		else if (j->state == Z_UNEXPECTED)
 			findings_add(report_findings(r), SEV_ERROR,
 			    F_ZONE_UNEXPECTED_STATE, j->msg->zone, "zone %s "

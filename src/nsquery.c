@@ -31,6 +31,7 @@ struct ask {
 	size_t wlen;
 	int timer;
 	int resent;
+	int send_errno;		/* why it could not be sent */
 	uint64_t started;
 	/* over TCP, after a truncated answer */
 	int tcp_fd, tcp_watch;
@@ -340,6 +341,12 @@ on_timer(void *arg)
 			    q->s->timeout_ms / 2, on_timer, q);
 			return;
 		}
+		/* the socket says the server is not there */
+		if (errno == ECONNREFUSED || errno == EHOSTUNREACH ||
+		    errno == ENETUNREACH) {
+			fail_udp(q->s, strerror(errno));
+			return;
+		}
 	}
 	e = xasprintf("no answer within %llu ms",
 	    (unsigned long long)(now_ms() - q->started));
@@ -347,14 +354,22 @@ on_timer(void *arg)
 	free(e);
 }
 
+/* A question that could not be sent. The socket's error (ICMP port
+ * unreachable from an earlier question, say) is the server's: every
+ * question waiting over UDP fails with it, not this one alone -- the
+ * others would wait out the timeout for an error already reported. */
 static void
 on_send_failed(void *arg)
 {
 	struct ask *q = arg;
+	int e = q->send_errno;
 
 	q->timer = -1;
-	deliver(q, answer_new(q, DNS_FAILURE, "the question could not be "
-	    "sent"));
+	if (e == ECONNREFUSED || e == EHOSTUNREACH || e == ENETUNREACH)
+		fail_udp(q->s, strerror(e));
+	else
+		deliver(q, answer_new(q, DNS_FAILURE, "the question could not "
+		    "be sent"));
 }
 
 void
@@ -376,6 +391,7 @@ nsserver_query(struct nsserver *s, const char *name, enum rrtype type,
 	q->wire = dnswire_query(q->name, type, q->id, 0, &q->wlen);
 	if (q->wire == NULL || send(s->fd, q->wire, q->wlen, 0) !=
 	    (ssize_t)q->wlen) {
+		q->send_errno = q->wire == NULL ? 0 : errno;
 		/* from the loop, like every answer */
 		q->timer = loop_timer(s->loop, 0, on_send_failed, q);
 		return;

@@ -110,4 +110,24 @@ check "... the journal: served, now" sh -c "tail -1 '$P2.journal' | awk -v t=$t 
 expect_status 2 "cutover: held until pre's TTL has passed since then" ap2 --stage cutover
 json_ok "... ttl-wait: reached 0-9 s ago, TTL 3600" \
     '[.findings[] | select(.id == "ttl-wait" and (.message | test("reached zone plain.test [0-9] s ago and the records it replaced had TTL 3600")))] | length == 1'
+
+# A secondary that takes questions and never answers (stopped, SIGSTOP):
+# --wait keeps its bound, rather than --timeout (10 s) a round on top
+# (the NS lookups through the resolver, which tries it too, come first).
+pid2=$(awk '$2 == "knot2" {p = $1} END {print p}' "$LAB_DIR/pids")
+kill -STOP "$pid2"
+t0=$(date +%s%N)
+expect_status 1 "pre --wait 3 with the secondary silent" ap2 --stage pre --wait 3
+t1=$(date +%s%N)
+kill -CONT "$pid2"
+json_ok "... ns-unreachable names it" '[.findings[] | select(.id == "ns-unreachable" and (.message | contains("ns2.example.test")))] | length == 1'
+check "... its polling within the bound: under 10 s in all, the resolver's NS lookups first ($(( (t1 - t0) / 1000000 )) ms)" test $(( (t1 - t0) / 1000000 )) -lt 10000
+
+# The SOA MNAME's server does not answer (down, or a hidden primary that
+# the MNAME does not name): nothing is sent, and the way on is said.
+lab_knot_stop 1
+expect_status 2 "plain.test with the primary down, no --server" ap2 --timeout 2 --stage pre --dry-run
+json_ok "... dns-failure: a hidden primary is given with --server" \
+    '[.findings[] | select(.id == "dns-failure" and (.message | contains("a hidden primary is given with --server")))] | length == 1'
+lab_knot_start 1
 done_testing

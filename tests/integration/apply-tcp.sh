@@ -83,4 +83,16 @@ expect_status 2 "final to a server that answers NOERROR, then is silent, --timeo
 json_ok "... update-refused: answered, then silent, cannot be told" \
     '[.findings[] | select(.id == "update-refused" and (.message | test("answered NOERROR for zone example.test, then did not answer when it was read again .*cannot be told")))] | length == 1'
 json_ok "... no word of aliases" '[.findings[].message | test("alias")] | any | not'
+
+# Nothing listens at the server's port: the kernel says so (ICMP port
+# unreachable) to the first question sent, and every question waiting on
+# that socket fails with it -- not one, the others after --timeout.
+dead=$(free_port) || skip "no free port"
+t0=$(date +%s%N)
+expect_status 2 "two zones read at a port nothing listens on, --timeout 5" \
+    "$XMPPCUT" -c "$top_srcdir/zones/example.conf" --json --timeout 5 apply --stage pre --dry-run --server "127.0.0.1@$dead"
+t1=$(date +%s%N)
+json_ok "... each zone: dns-failure, Connection refused" \
+    '[.findings[] | select(.id == "dns-failure" and (.message | contains("Connection refused"))) | .subject] == ["example.com", "example.org"]'
+check "... at once, not after --timeout ($(( (t1 - t0) / 1000000 )) ms)" test $(( (t1 - t0) / 1000000 )) -lt 2000
 done_testing
