@@ -40,7 +40,7 @@ apply() {
 # knot2 CMD: knotc on the secondary, shown
 knot2() {
 	printf '%s$ knotc %s%s\n' "$b" "$*" "$n"
-	knotc -c "$LAB_DIR/knot2/knot.conf" "$@" >/dev/null
+	knotc -b -c "$LAB_DIR/knot2/knot.conf" "$@" >/dev/null
 }
 
 say "Starting the lab: Knot primary and secondary (DNSSEC), Prosody x3, a test CA, all on loopback"

@@ -1027,7 +1027,8 @@ wait_propagation(struct report *r, struct globals *g, struct upd_set *by_zone,
 	}
 	for (;;) {
 		size_t behind = 0, silent = 0;
-		const struct zone_job *first = NULL;
+		struct strlist lag = { 0 };
+		char *names;
 
 		uint64_t now = now_ms(), left = end > now ? end - now : 0;
 
@@ -1048,11 +1049,20 @@ wait_propagation(struct report *r, struct globals *g, struct upd_set *by_zone,
 				behind++;
 			} else
 				s->state = Z_AT_STAGE;
-			if (s->state != Z_AT_STAGE && first == NULL)
-				first = s;
+			if (s->state != Z_AT_STAGE) {
+				char *n = by_zone->n > 1 ? xasprintf("%s for "
+				    "%s", sv.names[i], s->msg->zone) :
+				    xstrdup(sv.names[i]);
+
+				if (!strlist_has(&lag, n))
+					strlist_add(&lag, n);
+				free(n);
+			}
 		}
 		if (behind == 0 && silent == 0) {
 			char *each = servers_by_zone(&sv, by_zone);
+
+			strlist_free(&lag);
 
 			fprintf(stderr, "xmppcut: apply: all %zu servers serve "
 			    "the stage%s%s%s%s\n", sv.n, each ? " (" : "",
@@ -1064,6 +1074,7 @@ wait_propagation(struct report *r, struct globals *g, struct upd_set *by_zone,
 			break;
 		}
 		if (now_ms() >= end) {
+			strlist_free(&lag);
 			for (size_t i = 0; i < sv.n; i++) {
 				const struct zone_job *s = &sv.v[i];
 
@@ -1093,12 +1104,14 @@ wait_propagation(struct report *r, struct globals *g, struct upd_set *by_zone,
 			}
 			break;
 		}
+		/* each server behind once (its addresses count apart) */
+		names = strlist_join(&lag, ", ", "?");
 		fprintf(stderr, "xmppcut: apply: %zu of %zu servers%s behind%s "
-		    "(%s%s%s)%s\n", behind + silent, sv.n, by_zone->n > 1 ?
-		    " of the zones" : "", silent ? " or silent" : "",
-		    first ? sv.names[first - sv.v] : "?", by_zone->n > 1 &&
-		    first ? " for " : "", by_zone->n > 1 && first ?
-		    first->msg->zone : "", round++ ? "" : "; waiting");
+		    "(%s)%s\n", behind + silent, sv.n, by_zone->n > 1 ?
+		    " of the zones" : "", silent ? " or silent" : "", names,
+		    round++ ? "" : "; waiting");
+		free(names);
+		strlist_free(&lag);
 		sleep(1);
 	}
 	nslist_free(&sv);
@@ -1656,8 +1669,10 @@ cmd_apply_exec(struct globals *g, int argc, char **argv)
 			    "serves pre by now (--wait checks)");
 		else
 			report_text(r, "caches may hold the replaced records "
-			    "until %s (their TTL was %u s)\n", when,
-			    (unsigned)max_ttl);
+			    "until %s (their TTL was %u s)%s\n", when,
+			    (unsigned)max_ttl, waited == -1 ? " at least: not "
+			    "every server serves the stage yet, and caches "
+			    "fed by one that does not get them later" : "");
 		report_set_string(r, "caches_until", when);
 	}
 emit:
