@@ -46,6 +46,7 @@ struct apply_opts {
 	size_t nzones;
 	int dry_run, force;
 	unsigned wait;
+	uint32_t cutover_ttl;	/* the plan's: final's records until final */
 };
 
 static const struct option apply_longopts[] = {
@@ -759,7 +760,8 @@ ttl_gate(struct report *r, const struct apply_opts *o, const char *journal,
 			    "every name server served pre: caches fed by one "
 			    "that did not may hold today's records with their "
 			    "old TTL; run apply --stage pre --wait: the TTL "
-			    "counts from when every server serves pre%s",
+			    "counts from when every server serves pre (one "
+			    "this host can never reach: --force)%s",
 			    e->zone, when, o->force ? (o->dry_run ? " "
 			    "(--force: apply would send anyway)" : " (--force: "
 			    "sent anyway)") : "");
@@ -1001,6 +1003,25 @@ servers_by_zone(const struct nslist *sv, const struct upd_set *by_zone)
 	return out;
 }
 
+/* The zones each of whose servers (every address found) was read and
+ * serves the stage, into ok. */
+static void
+zones_served(const struct nslist *sv, const struct upd_set *by_zone,
+    struct strlist *ok)
+{
+	for (size_t z = 0; z < by_zone->n; z++) {
+		size_t n = 0, at = 0;
+
+		for (size_t i = 0; i < sv->n; i++)
+			if (strcmp(sv->v[i].msg->zone, by_zone->v[z].zone) == 0) {
+				n++;
+				at += sv->v[i].state == Z_AT_STAGE;
+			}
+		if (n > 0 && at == n)
+			strlist_add(ok, by_zone->v[z].zone);
+	}
+}
+
 /* Wait until every authoritative server of each zone (by_zone: one
  * message a zone) serves the stage's records, polling once a second, at
  * most `seconds`; progress on stderr. At the bound, a server behind is
@@ -1009,7 +1030,7 @@ servers_by_zone(const struct nslist *sv, const struct upd_set *by_zone)
  * serving the stage, else -1. */
 static int
 wait_propagation(struct report *r, struct globals *g, struct upd_set *by_zone,
-    unsigned seconds)
+    unsigned seconds, struct strlist *ok)
 {
 	uint64_t end = now_ms() + (uint64_t)seconds * 1000;
 	struct nslist sv = { 0 };
@@ -1042,8 +1063,10 @@ wait_propagation(struct report *r, struct globals *g, struct upd_set *by_zone,
 			struct zone_job *s = &sv.v[i];
 
 			/* behind: what differs from the stage is the reason */
-			if (!s->read)
+			if (!s->read) {
+				s->state = Z_UNREAD;
 				silent++;
+			}
 			else if ((s->why = differs_from_stage(s)) != NULL) {
 				s->state = Z_READY;
 				behind++;
@@ -1071,10 +1094,12 @@ wait_propagation(struct report *r, struct globals *g, struct upd_set *by_zone,
 			    "address)" : "");
 			free(each);
 			ret = sv.unaddressed || sv.incomplete ? -1 : 0;
+			zones_served(&sv, by_zone, ok);
 			break;
 		}
 		if (now_ms() >= end) {
 			strlist_free(&lag);
+			zones_served(&sv, by_zone, ok);
 			for (size_t i = 0; i < sv.n; i++) {
 				const struct zone_job *s = &sv.v[i];
 
@@ -1202,6 +1227,20 @@ unchanged(const struct zone_job *j, const struct zone_job *after)
 	return same;
 }
 
+/* 1 when the server takes the update but caps its TTLs: the zone holds
+ * the stage's values with lower TTLs (ttl_capped), and either the update
+ * showed (what differs changed, or the serial moved) or, at final (the
+ * one stage that raises TTLs), the TTL is not cutover's: a second run's
+ * update leaves the same capped TTL, and BIND then keeps the serial. */
+static int
+capped(const struct zone_job *j, const struct zone_job *after,
+    const struct apply_opts *o, uint32_t *served, uint32_t *stage)
+{
+	return after->read && ttl_capped(after, served, stage) &&
+	    (!unchanged(j, after) || after->serial_before != j->serial_before ||
+	    (o->stage == STAGE_FINAL && *served != o->cutover_ttl));
+}
+
 /* Read zone j again after its update into *after (classified). A server
  * may answer NOERROR before it serves the change: BIND with
  * inline-signing applies an update to the unsigned zone, answers, and
@@ -1213,11 +1252,12 @@ unchanged(const struct zone_job *j, const struct zone_job *after)
  * something that is neither (part of the update dropped), or no
  * answer. */
 static void
-published(struct zone_job *after, const struct zone_job *j, enum stage stage,
-    unsigned timeout_ms)
+published(struct zone_job *after, const struct zone_job *j,
+    const struct apply_opts *o, unsigned timeout_ms)
 {
 	uint64_t end = now_ms() + timeout_ms, now;
 	const struct timespec pause = { 0, 50 * 1000 * 1000 };
+	uint32_t x, y;
 
 	for (now = now_ms();; now = now_ms()) {
 		memset(after, 0, sizeof *after);
@@ -1225,11 +1265,12 @@ published(struct zone_job *after, const struct zone_job *j, enum stage stage,
 		after->primary = j->primary;
 		after->port = j->port;
 		read_jobs(after, 1, now < end ? (unsigned)(end - now) : 1);
-		classify(after, stage);
+		classify(after, o->stage);
 		/* ready as before: again, with 250 ms at least to answer
 		 * in; ready, but not as before (a TTL capped): an answer */
 		if (!j->answered || after->state != Z_READY ||
-		    !unchanged(j, after) || now_ms() + 50 + 250 >= end)
+		    !unchanged(j, after) || capped(j, after, o, &x, &y) ||
+		    now_ms() + 50 + 250 >= end)
 			return;
 		job_forget(after);
 		nanosleep(&pause, NULL);
@@ -1269,8 +1310,9 @@ refusal_hint(int rcode, int have_key)
 /* Say why zone j does not hold the stage after its update (*after: the
  * zone read again; cause: why no answer came, when none did). */
 static void
-not_held(struct report *r, const struct zone_job *j,
-    const struct zone_job *after, const char *cause, unsigned timeout_ms)
+not_held(struct report *r, const struct apply_opts *o,
+    const struct zone_job *j, const struct zone_job *after,
+    const char *cause, unsigned timeout_ms)
 {
 	uint32_t served = 0, stage_ttl = 0;
 
@@ -1287,15 +1329,7 @@ not_held(struct report *r, const struct zone_job *j,
 		    "it holds the stage cannot be told; run apply again",
 		    j->msg->zone, part_note(j->msg), after->why ? after->why :
 		    "no answer");
-	else if (after->state == Z_READY && unchanged(j, after))
-		findings_add(report_findings(r), SEV_ERROR, F_UPDATE_REFUSED,
-		    j->msg->zone, "the server answered NOERROR, but %u s later "
-		    "zone %s%s (serial %lu) still holds what it held before: "
-		    "the update was not applied, or the server publishes it "
-		    "later than --timeout; read the zone's serial (dig SOA) "
-		    "and run apply again once it changes", timeout_ms / 1000,
-		    j->msg->zone, part_note(j->msg), after->serial_before);
-	else if (ttl_capped(after, &served, &stage_ttl))
+	else if (capped(j, after, o, &served, &stage_ttl))
 		findings_add(report_findings(r), SEV_ERROR, F_UPDATE_REFUSED,
 		    j->msg->zone, "the server answered NOERROR, and zone %s%s "
 		    "holds the stage's records, but with TTL %u where the stage "
@@ -1304,6 +1338,14 @@ not_held(struct report *r, const struct zone_job *j,
 		    "at most %u, or raise the cap", j->msg->zone,
 		    part_note(j->msg), (unsigned)served, (unsigned)stage_ttl,
 		    (unsigned)served);
+	else if (after->state == Z_READY && unchanged(j, after))
+		findings_add(report_findings(r), SEV_ERROR, F_UPDATE_REFUSED,
+		    j->msg->zone, "the server answered NOERROR, but %u s later "
+		    "zone %s%s (serial %lu) still holds what it held before: "
+		    "the update was not applied, or the server publishes it "
+		    "later than --timeout; read the zone's serial (dig SOA) "
+		    "and run apply again once it changes", timeout_ms / 1000,
+		    j->msg->zone, part_note(j->msg), after->serial_before);
 	else {
 		char *why = differs_from_stage(after);
 
@@ -1314,6 +1356,28 @@ not_held(struct report *r, const struct zone_job *j,
 		    "§3.4.2.2)", j->msg->zone, part_note(j->msg), why ? why :
 		    "?");
 		free(why);
+	}
+}
+
+/* 1 when RCODE says the server rejected the update whole, so nothing of
+ * it was applied (RFC 2136 §3: the format, the prerequisites, the key,
+ * the zone, the server); 0 for others (SERVFAIL: it may have been). */
+static int
+rejected(int rcode)
+{
+	switch (rcode) {
+	case 1:		/* FORMERR */
+	case 3:		/* NXDOMAIN: a prerequisite */
+	case 4:		/* NOTIMP */
+	case 5:		/* REFUSED */
+	case 6:		/* YXDOMAIN */
+	case 7:		/* YXRRSET */
+	case 8:		/* NXRRSET */
+	case 9:		/* NOTAUTH */
+	case 10:	/* NOTZONE */
+		return 1;
+	default:
+		return 0;
 	}
 }
 
@@ -1369,13 +1433,23 @@ send_one(struct report *r, const struct apply_opts *o, const char *journal,
 		    timeout_ms, &j->rcode, &cause);
 	}
 	j->answered = out == UPD_ANSWERED;
-	if (j->answered && j->rcode != 0) {
+	if (j->answered && j->rcode != 0 && rejected(j->rcode)) {
 		findings_add(report_findings(r), SEV_ERROR, F_UPDATE_REFUSED,
 		    j->msg->zone, "%s refused the update for zone %s%s: %s%s; "
 		    "nothing changed there", j->primary, j->msg->zone,
 		    part_note(j->msg), dnswire_rcode_name(j->rcode),
 		    refusal_hint(j->rcode, key != NULL));
 		withdraw(r, journal, &e);
+		return 0;
+	}
+	if (j->answered && j->rcode != 0) {
+		/* SERVFAIL, say from a secondary whose forwarding failed: the
+		 * primary may have applied it; the journal entry stays */
+		findings_add(report_findings(r), SEV_ERROR, F_UPDATE_REFUSED,
+		    j->msg->zone, "%s answered the update for zone %s%s with "
+		    "%s: whether it was applied cannot be told; run apply "
+		    "again to read the zone", j->primary, j->msg->zone,
+		    part_note(j->msg), dnswire_rcode_name(j->rcode));
 		return 0;
 	}
 	if (out == UPD_NOT_SENT) {
@@ -1386,12 +1460,12 @@ send_one(struct report *r, const struct apply_opts *o, const char *journal,
 		withdraw(r, journal, &e);
 		return 0;
 	}
-	published(&after, j, o->stage, timeout_ms);
+	published(&after, j, o, timeout_ms);
 	j->sent = after.state == Z_AT_STAGE;
 	j->reread = after.read;
 	j->serial_after = after.serial_before;
 	if (!j->sent)
-		not_held(r, j, &after, cause, timeout_ms);
+		not_held(r, o, j, &after, cause, timeout_ms);
 	free(cause);
 	job_forget(&after);
 	return 0;
@@ -1463,15 +1537,17 @@ same_as_earlier_part(const struct zone_job *jobs, size_t i)
 	    f->sent == jobs[i].sent;
 }
 
-/* After pre's --wait: pre is in place once every server serves it, and
- * the TTL counts from then (the gate uses a zone's last entry). Each zone
- * sent now, or found at pre with a last entry not yet served (a run that
- * did not wait, or whose wait ended short), gets "served" (all) or
- * "partial" (not all: the gate holds until a wait sees all). */
+/* After pre's --wait: pre is in place in a zone once every server of it
+ * serves it, and the TTL counts from then (the gate uses a zone's last
+ * entry). Each zone, by what the wait saw of its own servers (ok: the
+ * zones all of whose servers serve it): "served", or "partial" (the gate
+ * holds until a wait sees them all). A zone sent now gets one either way;
+ * a zone found at pre gets one when that is news (its last entry says
+ * otherwise), with the last entry's TTL. */
 static void
 journal_waited(struct report *r, const char *journal,
     const struct journal_entry *jv, size_t njv, const struct zone_job *jobs,
-    size_t n, int all)
+    size_t n, const struct strlist *ok)
 {
 	struct strlist done = { 0 };
 	char *cause = NULL;
@@ -1480,14 +1556,15 @@ journal_waited(struct report *r, const char *journal,
 		const struct journal_entry *last = journal_last(jv, njv,
 		    STAGE_PRE, jobs[i].msg->zone);
 		struct journal_entry e = { STAGE_PRE, jobs[i].msg->zone,
-		    time(NULL), jobs[i].max_ttl, all ? J_SERVED : J_PARTIAL };
+		    time(NULL), jobs[i].max_ttl, strlist_has(ok,
+		    jobs[i].msg->zone) ? J_SERVED : J_PARTIAL };
 
 		if (strlist_has(&done, e.zone))
 			continue;
 		if (!jobs[i].sent) {
 			/* at pre already: its TTL is the last entry's */
 			if (jobs[i].state != Z_AT_STAGE || last == NULL ||
-			    last->kind == J_SERVED)
+			    last->kind == e.kind)
 				continue;
 			e.ttl = last->ttl;
 		}
@@ -1510,6 +1587,7 @@ cmd_apply_exec(struct globals *g, int argc, char **argv)
 	struct cmd_opts co = { "s:", apply_longopts, apply_opt, &o };
 	struct zonemap zm = { 0 };
 	struct upd_set u = { 0 }, uz = { 0 };	/* uz: one message a zone */
+	struct strlist served = { 0 };	/* by --wait: every server serves it */
 	struct zone_job *jobs = NULL;
 	struct upd_key *key = NULL;
 	struct journal_entry *jv = NULL;
@@ -1543,6 +1621,7 @@ cmd_apply_exec(struct globals *g, int argc, char **argv)
 	}
 	if ((p = cmd_load_plan(g, r)) == NULL)
 		goto emit;
+	o.cutover_ttl = p->cutover_ttl;
 	report_set_string(r, "stage", stage_name(o.stage));
 	report_set_string(r, "mode", o.dry_run ? "dry-run" : "apply");
 	/* read first: a journal that cannot be read is said before anything
@@ -1653,9 +1732,11 @@ cmd_apply_exec(struct globals *g, int argc, char **argv)
 		    "wholly updated\n", refused, refused == 1 ? " was" :
 		    "s were");
 	else if (go && o.wait > 0)
-		waited = wait_propagation(r, g, &uz, o.wait) == 0 ? 1 : -1;
+		waited = wait_propagation(r, g, &uz, o.wait, &served) == 0 ?
+		    1 : -1;
 	if (o.stage == STAGE_PRE && waited != 0)
-		journal_waited(r, journal, jv, njv, jobs, n, waited == 1);
+		journal_waited(r, journal, jv, njv, jobs, n, &served);
+	strlist_free(&served);
 	if (sent_any && max_ttl > 0) {
 		utc(time(NULL) + (time_t)max_ttl, when);
 		if (o.stage == STAGE_PRE)

@@ -28,7 +28,7 @@ static const char *const kind_names[] = { "sent", "served", "partial" };
 static int
 entry_parse(const char *line, struct journal_entry *e)
 {
-	char stage[16], zone[256], at[24], ttl[16], kind[16] = "served";
+	char stage[16], zone[256], at[24], ttl[16], kind[16] = "sent";
 	const char *why;
 	uint64_t a, t;
 	int end = -1, got;
@@ -83,7 +83,8 @@ journal_read(const char *path, struct journal_entry **v, size_t *n,
 			continue;
 		if (entry_parse(line, &e) == -1) {
 			*cause = xasprintf("%s:%u: not a journal entry (STAGE "
-			    "ZONE EPOCH TTL)", path, lineno);
+			    "ZONE EPOCH TTL [sent|served|partial])", path,
+			    lineno);
 			journal_free(*v, *n);
 			*v = NULL;
 			*n = 0;

@@ -4,8 +4,10 @@
  * sent (written before the UPDATE goes out, withdrawn when the server
  * refuses it), served (--wait saw every name server serve it) or partial
  * (--wait ended with a server not serving it); a line without KIND (an
- * older journal) counts as served. Written whole to a temporary file and
- * renamed, under PLAN.journal.lock. */
+ * older journal, which wrote one before each send and kept it after a
+ * refusal) is read as sent. Written whole to a temporary file and
+ * renamed, under PLAN.journal.lock; older versions cannot read it
+ * back. */
 #ifndef XMPPCUT_JOURNAL_H
 #define XMPPCUT_JOURNAL_H
 

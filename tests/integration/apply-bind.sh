@@ -250,6 +250,12 @@ t1=$(date +%s%N)
 json_ok "... update-refused: the server caps TTLs, 86400 where the stage sets 172800" \
     '[.findings[] | select(.id == "update-refused" and (.message | test("with TTL 86400 where the stage sets 172800: the server caps TTLs")))] | length >= 1'
 check "... said at once, not after --timeout (10 s)" test $(( (t1 - t0) / 1000000 )) -lt 5000
+t0=$(date +%s%N)
+expect_status 2 "final with ttl 172800 again (the zone holds 86400: ready, sent again)" "$XMPPCUT" -c "$T/long.conf" $OPTS --json apply --tsig-key "$T/tsig.key" --stage final
+t1=$(date +%s%N)
+json_ok "... the same words: the server caps TTLs (BIND kept the serial: at final, a TTL not cutover's)" \
+    '([.findings[] | select(.id == "update-refused" and (.message | test("with TTL 86400 where the stage sets 172800: the server caps TTLs")))] | length >= 1) and ([.findings[] | select(.message | test("not applied"))] | length == 0)'
+check "... at once again" test $(( (t1 - t0) / 1000000 )) -lt 5000
 expect_status 0 "final with the plan's ttl (3600)" ap --stage final
 json_ok "... sent" '[.zones[] | .sent] | all'
 done_testing

@@ -631,7 +631,8 @@ test_journal(void **state)
 	assert_int_equal(n, 3);
 	assert_int_equal(v[0].kind, J_SERVED);
 	journal_free(v, n);
-	/* a refused update's entry taken back: the last equal one only */
+	/* a refused update's entry taken back (one of two equal ones), and
+	 * none when there is none; a line without a kind is read as sent */
 	e[1].kind = J_SENT;
 	assert_int_equal(journal_append(path, e + 1, 1, &cause), 0);
 	assert_int_equal(journal_withdraw(path, e + 1, &cause), 0);
@@ -645,6 +646,12 @@ test_journal(void **state)
 	assert_int_equal(last->ttl, 86400);
 	assert_null(journal_last(v, n, STAGE_CUTOVER, "example.com"));
 	assert_null(journal_last(v, n, STAGE_PRE, "example.net"));
+	journal_free(v, n);
+	unlink(path);
+	free(path);
+	path = temp_file("pre example.com 1 2\n");
+	assert_int_equal(journal_read(path, &v, &n, &cause), 0);
+	assert_int_equal(v[0].kind, J_SENT);
 	journal_free(v, n);
 	unlink(path);
 	free(path);

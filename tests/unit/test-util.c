@@ -167,7 +167,8 @@ test_tsig_key(void **state)
 		    "secret \"YQ==\"; };\nupdate-policy {\n\tgrant a name "
 		    "gw.example.com ANY;\n};\nnsupdate -k <keyfile>\n",
 		    "hmac-sha256:a:YQ== b\n",
-		    "key \"x\" { algorithm hmac-sha256; };\n;\n",
+		    "key \"x\" { algorithm hmac-sha256; secret \"YQ==\"; };\n"
+		    ";\n",
 		};
 
 		for (size_t i = 0; i < sizeof refused / sizeof *refused;
