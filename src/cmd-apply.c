@@ -877,10 +877,14 @@ find_servers(struct report *r, struct globals *g, const char *why,
 		}
 		for (size_t k = 0; k < nn; k++) {
 			names[k] = dname_normalize(ns->rdata[k]);
-			resolver_query(res, names[k], RR_A, on_seen_slot,
-			    &addr[2 * k]);
-			resolver_query(res, names[k], RR_AAAA, on_seen_slot,
-			    &addr[2 * k + 1]);
+			/* -4 / -6: the servers' other addresses are not
+			 * polled (a host without IPv6 cannot reach them) */
+			if (g->family != 6)
+				resolver_query(res, names[k], RR_A,
+				    on_seen_slot, &addr[2 * k]);
+			if (g->family != 4)
+				resolver_query(res, names[k], RR_AAAA,
+				    on_seen_slot, &addr[2 * k + 1]);
 		}
 		loop_run(l);
 		for (size_t k = 0; k < nn; k++) {
@@ -898,9 +902,10 @@ find_servers(struct report *r, struct globals *g, const char *why,
 			if (out->n == had && ++out->unaddressed)
 				findings_add(report_findings(r), SEV_WARNING,
 				    F_NS_UNREACHABLE, names[k], "%s: name "
-				    "server %s of zone %s has no address: "
+				    "server %s of zone %s has no %saddress: "
 				    "not verified there", why, names[k],
-				    jobs[i].msg->zone);
+				    jobs[i].msg->zone, g->family == 4 ? "IPv4 " :
+				    g->family == 6 ? "IPv6 " : "");
 			dns_answer_free(addr[2 * k]);
 			dns_answer_free(addr[2 * k + 1]);
 			free(names[k]);

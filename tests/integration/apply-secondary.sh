@@ -171,4 +171,12 @@ expect_status 2 "cutover: held for partner-c.test alone" \
     "$XMPPCUT" -c "$P3" $LAB_OPTS --json apply --tsig-key "$LAB_TSIG" --stage cutover --dry-run
 json_ok "... ttl-wait names partner-c.test, not partner-b.test" \
     '[.findings[] | select(.id == "ttl-wait") | .subject] == ["partner-c.test"]'
+
+# -6 on a lab without IPv6: --wait polls no IPv4 address, and says so
+expect_status 2 "pre --wait 2 with -6: the servers have no IPv6 address" \
+    "$XMPPCUT" -6 -c "$P2" $LAB_OPTS --json apply --tsig-key "$LAB_TSIG" --stage pre --wait 2
+json_ok "... ns-unreachable for each, 'no IPv6 address'" \
+    '[.findings[] | select(.id == "ns-unreachable" and (.message | contains("has no IPv6 address")))] | length == 2'
+json_ok "... and nothing could be verified: dns-failure" \
+    '[.findings[] | select(.id == "dns-failure" and (.message | contains("no name server of zone plain.test has an address")))] | length == 1'
 done_testing
