@@ -6,7 +6,10 @@
 # finding (the socket is writable when the connection fails: SO_ERROR
 # says why), nothing is claimed sent, the zone is unchanged, and apply
 # through the real primary then goes through. When the SOA MNAME has
-# another address, apply sends the UPDATE there.
+# another address, apply sends the UPDATE there. Fake primaries (reads
+# forwarded to ns1 over UDP, the UPDATE answered by ldns-testns over TCP):
+# NOERROR and no change; SERVFAIL; NOERROR, then silent. And two zones at a
+# port nothing listens on: refused at once.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 need jq socat dig ldns-testns
 lab_start
@@ -67,6 +70,23 @@ json_ok "... update-refused: NOERROR, but 2 s later the zone holds what it held"
 json_ok "... not claimed sent" '.zones[0].sent | not'
 check "... it read the zone again for most of --timeout (2 s), no longer" \
     test $(( (t1 - t0) / 1000000 )) -ge 1500 -a $(( (t1 - t0) / 1000000 )) -lt 3000
+
+# A server that answers the UPDATE SERVFAIL (a secondary whose forwarding
+# failed; the primary may have applied it): not "nothing changed", and the
+# journal entry written before the send stays.
+sport=$(free_port) || skip "no free port"
+printf 'ENTRY_BEGIN\nMATCH opcode\nADJUST copy_id copy_query\nREPLY QR UPDATE SERVFAIL\nENTRY_END\n' >"$T/servfail.data"
+start_bg servfail ldns-testns -p "$sport" "$T/servfail.data"
+Y=${LAB_NS1%.*}.34
+start_bg udponly34 socat UDP4-RECVFROM:53,bind="$Y",fork UDP4-SENDTO:"$LAB_NS1":53
+start_bg tcpservfail socat TCP4-LISTEN:53,bind="$Y",fork,reuseaddr TCP4:127.0.0.1:"$sport"
+wait_dns "$Y" 53 example.test || not_ok "the SERVFAIL primary answers"
+rm -f "$LAB_PLAN.journal"
+expect_status 2 "rollback at a server that answers SERVFAIL" \
+    "$XMPPCUT" -c "$LAB_PLAN" $LAB_OPTS --json apply --stage rollback --server "$Y"
+json_ok "... update-refused: SERVFAIL, whether it was applied cannot be told" \
+    '([.findings[] | select(.id == "update-refused" and (.message | test("with SERVFAIL: whether it was applied cannot be told")))] | length == 1) and ([.findings[].message | test("nothing changed")] | any | not)'
+check "... the journal keeps the entry written before the send" grep -q '^rollback example.test [0-9]* [0-9]* sent$' "$LAB_PLAN.journal"
 
 # A server like it (its own address), gone silent once it has answered:
 # the UPDATE's TCP connection stops the UDP forwarder the zone is read
