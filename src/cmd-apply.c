@@ -236,6 +236,45 @@ holds(const char *owner, enum rrtype type, const struct strlist *have,
 	return why;
 }
 
+/* An RRset the message sets (o, its deletion), as the zone holds it
+ * against the stage's: RS_SAME; RS_VALUES, other values; the stage's
+ * values with TTLs mixed or above the stage's (RS_TTL_OTHER) or below it
+ * (RS_TTL_LOWER). *why (when why): what differs, for all but RS_SAME;
+ * *held and *stage: the TTLs. */
+enum rrset_cmp { RS_SAME, RS_VALUES, RS_TTL_OTHER, RS_TTL_LOWER };
+
+static enum rrset_cmp
+rrset_vs_stage(const struct zone_job *j, const struct upd_op *o, char **why,
+    uint32_t *held, uint32_t *stage)
+{
+	const struct dns_answer *a = seen(j, o->owner, o->type);
+	struct strlist want = { 0 }, have = { 0 };
+	enum rrset_cmp c = RS_SAME;
+	uint32_t ttl = 0;
+
+	wanted(j->msg, o->owner, o->type, UPD_ADD, &want, &ttl);
+	values(a, &have);
+	if (!strlist_equal(&want, &have)) {
+		c = RS_VALUES;
+		if (why != NULL)
+			*why = holds(o->owner, o->type, &have, "the stage",
+			    &want);
+	} else if (want.n > 0 && (a->rrset->ttl_mixed ||
+	    a->rrset->ttl != ttl)) {
+		c = !a->rrset->ttl_mixed && a->rrset->ttl < ttl ?
+		    RS_TTL_LOWER : RS_TTL_OTHER;
+		*held = a->rrset->ttl;
+		*stage = ttl;
+		if (why != NULL)
+			*why = xasprintf("%s %s has TTL %u, the stage %u",
+			    o->owner, rrtype_name(o->type),
+			    (unsigned)a->rrset->ttl_max, (unsigned)ttl);
+	}
+	strlist_free(&want);
+	strlist_free(&have);
+	return c;
+}
+
 /* At the stage: no name the message sets is an alias, every RRset it
  * sets holds exactly its values with its TTL, every RRset it only
  * deletes is absent. NULL, or what differs (newly allocated). */
@@ -244,6 +283,7 @@ differs_from_stage(const struct zone_job *j)
 {
 	const struct upd_msg *m = j->msg;
 	char *why = NULL;
+	uint32_t held, stage;
 
 	for (size_t i = 0; i < m->nprereq && why == NULL; i++) {
 		const struct upd_op *o = &m->v[i];
@@ -252,66 +292,42 @@ differs_from_stage(const struct zone_job *j)
 		    seen(j, o->owner, RR_CNAME)->rrset != NULL)
 			why = xasprintf("%s is an alias", o->owner);
 	}
-	for (size_t i = m->nprereq; i < m->n && why == NULL; i++) {
-		const struct upd_op *o = &m->v[i];
-		const struct dns_answer *a;
-		struct strlist want = { 0 }, have = { 0 };
-		uint32_t ttl = 0;
-
-		if (o->kind != UPD_DELETE)
-			continue;
-		a = seen(j, o->owner, o->type);
-		wanted(m, o->owner, o->type, UPD_ADD, &want, &ttl);
-		values(a, &have);
-		if (!strlist_equal(&want, &have))
-			why = holds(o->owner, o->type, &have, "the stage",
-			    &want);
-		else if (want.n > 0 && (a->rrset->ttl_mixed ||
-		    a->rrset->ttl != ttl))
-			why = xasprintf("%s %s has TTL %u, the stage %u",
-			    o->owner, rrtype_name(o->type),
-			    (unsigned)a->rrset->ttl_max, (unsigned)ttl);
-		strlist_free(&want);
-		strlist_free(&have);
-	}
+	for (size_t i = m->nprereq; i < m->n && why == NULL; i++)
+		if (m->v[i].kind == UPD_DELETE)
+			rrset_vs_stage(j, &m->v[i], &why, &held, &stage);
 	return why;
 }
 
 /* 1 when the zone holds the message's values everywhere, and some with a
  * TTL below the stage's (none above): after an update that changed the
- * zone, the server capped it (BIND's
- * max-zone-ttl, 86400 s by default under dnssec-policy). *served and
- * *stage: the first such RRset's TTLs. */
+ * zone, the server capped it (BIND's max-zone-ttl, 86400 s by default
+ * under dnssec-policy). *served and *stage: the first such RRset's TTLs. */
 static int
 ttl_capped(const struct zone_job *j, uint32_t *served, uint32_t *stage)
 {
 	const struct upd_msg *m = j->msg;
-	int capped = 0, other = 0;
+	int capped = 0;
 
-	for (size_t i = m->nprereq; i < m->n && !other; i++) {
-		const struct upd_op *o = &m->v[i];
-		const struct dns_answer *a;
-		struct strlist want = { 0 }, have = { 0 };
-		uint32_t ttl = 0;
+	for (size_t i = m->nprereq; i < m->n; i++) {
+		uint32_t held, ttl;
 
-		if (o->kind != UPD_DELETE)
+		if (m->v[i].kind != UPD_DELETE)
 			continue;
-		a = seen(j, o->owner, o->type);
-		wanted(m, o->owner, o->type, UPD_ADD, &want, &ttl);
-		values(a, &have);
-		if (!strlist_equal(&want, &have))
-			other = 1;
-		else if (want.n > 0 && (a->rrset->ttl_mixed ||
-		    a->rrset->ttl > ttl))
-			other = 1;
-		else if (want.n > 0 && a->rrset->ttl < ttl && !capped++) {
-			*served = a->rrset->ttl;
-			*stage = ttl;
+		switch (rrset_vs_stage(j, &m->v[i], NULL, &held, &ttl)) {
+		case RS_VALUES:
+		case RS_TTL_OTHER:
+			return 0;
+		case RS_TTL_LOWER:
+			if (!capped++) {
+				*served = held;
+				*stage = ttl;
+			}
+			break;
+		case RS_SAME:
+			break;
 		}
-		strlist_free(&want);
-		strlist_free(&have);
 	}
-	return capped && !other;
+	return capped;
 }
 
 /* why, and for a host's addresses the way on: the plan's addresses may
@@ -1220,14 +1236,14 @@ part_note(const struct upd_msg *m)
 }
 
 /* 1 when the zone read again (after) differs from the stage as it did
- * before the update (j): nothing of the update shows. */
+ * before the update (before: differs_from_stage of it then): nothing of
+ * the update shows. */
 static int
-unchanged(const struct zone_job *j, const struct zone_job *after)
+unchanged(const char *before, const struct zone_job *after)
 {
-	char *before = differs_from_stage(j), *now = differs_from_stage(after);
+	char *now = differs_from_stage(after);
 	int same = before != NULL && now != NULL && strcmp(before, now) == 0;
 
-	free(before);
 	free(now);
 	return same;
 }
@@ -1238,11 +1254,13 @@ unchanged(const struct zone_job *j, const struct zone_job *after)
  * one stage that raises TTLs), the TTL is not cutover's: a second run's
  * update leaves the same capped TTL, and BIND then keeps the serial. */
 static int
-capped(const struct zone_job *j, const struct zone_job *after,
-    const struct apply_opts *o, uint32_t *served, uint32_t *stage)
+capped(const struct zone_job *j, const char *before,
+    const struct zone_job *after, const struct apply_opts *o,
+    uint32_t *served, uint32_t *stage)
 {
 	return after->read && ttl_capped(after, served, stage) &&
-	    (!unchanged(j, after) || after->serial_before != j->serial_before ||
+	    (!unchanged(before, after) ||
+	    after->serial_before != j->serial_before ||
 	    (o->stage == STAGE_FINAL && *served != o->cutover_ttl));
 }
 
@@ -1258,7 +1276,7 @@ capped(const struct zone_job *j, const struct zone_job *after,
  * answer. */
 static void
 published(struct zone_job *after, const struct zone_job *j,
-    const struct apply_opts *o, unsigned timeout_ms)
+    const char *before, const struct apply_opts *o, unsigned timeout_ms)
 {
 	uint64_t end = now_ms() + timeout_ms, now;
 	const struct timespec pause = { 0, 50 * 1000 * 1000 };
@@ -1274,7 +1292,8 @@ published(struct zone_job *after, const struct zone_job *j,
 		/* ready as before: again, with 250 ms at least to answer
 		 * in; ready, but not as before (a TTL capped): an answer */
 		if (!j->answered || after->state != Z_READY ||
-		    !unchanged(j, after) || capped(j, after, o, &x, &y) ||
+		    !unchanged(before, after) ||
+		    capped(j, before, after, o, &x, &y) ||
 		    now_ms() + 50 + 250 >= end)
 			return;
 		job_forget(after);
@@ -1312,12 +1331,13 @@ refusal_hint(int rcode, int have_key)
 	    "server is not the zone's primary)";
 }
 
-/* Say why zone j does not hold the stage after its update (*after: the
- * zone read again; cause: why no answer came, when none did). */
+/* Say why zone j does not hold the stage after its update (before: what
+ * differed then; *after: the zone read again; cause: why no answer came,
+ * when none did). */
 static void
 not_held(struct report *r, const struct apply_opts *o,
-    const struct zone_job *j, const struct zone_job *after,
-    const char *cause, unsigned timeout_ms)
+    const struct zone_job *j, const char *before,
+    const struct zone_job *after, const char *cause, unsigned timeout_ms)
 {
 	uint32_t served = 0, stage_ttl = 0;
 
@@ -1334,7 +1354,7 @@ not_held(struct report *r, const struct apply_opts *o,
 		    "it holds the stage cannot be told; run apply again",
 		    j->msg->zone, part_note(j->msg), after->why ? after->why :
 		    "no answer");
-	else if (capped(j, after, o, &served, &stage_ttl))
+	else if (capped(j, before, after, o, &served, &stage_ttl))
 		findings_add(report_findings(r), SEV_ERROR, F_UPDATE_REFUSED,
 		    j->msg->zone, "the server answered NOERROR, and zone %s%s "
 		    "holds the stage's records, but with TTL %u where the stage "
@@ -1343,7 +1363,7 @@ not_held(struct report *r, const struct apply_opts *o,
 		    "at most %u, or raise the cap", j->msg->zone,
 		    part_note(j->msg), (unsigned)served, (unsigned)stage_ttl,
 		    (unsigned)served);
-	else if (after->state == Z_READY && unchanged(j, after))
+	else if (after->state == Z_READY && unchanged(before, after))
 		findings_add(report_findings(r), SEV_ERROR, F_UPDATE_REFUSED,
 		    j->msg->zone, "the server answered NOERROR, but %u s later "
 		    "zone %s%s (serial %lu) still holds what it held before: "
@@ -1414,7 +1434,7 @@ send_one(struct report *r, const struct apply_opts *o, const char *journal,
 	struct journal_entry e = { o->stage, j->msg->zone, time(NULL),
 	    j->max_ttl, J_SENT };
 	struct zone_job after;
-	char *cause = NULL;
+	char *cause = NULL, *before;
 	enum upd_outcome out;
 
 	if (journal_append(journal, &e, 1, &cause) == -1) {
@@ -1465,12 +1485,14 @@ send_one(struct report *r, const struct apply_opts *o, const char *journal,
 		withdraw(r, journal, &e);
 		return 0;
 	}
-	published(&after, j, o, timeout_ms);
+	before = differs_from_stage(j);
+	published(&after, j, before, o, timeout_ms);
 	j->sent = after.state == Z_AT_STAGE;
 	j->reread = after.read;
 	j->serial_after = after.serial_before;
 	if (!j->sent)
-		not_held(r, o, j, &after, cause, timeout_ms);
+		not_held(r, o, j, before, &after, cause, timeout_ms);
+	free(before);
 	free(cause);
 	job_forget(&after);
 	return 0;

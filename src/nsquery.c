@@ -208,6 +208,14 @@ answered(struct ask *q, const unsigned char *buf, size_t len)
 	deliver(q, a);
 }
 
+/* 1 when a send's error says the server is not there (ICMP port
+ * unreachable from an earlier question, no route). */
+static int
+server_gone(int e)
+{
+	return e == ECONNREFUSED || e == EHOSTUNREACH || e == ENETUNREACH;
+}
+
 /* Every question over UDP fails at once: the socket says the server is
  * not there (ICMP port unreachable, no route). */
 static void
@@ -341,9 +349,7 @@ on_timer(void *arg)
 			    q->s->timeout_ms / 2, on_timer, q);
 			return;
 		}
-		/* the socket says the server is not there */
-		if (errno == ECONNREFUSED || errno == EHOSTUNREACH ||
-		    errno == ENETUNREACH) {
+		if (server_gone(errno)) {
 			fail_udp(q->s, strerror(errno));
 			return;
 		}
@@ -365,7 +371,7 @@ on_send_failed(void *arg)
 	int e = q->send_errno;
 
 	q->timer = -1;
-	if (e == ECONNREFUSED || e == EHOSTUNREACH || e == ENETUNREACH)
+	if (server_gone(e))
 		fail_udp(q->s, strerror(e));
 	else
 		deliver(q, answer_new(q, DNS_FAILURE, "the question could not "

@@ -735,7 +735,7 @@ nsupdate_tsig_key(const char *path, char **cause)
 one_key:
 	/* nsupdate -k refuses a file of several keys; signing with the
 	 * first of them would hide which one the zone's ACL wants */
-	if (out != NULL && (t != NULL || (t = next_token(&tk)) != NULL)) {
+	if (out != NULL && (t = next_token(&tk)) != NULL) {
 		free(out);
 		out = NULL;
 		*cause = xasprintf("%s: more than one key, or text after the "

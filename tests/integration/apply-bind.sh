@@ -55,20 +55,24 @@ cat >"$T/named/plain.test.zone" <<EOF
 @                  NS ns2.example.test.
 _xmpp-server._tcp  SRV 0 0 5269 old.example.test.
 EOF
-cat >"$T/named/named.conf" <<EOF
-options {
-	directory "$T/named";
-	pid-file "$T/named/named.pid";
-	session-keyfile "$T/named/session.key";
-	listen-on port 53 { $NS1; };
-	listen-on-v6 { none; };
-	recursion no;
-	dnssec-validation no;
-	notify yes;
-	notify-source $NS1;	# else from the address it notifies, on lo
-};
-controls { };
-key "xmppcut-lab." { algorithm hmac-sha256; secret "$secret"; };
+# named_conf DIR ADDR [OPTION...]: the start of a named.conf in DIR, for
+# a server on ADDR port 53 with the TSIG key
+named_conf() {
+	local d=$1 addr=$2
+	shift 2
+	{
+		printf 'options {\n\tdirectory "%s";\n\tpid-file "%s/named.pid";\n' "$d" "$d"
+		printf '\tsession-keyfile "%s/session.key";\n' "$d"
+		printf '\tlisten-on port 53 { %s; };\n\tlisten-on-v6 { none; };\n' "$addr"
+		printf '\trecursion no;\n\tdnssec-validation no;\n'
+		[ $# -eq 0 ] || printf '\t%s\n' "$@"
+		printf '};\ncontrols { };\n'
+		printf 'key "xmppcut-lab." { algorithm hmac-sha256; secret "%s"; };\n' "$secret"
+	} >"$d/named.conf"
+}
+# notify-source: else from the address it notifies, on lo
+named_conf "$T/named" "$NS1" "notify yes;" "notify-source $NS1;"
+cat >>"$T/named/named.conf" <<EOF
 dnssec-policy lab {
 	keys { csk key-directory lifetime unlimited algorithm ecdsap256sha256; };
 };
@@ -119,19 +123,7 @@ check "NSD serves it too, as transferred" signed "$NS2"
 # A second BIND, a secondary that forwards updates to the primary (not in
 # the NS records: a server the admin sends updates to)
 mkdir -p "$T/named2"
-cat >"$T/named2/named.conf" <<EOF
-options {
-	directory "$T/named2";
-	pid-file "$T/named2/named.pid";
-	session-keyfile "$T/named2/session.key";
-	listen-on port 53 { $NS3; };
-	listen-on-v6 { none; };
-	recursion no;
-	dnssec-validation no;
-};
-controls { };
-key "xmppcut-lab." { algorithm hmac-sha256; secret "$secret"; };
-EOF
+named_conf "$T/named2" "$NS3"
 for z in example.test plain.test; do
 	printf 'zone "%s" {\n\ttype secondary;\n\tprimaries { %s; };\n\tfile "%s.zone";\n\tallow-update-forwarding { key "xmppcut-lab."; };\n};\n' \
 	    "$z" "$NS1" "$z" >>"$T/named2/named.conf"
