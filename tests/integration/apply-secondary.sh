@@ -130,6 +130,7 @@ expect_status 2 "plain.test with the primary down, no --server" ap2 --timeout 2 
 json_ok "... dns-failure, saying --server (the SOA MNAME silent, or no SOA when the resolver gives up first)" \
     '[.findings[] | select(.id == "dns-failure" and (.message | test("a hidden primary is given with --server|give it with --server")))] | length == 1'
 lab_knot_start 1
+wait_dns "$LAB_NS1" 53 partner-b.test || not_ok "the primary is back"
 
 # Two zones, one lagging at the secondary (frozen there): the wait's
 # verdict is per zone -- the lagging one is partial, the other served.
@@ -153,12 +154,13 @@ role = new
 address = 192.0.2.99
 EOF
 for z in partner-b partner-c; do
-	lab_nsupdate "$LAB_NS1" "zone $z.test." "update delete _xmpp-server._tcp.$z.test. SRV" \
+	check "today: $z.test served by xmpp.plain.test" lab_nsupdate "$LAB_NS1" "zone $z.test." \
+	    "update delete _xmpp-server._tcp.$z.test. SRV" \
 	    "update add _xmpp-server._tcp.$z.test. 3600 SRV 0 0 5269 xmpp.plain.test."
-done
-for _ in $(seq 1 100); do
-	dig +short @"$LAB_NS2" _xmpp-server._tcp.partner-c.test SRV | grep -q xmpp.plain.test && break
-	sleep 0.1
+	for _ in $(seq 1 100); do
+		dig +short @"$LAB_NS2" _xmpp-server._tcp.$z.test SRV | grep -q xmpp.plain.test && break
+		sleep 0.1
+	done
 done
 knotc -b -c "$LAB_DIR/knot2/knot.conf" zone-freeze partner-c.test >/dev/null
 expect_status 2 "pre for two zones, partner-c.test frozen at the secondary, --wait 3" \
