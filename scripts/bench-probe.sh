@@ -29,8 +29,9 @@ ulimit -n 4096 2>/dev/null || true
 
 free_port() {
 	for _ in $(seq 1 50); do
-		p=$(( (RANDOM << 15 | RANDOM) % 30000 + 20000 ))
-		ss -Hltun | awk '{print $5}' | grep -q ":$p\$" || { echo "$p"; return; }
+		# below the ephemeral range (32768-): see tests/lib.sh
+		p=$(( (RANDOM << 15 | RANDOM) % 22768 + 10000 ))
+		ss -Htuan | awk '{print $5}' | grep -q ":$p\$" || { echo "$p"; return; }
 	done
 }
 addr=127.$((RANDOM % 100 + 20)).$((RANDOM % 250 + 1)).7

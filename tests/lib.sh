@@ -123,11 +123,13 @@ done_testing() {
 	exit 0
 }
 
-# free_port [ADDR]: a TCP and UDP port nobody listens on right now.
+# free_port [ADDR]: a TCP and UDP port no socket uses right now, below the
+# kernel's ephemeral range (10000-32767): a client's ephemeral port there
+# (a probe, a transfer) would keep a server from binding it.
 free_port() {
 	for _ in $(seq 1 50); do
-		p=$(( (RANDOM << 15 | RANDOM) % 30000 + 20000 ))
-		if ! ss -Hltun 2>/dev/null | awk '{print $5}' |
+		p=$(( (RANDOM << 15 | RANDOM) % 22768 + 10000 ))
+		if ! ss -Htuan 2>/dev/null | awk '{print $5}' |
 		    grep -q ":$p\$"; then
 			echo "$p"
 			return 0
